@@ -1,0 +1,164 @@
+//! The `hanse` command line: argument definitions and dispatch. Each command lives in its
+//! own file under `cli/`.
+
+mod demo;
+mod init;
+mod load;
+mod query;
+mod serve;
+mod table;
+
+use crate::config::Role;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// hanse: a peer-to-peer data-space node for cities, utilities and researchers.
+#[derive(Debug, Parser)]
+#[command(name = "hanse", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The node directory, shared by the commands that work on one node.
+#[derive(Debug, Clone, Args)]
+pub struct DirArg {
+    /// Node directory (created by `hanse init`).
+    #[arg(long, env = "HANSE_DIR", default_value = "hanse-node")]
+    pub dir: PathBuf,
+}
+
+/// The `hanse` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a node directory: ed25519 key, admin token and a commented hanse.toml.
+    Init(InitArgs),
+    /// Run the node: open the store and serve the HTTP API until Ctrl-C / SIGTERM.
+    Serve(ServeArgs),
+    /// Bulk-load RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD).
+    ///
+    /// Works whether or not the node is running: through its HTTP API when it is, directly
+    /// into the store when it is not. Either way a file that does not parse stops the load
+    /// before anything is written.
+    Load(LoadArgs),
+    /// Run a SPARQL query and print the result as a table (or JSON / CSV / TSV).
+    Query(QueryArgs),
+    /// Start a demo node with built-in sample data on http://127.0.0.1:7878.
+    Demo(DemoArgs),
+}
+
+/// Arguments of `hanse init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The node directory.
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Display name of the node, e.g. `mechelen`.
+    #[arg(long, default_value = "hanse-node")]
+    pub name: String,
+    /// Role in the consortium: city, utility, research or steward.
+    #[arg(long, default_value = "city")]
+    pub role: Role,
+    /// Address of the HTTP API.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub http: SocketAddr,
+    /// Replace an existing node's key, token and configuration (stored data is kept).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `hanse serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The node directory.
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Override `http.listen` from hanse.toml.
+    #[arg(long)]
+    pub http: Option<SocketAddr>,
+}
+
+/// Arguments of `hanse load`.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// The node directory.
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// RDF files; the format comes from the extension unless --format is given.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Put the files' default-graph triples into this named graph.
+    #[arg(long)]
+    pub graph: Option<String>,
+    /// Format of all files: turtle, ntriples, nquads, trig, rdfxml or jsonld.
+    #[arg(long)]
+    pub format: Option<String>,
+}
+
+/// Output formats of `hanse query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryOutput {
+    /// An aligned text table (graphs are printed as Turtle).
+    Table,
+    /// SPARQL JSON results (graphs as JSON-LD).
+    Json,
+    /// CSV (graphs as N-Triples).
+    Csv,
+    /// TSV (graphs as N-Triples).
+    Tsv,
+}
+
+/// Arguments of `hanse query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The node directory.
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// The SPARQL query (or use --file).
+    #[arg(required_unless_present = "file")]
+    pub query: Option<String>,
+    /// Read the query from a file.
+    #[arg(long, conflicts_with = "query")]
+    pub file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: QueryOutput,
+    /// Query the node at this URL instead of the one in --dir.
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+/// Arguments of `hanse demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo node here instead of in a temporary directory.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Address of the demo node's HTTP API.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub http: SocketAddr,
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init(args) => init::run(args),
+        Command::Serve(args) => serve::run(args).await,
+        Command::Load(args) => load::run(args).await,
+        Command::Query(args) => query::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+    }
+}
+
+/// Base URL of a node's API from its listen address (a wildcard address is reached on loopback).
+fn api_url(listen: SocketAddr) -> String {
+    let host = match listen.ip() {
+        ip if ip.is_unspecified() && listen.is_ipv4() => "127.0.0.1".to_owned(),
+        ip if ip.is_unspecified() => "[::1]".to_owned(),
+        ip if ip.is_ipv6() => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    format!("http://{host}:{}", listen.port())
+}

@@ -1,0 +1,122 @@
+//! A small client for a running node's HTTP API, used by the CLI when a node is serving.
+
+use crate::admin_token::AdminToken;
+use crate::graph_store::GraphTarget;
+use std::time::Duration;
+
+/// Errors talking to a node.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The node could not be reached.
+    #[error("cannot reach the node at {url}: {source}")]
+    Unreachable {
+        /// The URL tried.
+        url: String,
+        /// The transport error.
+        source: reqwest::Error,
+    },
+    /// The node answered with an error status; the message is the node's.
+    #[error("the node answered {status}: {message}")]
+    Status {
+        /// The HTTP status.
+        status: reqwest::StatusCode,
+        /// The node's explanation.
+        message: String,
+    },
+}
+
+/// Client for one node's API.
+#[derive(Debug, Clone)]
+pub struct NodeClient {
+    base: String,
+    token: Option<AdminToken>,
+    http: reqwest::Client,
+}
+
+impl NodeClient {
+    /// A client for the node at `base` (e.g. `http://127.0.0.1:7878`), optionally with the
+    /// admin token for writes.
+    pub fn new(base: impl Into<String>, token: Option<AdminToken>) -> Self {
+        Self {
+            base: base.into().trim_end_matches('/').to_owned(),
+            token,
+            // Bounded: a hung node must not hang the CLI forever.
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(600))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Sends a SPARQL query and returns the body in the `accept`ed format.
+    pub async fn query(&self, query: &str, accept: &str) -> Result<Vec<u8>, ClientError> {
+        let url = format!("{}/sparql", self.base);
+        let request = self
+            .http
+            .post(&url)
+            .header("content-type", "application/sparql-query")
+            .header("accept", accept)
+            .body(query.to_owned());
+        self.send(url, request).await
+    }
+
+    /// Adds RDF to a graph through the Graph Store Protocol; returns the quads written.
+    pub async fn add_rdf(
+        &self,
+        target: &GraphTarget,
+        media_type: &str,
+        body: Vec<u8>,
+    ) -> Result<u64, ClientError> {
+        let url = match target {
+            GraphTarget::Named(iri) => {
+                let encoded: String =
+                    form_urlencoded::byte_serialize(iri.as_str().as_bytes()).collect();
+                format!("{}/store?graph={encoded}", self.base)
+            }
+            GraphTarget::Default => format!("{}/store?default", self.base),
+            GraphTarget::Dataset => format!("{}/store", self.base),
+        };
+        let mut request = self
+            .http
+            .post(&url)
+            .header("content-type", media_type)
+            .body(body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.as_str());
+        }
+        let answer = self.send(url, request).await?;
+        let quads = serde_json::from_slice::<serde_json::Value>(&answer)
+            .ok()
+            .and_then(|v| v.get("quads").and_then(serde_json::Value::as_u64))
+            .unwrap_or(0);
+        Ok(quads)
+    }
+
+    async fn send(
+        &self,
+        url: String,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, ClientError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: url.clone(),
+                source,
+            })?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| ClientError::Unreachable { url, source })?;
+        if status.is_success() {
+            Ok(body.to_vec())
+        } else {
+            Err(ClientError::Status {
+                status,
+                message: String::from_utf8_lossy(&body).trim().to_owned(),
+            })
+        }
+    }
+}

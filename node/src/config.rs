@@ -1,0 +1,416 @@
+//! The node's configuration: `hanse.toml` in the node directory.
+//!
+//! Every field has a default that suits a local development node, so an empty file is a
+//! valid configuration. [`Config::template`] is the commented file `hanse init` writes.
+//! Environment variables override a few fields for containers and tests:
+//! `HANSE_HTTP_LISTEN` (`http.listen`) and `HANSE_LOG` (`log.level`, an `EnvFilter`).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Name of the configuration file inside a node directory.
+pub const CONFIG_FILE: &str = "hanse.toml";
+
+/// Errors while reading or checking a configuration file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The configuration file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has a field of the wrong type.
+    #[error("invalid configuration in {path}: {message}")]
+    Parse {
+        /// The configuration file.
+        path: PathBuf,
+        /// What the TOML parser reported, with line and column.
+        message: String,
+    },
+    /// A value is syntactically fine but not usable.
+    #[error("invalid configuration value `{key}`: {message}")]
+    Invalid {
+        /// The dotted key, e.g. `sparql.max_result_rows`.
+        key: &'static str,
+        /// Why it is not usable.
+        message: String,
+    },
+}
+
+/// What kind of organisation runs the node; it decides what peers may ask of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A city or municipality.
+    City,
+    /// A water, energy or other utility.
+    Utility,
+    /// A university or research group.
+    Research,
+    /// A consortium steward, who admits and removes members.
+    Steward,
+}
+
+impl Role {
+    /// The lowercase name used in configuration and APIs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::City => "city",
+            Role::Utility => "utility",
+            Role::Research => "research",
+            Role::Steward => "steward",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "city" => Ok(Role::City),
+            "utility" => Ok(Role::Utility),
+            "research" => Ok(Role::Research),
+            "steward" => Ok(Role::Steward),
+            other => Err(format!(
+                "unknown role `{other}`: expected city, utility, research or steward"
+            )),
+        }
+    }
+}
+
+/// The whole `hanse.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Who this node is.
+    pub node: NodeSection,
+    /// The HTTP API.
+    pub http: HttpSection,
+    /// The libp2p network.
+    pub p2p: P2pSection,
+    /// Where data lives on disk.
+    pub storage: StorageSection,
+    /// Limits of the SPARQL endpoint.
+    pub sparql: SparqlSection,
+    /// Logging.
+    pub log: LogSection,
+}
+
+/// `[node]`: the node's name and role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeSection {
+    /// Display name shown to peers and in the catalogue, e.g. `mechelen`.
+    pub name: String,
+    /// city | utility | research | steward.
+    pub role: Role,
+}
+
+impl Default for NodeSection {
+    fn default() -> Self {
+        Self {
+            name: "hanse-node".into(),
+            role: Role::City,
+        }
+    }
+}
+
+/// `[http]`: the HTTP API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSection {
+    /// Socket address to bind; localhost by default so nothing is exposed by accident.
+    pub listen: SocketAddr,
+    /// Largest request body accepted (SPARQL text, uploaded RDF), in bytes.
+    pub max_body_bytes: usize,
+    /// SPARQL queries evaluated at once; further requests wait for a free slot.
+    pub max_concurrent_queries: usize,
+}
+
+impl Default for HttpSection {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
+            max_body_bytes: 128 * 1024 * 1024,
+            max_concurrent_queries: 8,
+        }
+    }
+}
+
+/// `[p2p]`: the libp2p network (used once the node joins a consortium).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct P2pSection {
+    /// Multiaddresses to listen on.
+    pub listen: Vec<String>,
+}
+
+impl Default for P2pSection {
+    fn default() -> Self {
+        Self {
+            listen: vec![
+                "/ip4/0.0.0.0/tcp/7979".into(),
+                "/ip4/0.0.0.0/udp/7979/quic-v1".into(),
+            ],
+        }
+    }
+}
+
+/// `[storage]`: data paths, relative to the node directory unless absolute.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSection {
+    /// The oxigraph (RocksDB) store holding the node's RDF data.
+    pub store: PathBuf,
+    /// The sled database holding node state (agreements, audit log, cursors).
+    pub state: PathBuf,
+}
+
+impl Default for StorageSection {
+    fn default() -> Self {
+        Self {
+            store: PathBuf::from("data/store"),
+            state: PathBuf::from("data/state"),
+        }
+    }
+}
+
+/// `[sparql]`: limits of the SPARQL endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SparqlSection {
+    /// Wall-clock limit of one query or update, in seconds.
+    pub query_timeout_secs: u64,
+    /// Most solutions (or triples) one query may return; larger results are refused.
+    pub max_result_rows: usize,
+    /// Whether the default graph of a query is the union of all graphs (convenient for
+    /// exploration) rather than the store's default graph (what the standard says).
+    pub union_default_graph: bool,
+}
+
+impl Default for SparqlSection {
+    fn default() -> Self {
+        Self {
+            query_timeout_secs: 30,
+            max_result_rows: 100_000,
+            union_default_graph: false,
+        }
+    }
+}
+
+impl SparqlSection {
+    /// The query timeout as a [`Duration`].
+    pub fn query_timeout(&self) -> Duration {
+        Duration::from_secs(self.query_timeout_secs)
+    }
+}
+
+/// `[log]`: what is logged and how.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// An `EnvFilter` directive such as `info` or `hanse_node=debug,info`.
+    pub level: String,
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// Reads `hanse.toml` from `path`, then applies environment overrides and checks values.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
+        config.apply_env()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML text; the error is the parser's message (with line and column).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    fn apply_env(&mut self) -> Result<(), ConfigError> {
+        if let Ok(listen) = std::env::var("HANSE_HTTP_LISTEN") {
+            self.http.listen = listen.parse().map_err(|e| ConfigError::Invalid {
+                key: "http.listen (from HANSE_HTTP_LISTEN)",
+                message: format!("`{listen}` is not a socket address: {e}"),
+            })?;
+        }
+        if let Ok(level) = std::env::var("HANSE_LOG") {
+            self.log.level = level;
+        }
+        Ok(())
+    }
+
+    /// Checks values that TOML types cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.node.name.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "node.name",
+                message: "must not be empty".into(),
+            });
+        }
+        if self.sparql.query_timeout_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "sparql.query_timeout_secs",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.sparql.max_result_rows == 0 {
+            return Err(ConfigError::Invalid {
+                key: "sparql.max_result_rows",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.http.max_concurrent_queries == 0 {
+            return Err(ConfigError::Invalid {
+                key: "http.max_concurrent_queries",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The commented `hanse.toml` written by `hanse init`.
+    pub fn template(name: &str, role: Role, http_listen: SocketAddr) -> String {
+        let d = Config::default();
+        format!(
+            r#"# hanse node configuration. Every key is optional; the values shown are the defaults
+# unless `hanse init` set them. Paths are relative to this file's directory.
+
+[node]
+# Display name shown to peers and in the catalogue.
+name = "{name}"
+# city | utility | research | steward
+role = "{role}"
+
+[http]
+# Address of the HTTP API (SPARQL endpoint, graph store, node API). Keep it on localhost
+# unless a reverse proxy with TLS sits in front; writes need the token in `admin.token`.
+listen = "{http_listen}"
+# Largest request body accepted, in bytes (SPARQL text, uploaded RDF).
+max_body_bytes = {max_body}
+# SPARQL queries evaluated at once; more requests wait for a free slot.
+max_concurrent_queries = {max_queries}
+
+[p2p]
+# libp2p multiaddresses to listen on (used once the node joins a consortium).
+listen = [{p2p_listen}]
+
+[storage]
+# oxigraph (RocksDB) store with the node's RDF data.
+store = "{store}"
+# sled database with node state (agreements, audit log, ingest cursors).
+state = "{state}"
+
+[sparql]
+# Wall-clock limit of one query or update, in seconds.
+query_timeout_secs = {timeout}
+# Most solutions (or triples) one query may return; larger results are refused with an error.
+max_result_rows = {max_rows}
+# true: a query's default graph is the union of all graphs; false: the store's default graph.
+union_default_graph = {union}
+
+[log]
+# EnvFilter directive, e.g. "info" or "hanse_node=debug,info". HANSE_LOG overrides it.
+level = "{level}"
+# text | json
+format = "text"
+"#,
+            max_body = d.http.max_body_bytes,
+            max_queries = d.http.max_concurrent_queries,
+            p2p_listen = d
+                .p2p
+                .listen
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            store = d.storage.store.display(),
+            state = d.storage.state.display(),
+            timeout = d.sparql.query_timeout_secs,
+            max_rows = d.sparql.max_result_rows,
+            union = d.sparql.union_default_graph,
+            level = d.log.level,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_default() {
+        let config = Config::parse("").unwrap();
+        assert_eq!(config.http.listen, SocketAddr::from(([127, 0, 0, 1], 7878)));
+        assert_eq!(config.node.role, Role::City);
+    }
+
+    #[test]
+    fn template_parses_back_to_its_values() {
+        let text = Config::template("delft", Role::Research, "127.0.0.1:9000".parse().unwrap());
+        let config = Config::parse(&text).unwrap();
+        assert_eq!(config.node.name, "delft");
+        assert_eq!(config.node.role, Role::Research);
+        assert_eq!(config.http.listen.port(), 9000);
+        assert_eq!(config.sparql.max_result_rows, 100_000);
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_and_roles_are_named() {
+        let err = Config::parse("[node]\nnmae = \"x\"\n").unwrap_err();
+        assert!(err.contains("nmae"), "{err}");
+        let err = Config::parse("[node]\nrole = \"king\"\n").unwrap_err();
+        assert!(err.contains("king"), "{err}");
+    }
+
+    #[test]
+    fn zero_limits_are_rejected() {
+        let config = Config::parse("[sparql]\nmax_result_rows = 0\n").unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("sparql.max_result_rows"), "{err}");
+    }
+}

@@ -1,0 +1,93 @@
+//! The HTTP API: SPARQL endpoint, Graph Store Protocol and node information.
+//!
+//! [`router`] builds the axum [`Router`] from an [`AppState`] without binding a socket, so
+//! tests can drive it directly; [`crate::node`] binds it.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET/POST /sparql` | SPARQL 1.1 Protocol: query (anyone on the API), update (admin token) |
+//! | `GET/PUT/POST/DELETE /store` | Graph Store HTTP Protocol, `?graph=IRI` or `?default`; writes need the admin token |
+//! | `GET /health` | liveness and version |
+//! | `GET /api/node` | name, role, PeerId, did:key, version, store size |
+
+mod auth;
+mod error;
+mod graph_store;
+mod negotiate;
+mod node_info;
+mod sparql;
+
+pub use error::ApiError;
+
+use crate::admin_token::AdminToken;
+use crate::config::Role;
+use crate::sparql::SparqlService;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// Who the node is, as reported by `/api/node`.
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    /// Display name.
+    pub name: String,
+    /// Role in the consortium.
+    pub role: Role,
+    /// libp2p PeerId.
+    pub peer_id: String,
+    /// `did:key` form of the node key.
+    pub did_key: String,
+    /// Directory of the oxigraph store (for its size on disk).
+    pub store_path: std::path::PathBuf,
+}
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The SPARQL engine (and through it the store).
+    pub sparql: SparqlService,
+    /// Token required by write endpoints.
+    pub admin_token: AdminToken,
+    /// Identity and paths of the node.
+    pub info: Arc<NodeInfo>,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// The API's routes with tracing, body-size and time limits.
+pub fn router(state: AppState) -> Router {
+    // Whole-request bound: evaluation has its own timeout; this one also catches slow
+    // uploads and slow clients, so no request holds a connection forever.
+    let request_timeout = state.sparql.limits().query_timeout() + Duration::from_secs(60);
+    let max_body = state.max_body_bytes;
+    Router::new()
+        .route(
+            "/sparql",
+            get(sparql::query_by_get).post(sparql::query_or_update_by_post),
+        )
+        .route(
+            "/store",
+            get(graph_store::get_graph)
+                .put(graph_store::put_graph)
+                .post(graph_store::post_graph)
+                .delete(graph_store::delete_graph),
+        )
+        .route("/health", get(node_info::health))
+        .route("/api/node", get(node_info::node))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}

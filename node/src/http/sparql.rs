@@ -1,0 +1,211 @@
+//! SPARQL 1.1 Protocol handlers for `/sparql`.
+
+use super::auth::require_admin;
+use super::negotiate::{negotiate, offered_list};
+use super::{ApiError, AppState};
+use crate::rdf_format::{rdf_formats, result_format_aliases, result_formats};
+use crate::sparql::{
+    DatasetParams, QueryForm, ResultFormat, parse_query, parse_update, query_form,
+};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Protocol parameters gathered from the URL and (for forms) the body.
+#[derive(Debug, Default)]
+struct ProtocolParams {
+    query: Option<String>,
+    update: Option<String>,
+    dataset: DatasetParams,
+    using: DatasetParams,
+}
+
+impl ProtocolParams {
+    fn absorb(&mut self, encoded: &[u8]) -> Result<(), ApiError> {
+        for (key, value) in form_urlencoded::parse(encoded) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "query" => set_once(&mut self.query, "query", value)?,
+                "update" => set_once(&mut self.update, "update", value)?,
+                "default-graph-uri" => self.dataset.default_graphs.push(value),
+                "named-graph-uri" => self.dataset.named_graphs.push(value),
+                "using-graph-uri" => self.using.default_graphs.push(value),
+                "using-named-graph-uri" => self.using.named_graphs.push(value),
+                // Unknown parameters (e.g. cache busters) are ignored, as other endpoints do.
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn set_once(slot: &mut Option<String>, name: &str, value: String) -> Result<(), ApiError> {
+    if slot.replace(value).is_some() {
+        return Err(ApiError::bad_request(format!(
+            "the `{name}` parameter is given more than once"
+        )));
+    }
+    Ok(())
+}
+
+/// `GET /sparql?query=…`
+#[tracing::instrument(skip_all)]
+pub async fn query_by_get(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let mut params = ProtocolParams::default();
+    params.absorb(raw.unwrap_or_default().as_bytes())?;
+    if params.update.is_some() {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "SPARQL updates must be sent with POST",
+        ));
+    }
+    let Some(query) = params.query else {
+        return Err(ApiError::bad_request(
+            "missing `query` parameter: GET /sparql?query=<url-encoded SPARQL>",
+        ));
+    };
+    run_query(&state, &headers, &query, &params.dataset).await
+}
+
+/// `POST /sparql` with `application/sparql-query`, `application/sparql-update` or a form.
+#[tracing::instrument(skip_all)]
+pub async fn query_or_update_by_post(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| body_error(e, state.max_body_bytes))?;
+    let mut params = ProtocolParams::default();
+    params.absorb(raw.unwrap_or_default().as_bytes())?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match content_type.as_str() {
+        "application/sparql-query" => {
+            let query = utf8(&body)?;
+            run_query(&state, &headers, query, &params.dataset).await
+        }
+        "application/sparql-update" => {
+            let update = utf8(&body)?.to_owned();
+            run_update(&state, &headers, &update, &params.using).await
+        }
+        "application/x-www-form-urlencoded" => {
+            params.absorb(&body)?;
+            match (params.query, params.update) {
+                (Some(query), None) => run_query(&state, &headers, &query, &params.dataset).await,
+                (None, Some(update)) => run_update(&state, &headers, &update, &params.using).await,
+                (Some(_), Some(_)) => Err(ApiError::bad_request(
+                    "send either `query` or `update`, not both",
+                )),
+                (None, None) => Err(ApiError::bad_request(
+                    "the form has neither a `query` nor an `update` field",
+                )),
+            }
+        }
+        "" => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "missing Content-Type: use application/sparql-query, application/sparql-update or application/x-www-form-urlencoded",
+        )),
+        other => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "unsupported Content-Type `{other}`: use application/sparql-query, application/sparql-update or application/x-www-form-urlencoded"
+            ),
+        )),
+    }
+}
+
+async fn run_query(
+    state: &AppState,
+    headers: &HeaderMap,
+    text: &str,
+    dataset: &DatasetParams,
+) -> Result<Response, ApiError> {
+    let query = parse_query(text)?;
+    let format = choose_format(headers, query_form(&query))?;
+    let body = state.sparql.query(query, dataset, format).await?;
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
+    Ok(response)
+}
+
+async fn run_update(
+    state: &AppState,
+    headers: &HeaderMap,
+    text: &str,
+    using: &DatasetParams,
+) -> Result<Response, ApiError> {
+    require_admin(headers, &state.admin_token)?;
+    let update = parse_update(text)?;
+    state.sparql.update(update, using).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The negotiated format for a query form, or 406 listing what is available.
+fn choose_format(headers: &HeaderMap, form: QueryForm) -> Result<ResultFormat, ApiError> {
+    let offered: Vec<(&str, ResultFormat)> = match form {
+        QueryForm::Solutions | QueryForm::Boolean => result_formats()
+            .into_iter()
+            .map(|f| (f.media_type(), ResultFormat::Results(f)))
+            .chain(
+                result_format_aliases()
+                    .into_iter()
+                    .map(|(m, f)| (m, ResultFormat::Results(f))),
+            )
+            // CSV and TSV have no boolean form.
+            .filter(|(_, f)| {
+                form == QueryForm::Solutions
+                    || !matches!(
+                        f,
+                        ResultFormat::Results(
+                            oxigraph::sparql::results::QueryResultsFormat::Csv
+                                | oxigraph::sparql::results::QueryResultsFormat::Tsv
+                        )
+                    )
+            })
+            .collect(),
+        QueryForm::Graph => rdf_formats()
+            .into_iter()
+            .map(|f| (f.media_type(), ResultFormat::Rdf(f)))
+            .collect(),
+    };
+    negotiate(headers, &offered).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            format!(
+                "no acceptable format for this query's results; available: {}",
+                offered_list(&offered)
+            ),
+        )
+    })
+}
+
+fn utf8(body: &[u8]) -> Result<&str, ApiError> {
+    std::str::from_utf8(body)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not UTF-8: {e}")))
+}
+
+/// Maps a body-reading failure, naming the configured size limit when that was the cause.
+pub fn body_error(rejection: BytesRejection, max_body_bytes: usize) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body exceeds {max_body_bytes} bytes (http.max_body_bytes)"),
+        )
+    } else {
+        ApiError::new(rejection.status(), rejection.body_text())
+    }
+}

@@ -1,0 +1,50 @@
+//! hanse-node: the node of the hanse peer-to-peer data space, and the `hanse` binary.
+//!
+//! A node holds a city's, utility's or research group's RDF data in an oxigraph store,
+//! keeps its own state in sled, and answers SPARQL over HTTP. Later capabilities (the
+//! consortium network, catalogue, policies, federation, ingest) are added as modules here.
+//!
+//! # Layout
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`config`] | `hanse.toml`: documented settings and their defaults |
+//! | [`node_dir`] | the node directory: `hanse init`, file layout, the run lock |
+//! | [`identity`] | the ed25519 key, PeerId and `did:key` |
+//! | [`admin_token`] | the bearer token write endpoints require |
+//! | `secret_file` | writing 0600 files atomically |
+//! | [`state`] | the sled state database |
+//! | [`sparql`] | SPARQL evaluation with timeout, result limit and concurrency bound |
+//! | [`graph_store`] | atomic whole-graph reads and writes (Graph Store Protocol) |
+//! | [`loader`] | atomic bulk loading of RDF files |
+//! | [`rdf_format`] | format detection from extensions, media types and names |
+//! | [`http`] | the axum router: `/sparql`, `/store`, `/health`, `/api/node` |
+//! | [`node`] | starting a node and shutting it down in order |
+//! | [`client`] | HTTP client of a running node, for the CLI |
+//! | [`demo_data`] | deterministic sample data for the demo and benchmarks |
+//! | [`cli`] | the `hanse` command line |
+//! | [`telemetry`] | tracing setup |
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod admin_token;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod demo_data;
+pub mod graph_store;
+pub mod http;
+pub mod identity;
+pub mod loader;
+pub mod node;
+pub mod node_dir;
+pub mod rdf_format;
+mod secret_file;
+pub mod sparql;
+pub mod state;
+pub mod telemetry;
+
+pub use config::{Config, Role};
+pub use identity::NodeIdentity;
+pub use node::{Node, NodeError, NodeHandle};
+pub use node_dir::NodeDir;

@@ -1,0 +1,214 @@
+//! A running node: opens the store and state, binds the HTTP API, and shuts down in order.
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! use hanse_node::{Node, NodeDir};
+//! let dir = NodeDir::new("hanse-node");
+//! let node = Node::spawn(&dir, dir.load_config()?).await?;
+//! println!("SPARQL endpoint: http://{}/sparql", node.http_addr());
+//! node.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+use crate::config::Config;
+use crate::http::{AppState, NodeInfo, router};
+use crate::node_dir::{NodeDir, NodeDirError, NodeLock};
+use crate::sparql::SparqlService;
+use crate::state::{NodeState, StateError};
+use oxigraph::store::{StorageError, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Errors while starting or stopping a node.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// The node directory is missing, locked or holds bad files.
+    #[error(transparent)]
+    NodeDir(#[from] NodeDirError),
+    /// The oxigraph store could not be flushed.
+    #[error("cannot flush the RDF store {path}: {source}")]
+    Store {
+        /// The store directory.
+        path: PathBuf,
+        /// The storage error.
+        source: StorageError,
+    },
+    /// The sled state database failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The HTTP address could not be bound.
+    #[error("cannot listen on {addr} (http.listen): {source}")]
+    Bind {
+        /// The configured address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The HTTP server stopped with an error or its task failed.
+    #[error("HTTP server failed: {0}")]
+    Server(String),
+}
+
+/// Entry point to start a node.
+pub struct Node;
+
+/// A running node; call [`NodeHandle::shutdown`] to stop it cleanly.
+pub struct NodeHandle {
+    http_addr: SocketAddr,
+    store: Store,
+    store_path: PathBuf,
+    state: NodeState,
+    cancel: CancellationToken,
+    server: JoinHandle<std::io::Result<()>>,
+    // Held until shutdown completes so no second node opens the same directory meanwhile.
+    _lock: NodeLock,
+}
+
+impl Node {
+    /// Opens the node in `dir` with `config` and serves its HTTP API.
+    ///
+    /// Fails with [`NodeDirError::AlreadyRunning`] if another process serves the directory.
+    #[tracing::instrument(skip_all, fields(dir = %dir.root().display()))]
+    pub async fn spawn(dir: &NodeDir, config: Config) -> Result<NodeHandle, NodeError> {
+        let lock = dir.lock()?;
+        let identity = dir.load_identity()?;
+        let admin_token = dir.load_admin_token()?;
+        let store_path = dir.resolve(&config.storage.store);
+        let state_path = dir.resolve(&config.storage.state);
+        let store = {
+            let (dir, config) = (dir.clone(), config.clone());
+            tokio::task::spawn_blocking(move || dir.open_store(&config))
+                .await
+                .map_err(|e| NodeError::Server(e.to_string()))??
+        };
+        let state = {
+            let path = state_path.clone();
+            tokio::task::spawn_blocking(move || NodeState::open(&path))
+                .await
+                .map_err(|e| NodeError::Server(e.to_string()))??
+        };
+        let listener = tokio::net::TcpListener::bind(config.http.listen)
+            .await
+            .map_err(|source| NodeError::Bind {
+                addr: config.http.listen,
+                source,
+            })?;
+        let http_addr = listener.local_addr().map_err(|source| NodeError::Bind {
+            addr: config.http.listen,
+            source,
+        })?;
+        let app = router(AppState {
+            sparql: SparqlService::new(
+                store.clone(),
+                config.sparql.clone(),
+                config.http.max_concurrent_queries,
+            ),
+            admin_token,
+            info: Arc::new(NodeInfo {
+                name: config.node.name.clone(),
+                role: config.node.role,
+                peer_id: identity.peer_id().to_string(),
+                did_key: identity.did_key(),
+                store_path: store_path.clone(),
+            }),
+            max_body_bytes: config.http.max_body_bytes,
+        });
+        let cancel = CancellationToken::new();
+        let shutdown = cancel.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                .await
+        });
+        tracing::info!(
+            name = %config.node.name,
+            role = %config.node.role,
+            peer_id = %identity.peer_id(),
+            http = %http_addr,
+            "node started"
+        );
+        Ok(NodeHandle {
+            http_addr,
+            store,
+            store_path,
+            state,
+            cancel,
+            server,
+            _lock: lock,
+        })
+    }
+}
+
+impl NodeHandle {
+    /// The address the HTTP API is bound to (useful with port 0).
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// Base URL of the HTTP API, e.g. `http://127.0.0.1:7878`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.http_addr)
+    }
+
+    /// The node's RDF store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stops accepting requests, lets requests in flight finish, then flushes the store and
+    /// the state database and releases the directory lock.
+    pub async fn shutdown(self) -> Result<(), NodeError> {
+        tracing::info!("shutting down");
+        self.cancel.cancel();
+        let served = self
+            .server
+            .await
+            .map_err(|e| NodeError::Server(e.to_string()))?;
+        let (store, state, path) = (self.store, self.state, self.store_path);
+        let flushed = tokio::task::spawn_blocking(move || {
+            store
+                .flush()
+                .map_err(|source| NodeError::Store { path, source })?;
+            state.flush().map_err(NodeError::from)
+        })
+        .await
+        .map_err(|e| NodeError::Server(e.to_string()))?;
+        served.map_err(|e| NodeError::Server(e.to_string()))?;
+        flushed?;
+        tracing::info!("node stopped");
+        Ok(())
+    }
+}
+
+#[cfg(any(test, feature = "test-utils"))]
+mod test_utils {
+    use super::*;
+    use crate::config::Role;
+    use crate::node_dir::InitOptions;
+
+    impl Node {
+        /// Creates a node directory in `dir` (HTTP on an ephemeral loopback port), lets
+        /// `configure` adjust the configuration, and starts the node.
+        pub async fn spawn_for_tests(
+            dir: &std::path::Path,
+            configure: impl FnOnce(&mut Config),
+        ) -> Result<(NodeHandle, NodeDir), NodeError> {
+            let node_dir = NodeDir::new(dir);
+            node_dir.init(InitOptions {
+                name: "test-node".into(),
+                role: Role::City,
+                http_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                force: true,
+                identity: None,
+            })?;
+            let mut config = node_dir.load_config()?;
+            configure(&mut config);
+            let handle = Node::spawn(&node_dir, config).await?;
+            Ok((handle, node_dir))
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! The `hanse` binary as a user runs it: init, serve, load, query and demo, including their
+//! failure paths (exit codes and messages).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HANSE: &str = env!("CARGO_BIN_EXE_hanse");
+
+fn hanse(args: &[&str]) -> Output {
+    Command::new(HANSE)
+        .args(args)
+        .env_remove("HANSE_DIR")
+        .output()
+        .expect("run hanse")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("local addr").port()
+}
+
+fn init(dir: &Path, http: &str) {
+    let out = hanse(&[
+        "init",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--name",
+        "delft",
+        "--http",
+        http,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// A child process killed on drop, so a failing test never leaves a node running.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// Waits for a stdout line containing `needle` (bounded) and returns it.
+    fn wait_for_line(&mut self, needle: &str) -> String {
+        let stdout = self.0.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => {
+                    // Keep draining so the child never blocks on a full pipe.
+                    std::thread::spawn(move || while rx.recv().is_ok() {});
+                    return line;
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!("no line containing `{needle}` within 60 s");
+    }
+
+    fn interrupt(&mut self) -> std::process::ExitStatus {
+        let pid = self.0.id().to_string();
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill -INT");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.0.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "node did not stop on SIGINT");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn serve(dir: &Path) -> Running {
+    let child = Command::new(HANSE)
+        .args(["serve", "--dir", dir.to_str().unwrap()])
+        .env("HANSE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hanse serve");
+    Running(child)
+}
+
+fn count_quads(dir: &Path) -> u64 {
+    let out = hanse(&[
+        "query",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--format",
+        "csv",
+        "SELECT (COUNT(*) AS ?n) { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("a count")
+}
+
+#[test]
+fn init_creates_owner_only_secrets_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("node");
+    let out = hanse(&["init", "--dir", dir.to_str().unwrap(), "--role", "utility"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("PeerId   12D3KooW"), "{stdout}");
+    assert!(stdout.contains("did:key  did:key:z6Mk"), "{stdout}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in ["node.key", "admin.token"] {
+            let mode = std::fs::metadata(dir.join(file))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600, "{file}");
+        }
+    }
+    let config = std::fs::read_to_string(dir.join("hanse.toml")).unwrap();
+    assert!(
+        config.contains("role = \"utility\"") && config.contains("# "),
+        "{config}"
+    );
+
+    let again = hanse(&["init", "--dir", dir.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("--force"),
+        "{}",
+        text(&again.stderr)
+    );
+    let forced = hanse(&["init", "--dir", dir.to_str().unwrap(), "--force"]);
+    assert!(forced.status.success(), "{}", text(&forced.stderr));
+
+    let bad_role = hanse(&["init", "--dir", dir.to_str().unwrap(), "--role", "king"]);
+    assert!(!bad_role.status.success());
+    assert!(text(&bad_role.stderr).contains("king"));
+}
+
+#[test]
+fn second_serve_on_the_same_directory_fails_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let http = format!("127.0.0.1:{}", free_port());
+    init(tmp.path(), &http);
+    let mut first = serve(tmp.path());
+    first.wait_for_line("serving on");
+
+    let second = hanse(&["serve", "--dir", tmp.path().to_str().unwrap()]);
+    assert!(!second.status.success());
+    let stderr = text(&second.stderr);
+    assert!(stderr.contains("already running"), "{stderr}");
+    assert!(stderr.contains(&first.0.id().to_string()), "{stderr}");
+    assert!(first.interrupt().success());
+
+    let missing = hanse(&[
+        "serve",
+        "--dir",
+        tmp.path().join("nothing").to_str().unwrap(),
+    ]);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("hanse init"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
+#[test]
+fn load_offline_is_atomic_and_names_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = tmp.path().join("node");
+    init(&node, "127.0.0.1:0");
+    let good = tmp.path().join("good.ttl");
+    std::fs::write(&good, "<http://e/a> <http://e/p> 1, 2, 3 .\n").unwrap();
+    let quads = tmp.path().join("more.nq");
+    std::fs::write(&quads, "<http://e/b> <http://e/p> \"4\" <http://e/g> .\n").unwrap();
+    let bad = tmp.path().join("bad.nt");
+    std::fs::write(
+        &bad,
+        "<http://e/c> <http://e/p> \"5\" .\n<http://e/c> <http://e/p> .\n",
+    )
+    .unwrap();
+
+    let out = hanse(&[
+        "load",
+        "--dir",
+        node.to_str().unwrap(),
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad.nt") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    assert_eq!(
+        count_quads(&node),
+        0,
+        "a failed load must not write anything"
+    );
+
+    let out = hanse(&[
+        "load",
+        "--dir",
+        node.to_str().unwrap(),
+        good.to_str().unwrap(),
+        quads.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("loaded 4 quads from 2 file(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(count_quads(&node), 4);
+
+    let unknown = tmp.path().join("data.xyz");
+    std::fs::write(&unknown, "").unwrap();
+    let out = hanse(&[
+        "load",
+        "--dir",
+        node.to_str().unwrap(),
+        unknown.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--format"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn load_and_query_through_a_running_node() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = tmp.path().join("node");
+    let http = format!("127.0.0.1:{}", free_port());
+    init(&node, &http);
+    let mut running = serve(&node);
+    running.wait_for_line("serving on");
+
+    let good = tmp.path().join("good.ttl");
+    std::fs::write(
+        &good,
+        "@prefix e: <http://e/> .\ne:a e:name \"Alice\" .\ne:b e:name \"Bob\" .\n",
+    )
+    .unwrap();
+    let bad = tmp.path().join("bad.ttl");
+    std::fs::write(
+        &bad,
+        "@prefix e: <http://e/> .\ne:c e:name \"Carol\" .\ne:d e:name .\n",
+    )
+    .unwrap();
+
+    let out = hanse(&[
+        "load",
+        "--dir",
+        node.to_str().unwrap(),
+        "--graph",
+        "http://e/people",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad.ttl") && stderr.contains("line 3"),
+        "{stderr}"
+    );
+    assert_eq!(count_quads(&node), 0);
+
+    let out = hanse(&[
+        "load",
+        "--dir",
+        node.to_str().unwrap(),
+        "--graph",
+        "http://e/people",
+        good.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("through its API"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(count_quads(&node), 2);
+
+    let table = hanse(&[
+        "query",
+        "--dir",
+        node.to_str().unwrap(),
+        "SELECT ?who ?name { GRAPH <http://e/people> { ?who <http://e/name> ?name } } ORDER BY ?name",
+    ]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    assert_eq!(
+        text(&table.stdout),
+        "who          | name\n-------------+--------\n<http://e/a> | \"Alice\"\n<http://e/b> | \"Bob\"\n(2 rows)\n"
+    );
+
+    let url = format!("http://{http}");
+    let json = hanse(&[
+        "query",
+        "--url",
+        &url,
+        "--format",
+        "json",
+        "ASK { GRAPH ?g { ?s ?p \"Bob\" } }",
+    ]);
+    assert!(
+        text(&json.stdout).contains("\"boolean\":true"),
+        "{}",
+        text(&json.stdout)
+    );
+
+    let bad_query = hanse(&["query", "--url", &url, "SELECT * WHERE { ?s ?p }"]);
+    assert!(!bad_query.status.success());
+    assert!(
+        text(&bad_query.stderr).contains("SPARQL syntax error"),
+        "{}",
+        text(&bad_query.stderr)
+    );
+    assert!(running.interrupt().success());
+}
+
+#[test]
+fn demo_serves_sample_data_and_stops_on_ctrl_c() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = Command::new(HANSE)
+        .args([
+            "demo",
+            "--http",
+            &format!("127.0.0.1:{port}"),
+            "--dir",
+            tmp.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn hanse demo");
+    let mut demo = Running(child);
+    demo.wait_for_line("Press Ctrl-C");
+
+    // The README's first request, URL-encoded as curl --data-urlencode sends it.
+    let query = "SELECT * { ?s ?p ?o } LIMIT 3";
+    let encoded: String = url_encode(query);
+    let response = http_get(port, &format!("/sparql?query={encoded}"));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("application/sparql-results+json"),
+        "{response}"
+    );
+    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        json["results"]["bindings"].as_array().map(Vec::len),
+        Some(3),
+        "{body}"
+    );
+    assert!(demo.interrupt().success());
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A minimal HTTP/1.1 GET, so this test needs no HTTP client crate.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}

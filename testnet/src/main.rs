@@ -1,0 +1,59 @@
+//! `hanse-testnet`: local test networks, scenarios and benchmarks for hanse.
+//!
+//! Today it runs benchmarks (`bench sparql`); launching consortia (`up`, `down`) and fault
+//! scenarios (`scenario`) arrive with the network.
+
+use clap::{Parser, Subcommand};
+use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
+use std::process::ExitCode;
+
+/// Local test networks, scenarios and benchmarks for hanse.
+#[derive(Debug, Parser)]
+#[command(name = "hanse-testnet", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a benchmark and print its figures side by side with the anchor.
+    Bench {
+        #[command(subcommand)]
+        bench: Bench,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Bench {
+    /// The node's /sparql endpoint against the same queries on oxigraph directly.
+    Sparql(SparqlBenchOptions),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Bench {
+                bench: Bench::Sparql(options),
+            } => sparql_bench::run(options).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
