@@ -1,6 +1,6 @@
 //! The admin token: a random secret in `admin.token` that write requests must present.
 
-use crate::secret_file;
+use crate::atomic_file;
 use rand::RngCore;
 use std::path::{Path, PathBuf};
 
@@ -41,7 +41,7 @@ impl AdminToken {
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Self(hex::encode(bytes))
     }
 
     /// Reads a token file (surrounding whitespace ignored).
@@ -61,7 +61,7 @@ impl AdminToken {
 
     /// Writes the token to a new owner-only (0600) file.
     pub fn save(&self, path: &Path) -> Result<(), AdminTokenError> {
-        secret_file::write(path, format!("{}\n", self.0).as_bytes()).map_err(|source| {
+        atomic_file::write_secret(path, format!("{}\n", self.0).as_bytes()).map_err(|source| {
             AdminTokenError::Io {
                 path: path.to_owned(),
                 source,

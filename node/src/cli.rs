@@ -1,6 +1,7 @@
 //! The `hanse` command line: argument definitions and dispatch. Each command lives in its
 //! own file under `cli/`.
 
+pub mod consortium;
 mod demo;
 mod init;
 mod load;
@@ -45,6 +46,12 @@ pub enum Command {
     Load(LoadArgs),
     /// Run a SPARQL query and print the result as a table (or JSON / CSV / TSV).
     Query(QueryArgs),
+    /// Create, sign, verify and install consortium membership documents.
+    Consortium {
+        /// What to do with the document.
+        #[command(subcommand)]
+        command: consortium::ConsortiumCommand,
+    },
     /// Start a demo node with built-in sample data on http://127.0.0.1:7878.
     Demo(DemoArgs),
 }
@@ -148,6 +155,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Load(args) => load::run(args).await,
         Command::Query(args) => query::run(args).await,
+        Command::Consortium { command } => consortium::run(command).await,
         Command::Demo(args) => demo::run(args).await,
     }
 }

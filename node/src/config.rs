@@ -152,12 +152,27 @@ impl Default for HttpSection {
     }
 }
 
-/// `[p2p]`: the libp2p network (used once the node joins a consortium).
+/// `[p2p]`: the libp2p network, started when the node has a consortium document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct P2pSection {
     /// Multiaddresses to listen on.
     pub listen: Vec<String>,
+    /// Multiaddresses of members to dial at start (with or without a `/p2p/<PeerId>` suffix);
+    /// the consortium document's member addresses are dialled too.
+    pub bootstrap: Vec<String>,
+    /// Discover members on the local network with mDNS.
+    pub mdns: bool,
+    /// Most simultaneous connections to one peer.
+    pub max_connections_per_peer: u32,
+    /// Most established connections in total.
+    pub max_connections: u32,
+    /// Time limit for a node-to-node request, in seconds.
+    pub request_timeout_secs: u64,
+    /// Largest gossip message, in bytes.
+    pub max_gossip_bytes: usize,
+    /// Largest request-response message, in bytes.
+    pub max_message_bytes: u64,
 }
 
 impl Default for P2pSection {
@@ -167,6 +182,13 @@ impl Default for P2pSection {
                 "/ip4/0.0.0.0/tcp/7979".into(),
                 "/ip4/0.0.0.0/udp/7979/quic-v1".into(),
             ],
+            bootstrap: Vec::new(),
+            mdns: true,
+            max_connections_per_peer: 2,
+            max_connections: 1024,
+            request_timeout_secs: 10,
+            max_gossip_bytes: 2 * 1024 * 1024,
+            max_message_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -303,6 +325,12 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        if self.p2p.max_connections_per_peer == 0 || self.p2p.request_timeout_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "p2p.max_connections_per_peer / p2p.request_timeout_secs",
+                message: "must be at least 1".into(),
+            });
+        }
         if self.http.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid {
                 key: "http.max_concurrent_queries",
@@ -335,8 +363,21 @@ max_body_bytes = {max_body}
 max_concurrent_queries = {max_queries}
 
 [p2p]
-# libp2p multiaddresses to listen on (used once the node joins a consortium).
+# libp2p multiaddresses to listen on. The network starts once consortium.json is installed
+# (`hanse consortium install`); only members of that document may connect.
 listen = [{p2p_listen}]
+# Members to dial at start, e.g. "/ip4/192.0.2.10/tcp/7979/p2p/12D3KooW...".
+bootstrap = []
+# Find members on the local network with mDNS.
+mdns = true
+# Most simultaneous connections to one peer, and in total.
+max_connections_per_peer = {per_peer}
+max_connections = {max_conn}
+# Time limit of a node-to-node request, in seconds.
+request_timeout_secs = {req_timeout}
+# Largest gossip message and largest request/response message, in bytes.
+max_gossip_bytes = {max_gossip}
+max_message_bytes = {max_message}
 
 [storage]
 # oxigraph (RocksDB) store with the node's RDF data.
@@ -367,6 +408,11 @@ format = "text"
                 .map(|a| format!("\"{a}\""))
                 .collect::<Vec<_>>()
                 .join(", "),
+            per_peer = d.p2p.max_connections_per_peer,
+            max_conn = d.p2p.max_connections,
+            req_timeout = d.p2p.request_timeout_secs,
+            max_gossip = d.p2p.max_gossip_bytes,
+            max_message = d.p2p.max_message_bytes,
             store = d.storage.store.display(),
             state = d.storage.state.display(),
             timeout = d.sparql.query_timeout_secs,

@@ -9,11 +9,14 @@
 //! | `GET/PUT/POST/DELETE /store` | Graph Store HTTP Protocol, `?graph=IRI` or `?default`; writes need the admin token |
 //! | `GET /health` | liveness and version |
 //! | `GET /api/node` | name, role, PeerId, did:key, version, store size |
+//! | `GET /api/peers` | connected consortium members with addresses and RTT |
+//! | `GET/POST /api/consortium` | the membership document and its status; submit an update (admin token) |
 
 mod auth;
 mod error;
 mod graph_store;
 mod negotiate;
+mod network;
 mod node_info;
 mod sparql;
 
@@ -21,6 +24,8 @@ pub use error::ApiError;
 
 use crate::admin_token::AdminToken;
 use crate::config::Role;
+use crate::membership::CurrentMembership;
+use crate::p2p::NetworkClient;
 use crate::sparql::SparqlService;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +62,10 @@ pub struct AppState {
     pub info: Arc<NodeInfo>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// The p2p network, when the node is in a consortium.
+    pub network: Option<NetworkClient>,
+    /// The current consortium membership, when the node is in one.
+    pub membership: Option<CurrentMembership>,
 }
 
 /// The API's routes with tracing, body-size and time limits.
@@ -79,6 +88,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/health", get(node_info::health))
         .route("/api/node", get(node_info::node))
+        .route("/api/peers", get(network::peers))
+        .route(
+            "/api/consortium",
+            get(network::consortium).post(network::submit_membership),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

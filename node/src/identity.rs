@@ -4,8 +4,8 @@
 //! noise), it signs the node's catalogue, agreements and audit log, and its `did:key` form is
 //! how people see the node named.
 
-use crate::secret_file;
-use libp2p_identity::{Keypair, PeerId};
+use crate::atomic_file;
+use libp2p::identity::{Keypair, PeerId};
 use std::path::{Path, PathBuf};
 
 /// Multicodec prefix of an ed25519 public key (`0xed`, varint-encoded as `0xed 0x01`).
@@ -78,7 +78,7 @@ impl NodeIdentity {
                 path: path.to_owned(),
                 reason: e.to_string(),
             })?;
-        if keypair.key_type() != libp2p_identity::KeyType::Ed25519 {
+        if keypair.key_type() != libp2p::identity::KeyType::Ed25519 {
             return Err(IdentityError::Malformed {
                 path: path.to_owned(),
                 reason: format!("key type is {:?}, hanse needs Ed25519", keypair.key_type()),
@@ -97,7 +97,7 @@ impl NodeIdentity {
             .keypair
             .to_protobuf_encoding()
             .map_err(|e| io(std::io::Error::other(e)))?;
-        secret_file::write(path, &bytes).map_err(io)
+        atomic_file::write_secret(path, &bytes).map_err(io)
     }
 
     /// The libp2p keypair, for the swarm.

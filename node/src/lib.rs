@@ -1,8 +1,8 @@
 //! hanse-node: the node of the hanse peer-to-peer data space, and the `hanse` binary.
 //!
 //! A node holds a city's, utility's or research group's RDF data in an oxigraph store,
-//! keeps its own state in sled, and answers SPARQL over HTTP. Later capabilities (the
-//! consortium network, catalogue, policies, federation, ingest) are added as modules here.
+//! keeps its own state in sled, answers SPARQL over HTTP, and joins its consortium over
+//! libp2p. Later capabilities (catalogue, policies, federation, ingest) are added as modules.
 //!
 //! # Layout
 //!
@@ -12,7 +12,10 @@
 //! | [`node_dir`] | the node directory: `hanse init`, file layout, the run lock |
 //! | [`identity`] | the ed25519 key, PeerId and `did:key` |
 //! | [`admin_token`] | the bearer token write endpoints require |
-//! | `secret_file` | writing 0600 files atomically |
+//! | [`consortium`] | the signed membership document and its verification rules |
+//! | [`membership`] | the current membership, shared and persisted to `consortium.json` |
+//! | [`p2p`] | the libp2p swarm: members-only connections, gossip, requests |
+//! | `atomic_file` | atomic file writes; 0600 for secrets |
 //! | [`state`] | the sled state database |
 //! | [`sparql`] | SPARQL evaluation with timeout, result limit and concurrency bound |
 //! | [`graph_store`] | atomic whole-graph reads and writes (Graph Store Protocol) |
@@ -28,18 +31,21 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod admin_token;
+mod atomic_file;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod consortium;
 pub mod demo_data;
 pub mod graph_store;
 pub mod http;
 pub mod identity;
 pub mod loader;
+pub mod membership;
 pub mod node;
 pub mod node_dir;
+pub mod p2p;
 pub mod rdf_format;
-mod secret_file;
 pub mod sparql;
 pub mod state;
 pub mod telemetry;

@@ -12,7 +12,9 @@
 
 use crate::config::Config;
 use crate::http::{AppState, NodeInfo, router};
+use crate::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
 use crate::node_dir::{NodeDir, NodeDirError, NodeLock};
+use crate::p2p::{self, NetworkClient, NetworkError};
 use crate::sparql::SparqlService;
 use crate::state::{NodeState, StateError};
 use oxigraph::store::{StorageError, Store};
@@ -48,6 +50,12 @@ pub enum NodeError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The installed consortium document cannot be used.
+    #[error(transparent)]
+    Membership(#[from] CurrentMembershipError),
+    /// The p2p network could not start.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
     /// The HTTP server stopped with an error or its task failed.
     #[error("HTTP server failed: {0}")]
     Server(String),
@@ -64,6 +72,7 @@ pub struct NodeHandle {
     state: NodeState,
     cancel: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
+    network: Option<(NetworkClient, JoinHandle<()>)>,
     // Held until shutdown completes so no second node opens the same directory meanwhile.
     _lock: NodeLock,
 }
@@ -101,6 +110,24 @@ impl Node {
             addr: config.http.listen,
             source,
         })?;
+        let cancel = CancellationToken::new();
+        let membership_path = dir.root().join(CONSORTIUM_FILE);
+        let (membership, network) = if membership_path.exists() {
+            let membership = CurrentMembership::load(&membership_path)?;
+            let network = p2p::spawn(
+                &identity,
+                &config.p2p,
+                membership.clone(),
+                cancel.child_token(),
+            )
+            .await?;
+            (Some(membership), Some(network))
+        } else {
+            tracing::info!(
+                "no {CONSORTIUM_FILE} in the node directory: running without the p2p network (install one with `hanse consortium install`)"
+            );
+            (None, None)
+        };
         let app = router(AppState {
             sparql: SparqlService::new(
                 store.clone(),
@@ -116,8 +143,9 @@ impl Node {
                 store_path: store_path.clone(),
             }),
             max_body_bytes: config.http.max_body_bytes,
+            network: network.as_ref().map(|(client, _)| client.clone()),
+            membership,
         });
-        let cancel = CancellationToken::new();
         let shutdown = cancel.clone();
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -138,6 +166,7 @@ impl Node {
             state,
             cancel,
             server,
+            network,
             _lock: lock,
         })
     }
@@ -154,6 +183,11 @@ impl NodeHandle {
         format!("http://{}", self.http_addr)
     }
 
+    /// The p2p network, if the node is in a consortium.
+    pub fn network(&self) -> Option<&NetworkClient> {
+        self.network.as_ref().map(|(client, _)| client)
+    }
+
     /// The node's RDF store.
     pub fn store(&self) -> &Store {
         &self.store
@@ -168,6 +202,11 @@ impl NodeHandle {
             .server
             .await
             .map_err(|e| NodeError::Server(e.to_string()))?;
+        if let Some((_, task)) = self.network
+            && let Err(e) = task.await
+        {
+            tracing::error!("network task failed: {e}");
+        }
         let (store, state, path) = (self.store, self.state, self.store_path);
         let flushed = tokio::task::spawn_blocking(move || {
             store

@@ -414,3 +414,197 @@ fn http_get(port: u16, path: &str) -> String {
     stream.read_to_string(&mut response).unwrap();
     response
 }
+
+#[test]
+fn consortium_workflow_from_create_to_install() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (steward, city) = (tmp.path().join("steward"), tmp.path().join("city"));
+    for (dir, name, role) in [
+        (&steward, "flanders", "steward"),
+        (&city, "mechelen", "city"),
+    ] {
+        let out = hanse(&[
+            "init",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--name",
+            name,
+            "--role",
+            role,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let doc = tmp.path().join("consortium.json");
+    let doc_s = doc.to_str().unwrap();
+    let ok = |args: &[&str]| {
+        let out = hanse(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    ok(&[
+        "consortium",
+        "create",
+        doc_s,
+        "--id",
+        "scifi",
+        "--name",
+        "SCIFI region",
+    ]);
+    ok(&[
+        "consortium",
+        "add-member",
+        doc_s,
+        "--node-dir",
+        steward.to_str().unwrap(),
+        "--steward",
+    ]);
+    ok(&[
+        "consortium",
+        "add-member",
+        doc_s,
+        "--node-dir",
+        city.to_str().unwrap(),
+        "--organisation",
+        "Stad Mechelen",
+    ]);
+
+    // Unsigned: verification names the missing signatures.
+    let unsigned = hanse(&["consortium", "verify", doc_s]);
+    assert!(!unsigned.status.success());
+    assert!(
+        text(&unsigned.stderr).contains("1 required"),
+        "{}",
+        text(&unsigned.stderr)
+    );
+
+    ok(&[
+        "consortium",
+        "sign",
+        doc_s,
+        "--dir",
+        steward.to_str().unwrap(),
+    ]);
+    assert!(ok(&["consortium", "verify", doc_s]).contains("valid: version 1"));
+    let shown = ok(&["consortium", "show", doc_s]);
+    assert!(
+        shown.contains("mechelen") && shown.contains("Stad Mechelen") && shown.contains("steward"),
+        "{shown}"
+    );
+    let installed = ok(&[
+        "consortium",
+        "install",
+        doc_s,
+        "--dir",
+        city.to_str().unwrap(),
+    ]);
+    assert!(installed.contains("installed version 1"), "{installed}");
+
+    // Editing the signed document starts version 2; the old one is kept for --current.
+    let v1 = tmp.path().join("v1.json");
+    std::fs::copy(&doc, &v1).unwrap();
+    let city_id = text(&hanse(&["consortium", "show", doc_s]).stdout)
+        .lines()
+        .find(|l| l.contains("mechelen"))
+        .and_then(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("12D3KooW"))
+                .map(str::to_owned)
+        })
+        .unwrap();
+    assert!(
+        ok(&["consortium", "remove-member", doc_s, "--peer-id", &city_id]).contains("version 2")
+    );
+    let refused = hanse(&[
+        "consortium",
+        "install",
+        doc_s,
+        "--dir",
+        city.to_str().unwrap(),
+    ]);
+    assert!(
+        !refused.status.success(),
+        "an unsigned update must not install"
+    );
+    ok(&[
+        "consortium",
+        "sign",
+        doc_s,
+        "--dir",
+        steward.to_str().unwrap(),
+    ]);
+    assert!(
+        ok(&[
+            "consortium",
+            "verify",
+            doc_s,
+            "--current",
+            v1.to_str().unwrap()
+        ])
+        .contains("follows version 1")
+    );
+    let replay = hanse(&[
+        "consortium",
+        "verify",
+        v1.to_str().unwrap(),
+        "--current",
+        doc_s,
+    ]);
+    assert!(
+        text(&replay.stderr).contains("not newer"),
+        "{}",
+        text(&replay.stderr)
+    );
+}
+
+#[test]
+fn consortium_commands_explain_themselves_and_bad_files() {
+    let help = hanse(&["consortium", "--help"]);
+    let help = text(&help.stdout);
+    for command in [
+        "create",
+        "add-member",
+        "remove-member",
+        "sign",
+        "show",
+        "verify",
+        "install",
+    ] {
+        assert!(help.contains(command), "{help}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let garbage = tmp.path().join("garbage.json");
+    std::fs::write(&garbage, "{\"document\": {\"consortium_id\": 5").unwrap();
+    let out = hanse(&["consortium", "show", garbage.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("garbage.json") && stderr.contains("not a membership document"),
+        "{stderr}"
+    );
+    let missing = hanse(&[
+        "consortium",
+        "verify",
+        tmp.path().join("none.json").to_str().unwrap(),
+    ]);
+    assert!(
+        text(&missing.stderr).contains("cannot read"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let bad_peer = hanse(&[
+        "consortium",
+        "add-member",
+        garbage.to_str().unwrap(),
+        "--peer-id",
+        "nope",
+        "--name",
+        "x",
+        "--role",
+        "city",
+    ]);
+    assert!(
+        text(&bad_peer.stderr).contains("not a PeerId"),
+        "{}",
+        text(&bad_peer.stderr)
+    );
+}

@@ -1,0 +1,92 @@
+//! `/api/peers` and `/api/consortium`.
+
+use super::auth::require_admin;
+use super::sparql::body_error;
+use super::{ApiError, AppState};
+use crate::consortium::SignedMembership;
+use crate::p2p::{NetworkError, PeerSummary};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::json;
+
+fn not_in_consortium() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "this node is not in a consortium: install a membership document with `hanse consortium install`",
+    )
+}
+
+impl From<NetworkError> for ApiError {
+    fn from(error: NetworkError) -> Self {
+        let status = match &error {
+            NetworkError::Membership(_) => StatusCode::BAD_REQUEST,
+            NetworkError::Busy | NetworkError::Stopped => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, error.to_string())
+    }
+}
+
+/// `GET /api/peers`: connected members (empty when the node is not in a consortium).
+#[tracing::instrument(skip_all)]
+pub async fn peers(State(state): State<AppState>) -> Result<Json<Vec<PeerSummary>>, ApiError> {
+    match &state.network {
+        Some(network) => Ok(Json(network.peers().await?)),
+        None => Ok(Json(Vec::new())),
+    }
+}
+
+/// `GET /api/consortium`: the current document and how it was verified.
+#[tracing::instrument(skip_all)]
+pub async fn consortium(
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let membership = state.membership.as_ref().ok_or_else(not_in_consortium)?;
+    let signed = membership.get();
+    let (status, detail) = match signed.verify_genesis() {
+        Ok(()) => (
+            "verified",
+            format!(
+                "signed by at least {} of its {} stewards",
+                signed.document.threshold,
+                signed.document.stewards.len()
+            ),
+        ),
+        // A later version is signed by the stewards of the version before it, which this
+        // document alone cannot show; it was verified against that version when adopted.
+        Err(e) => (
+            "adopted-update",
+            format!("verified against the previous version when adopted; on its own: {e}"),
+        ),
+    };
+    let local_member = state
+        .info
+        .peer_id
+        .parse()
+        .is_ok_and(|peer| signed.document.is_member(&peer));
+    Ok(Json(json!({
+        "document": signed,
+        "verification": { "status": status, "detail": detail },
+        "local_member": local_member,
+    })))
+}
+
+/// `POST /api/consortium` (admin token): submit a signed update; it is verified against the
+/// current document, adopted and gossiped to the consortium.
+#[tracing::instrument(skip_all)]
+pub async fn submit_membership(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    let body = body.map_err(|e| body_error(e, state.max_body_bytes))?;
+    let network = state.network.as_ref().ok_or_else(not_in_consortium)?;
+    let update =
+        SignedMembership::from_json(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let version = network.submit_membership(update).await?;
+    Ok(Json(json!({ "version": version })))
+}

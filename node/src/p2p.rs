@@ -1,0 +1,163 @@
+//! The libp2p network: members-only connections, gossip, and node-to-node requests.
+//!
+//! One task ([`event_loop`]) owns the swarm; the rest of the node talks to it through a
+//! [`NetworkClient`]. The swarm speaks TCP and QUIC with noise and yamux, and composes
+//! identify, ping, Kademlia (server mode), gossipsub (signed, strictly validated, accepted by
+//! the application before forwarding), request-response and optional mDNS behind two gates:
+//! an allow list holding exactly the current consortium members, and connection limits.
+//!
+//! Membership changes arrive by gossip (or from the local API), are verified against the
+//! current document, persisted, and then open or close the gate: removed members are
+//! disconnected at once.
+
+mod behaviour;
+mod client;
+mod event_loop;
+mod protocol;
+
+pub use client::{NetworkClient, NetworkEvent, PeerSummary};
+pub use protocol::{Request, Response};
+
+use crate::config::P2pSection;
+use crate::identity::NodeIdentity;
+use crate::membership::{CurrentMembership, CurrentMembershipError};
+use behaviour::Behaviour;
+use event_loop::{EventLoop, MEMBERSHIP_TOPIC, topic};
+use libp2p::{Multiaddr, SwarmBuilder, gossipsub, noise, tcp, yamux};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Errors of the network.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// A configured address is not a multiaddress.
+    #[error("invalid address `{address}` in {key}: {reason}")]
+    Address {
+        /// The configuration key.
+        key: &'static str,
+        /// The value.
+        address: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// The transport or a behaviour could not be set up, or a listen address could not be bound.
+    #[error("cannot start the network: {0}")]
+    Setup(String),
+    /// The network task did not take the command in time.
+    #[error("the network task is busy; try again")]
+    Busy,
+    /// The network task has stopped.
+    #[error("the network is not running")]
+    Stopped,
+    /// No member is connected to receive a gossip message.
+    #[error("no connected member to send to")]
+    NoPeers,
+    /// A gossip message is larger than `p2p.max_gossip_bytes`.
+    #[error("message too large for gossip (p2p.max_gossip_bytes)")]
+    TooLarge,
+    /// Another gossip failure.
+    #[error("gossip failed: {0}")]
+    Gossip(String),
+    /// A dial could not start.
+    #[error("dial failed: {0}")]
+    Dial(String),
+    /// A membership update was refused.
+    #[error(transparent)]
+    Membership(#[from] CurrentMembershipError),
+}
+
+impl From<gossipsub::PublishError> for NetworkError {
+    fn from(error: gossipsub::PublishError) -> Self {
+        match error {
+            gossipsub::PublishError::NoPeersSubscribedToTopic => NetworkError::NoPeers,
+            gossipsub::PublishError::MessageTooLarge => NetworkError::TooLarge,
+            other => NetworkError::Gossip(other.to_string()),
+        }
+    }
+}
+
+fn parse_addresses(key: &'static str, values: &[String]) -> Result<Vec<Multiaddr>, NetworkError> {
+    values
+        .iter()
+        .map(|address| {
+            address
+                .parse()
+                .map_err(|e: libp2p::multiaddr::Error| NetworkError::Address {
+                    key,
+                    address: address.clone(),
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// Starts the network task for `identity` in the consortium `membership`.
+///
+/// Returns the client and the task; the task ends when `cancel` fires.
+pub async fn spawn(
+    identity: &NodeIdentity,
+    config: &P2pSection,
+    membership: CurrentMembership,
+    cancel: CancellationToken,
+) -> Result<(NetworkClient, JoinHandle<()>), NetworkError> {
+    let listen = parse_addresses("p2p.listen", &config.listen)?;
+    let bootstrap = parse_addresses("p2p.bootstrap", &config.bootstrap)?;
+    let behaviour = Behaviour::new(identity.keypair(), config)
+        .map_err(|e| NetworkError::Setup(e.to_string()))?;
+    let setup = |e: &dyn std::fmt::Display| NetworkError::Setup(e.to_string());
+    let mut swarm = SwarmBuilder::with_existing_identity(identity.keypair().clone())
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| setup(&e))?
+        .with_quic()
+        .with_behaviour(|_| behaviour)
+        .map_err(|e| setup(&e))?
+        // Members keep their connections; the maintenance loop redials the ones that drop.
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
+        .build();
+
+    let document = membership.get().document;
+    let local = identity.peer_id();
+    if !document.is_member(&local) {
+        tracing::warn!(
+            "this node ({local}) is not a member of consortium `{}`: members will refuse it",
+            document.consortium_id
+        );
+    }
+    for peer in document.member_peer_ids() {
+        swarm.behaviour_mut().members_only.allow_peer(peer);
+    }
+    swarm
+        .behaviour_mut()
+        .gossipsub
+        .subscribe(&topic(&document.consortium_id, MEMBERSHIP_TOPIC))
+        .map_err(|e| setup(&e))?;
+    for address in listen {
+        swarm.listen_on(address.clone()).map_err(|e| {
+            NetworkError::Setup(format!("cannot listen on {address} (p2p.listen): {e}"))
+        })?;
+    }
+    for address in &bootstrap {
+        if let Err(e) = swarm.dial(address.clone()) {
+            tracing::warn!(%address, "cannot dial bootstrap address: {e}");
+        }
+    }
+
+    let (command_tx, command_rx) = mpsc::channel(256);
+    let (event_tx, _) = broadcast::channel(1024);
+    let client = NetworkClient {
+        commands: command_tx,
+        events: event_tx.clone(),
+        local_peer_id: local,
+    };
+    let event_loop = EventLoop::new(swarm, command_rx, event_tx, membership, bootstrap);
+    let task = tokio::spawn(event_loop.run(cancel));
+    Ok((client, task))
+}

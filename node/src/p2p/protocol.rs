@@ -1,0 +1,71 @@
+//! Node-to-node request/response messages (CBOR over libp2p request-response).
+//!
+//! One protocol carries every node-to-node exchange; each capability adds its variants.
+//! Sizes are bounded by the codec (`p2p.max_message_bytes`), time by `p2p.request_timeout_secs`.
+
+use serde::{Deserialize, Serialize};
+
+/// libp2p protocol name of hanse requests.
+pub const PROTOCOL: &str = "/hanse/req/1";
+/// Protocol name announced by identify, so peers can tell hanse nodes apart.
+pub const AGENT_PROTOCOL: &str = "/hanse/1.0.0";
+
+/// A request from one node to another.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// "I have membership version N; send yours if it is newer."
+    Membership {
+        /// The requester's current version.
+        have_version: u64,
+    },
+}
+
+/// The answer to a [`Request`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Response {
+    /// The responder's membership document (JSON) if newer than the requester's.
+    Membership {
+        /// `None` when the requester is up to date.
+        document: Option<Vec<u8>>,
+    },
+    /// The request was refused or failed; the text says why.
+    Error(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+        cbor4ii::serde::to_vec(Vec::new(), value).unwrap()
+    }
+
+    #[test]
+    fn requests_round_trip_and_bad_bytes_are_errors() {
+        let bytes = encode(&Request::Membership { have_version: 7 });
+        let back: Request = cbor4ii::serde::from_slice(&bytes).unwrap();
+        assert!(matches!(back, Request::Membership { have_version: 7 }));
+        for cut in 0..bytes.len() {
+            assert!(
+                cbor4ii::serde::from_slice::<Request>(&bytes[..cut]).is_err(),
+                "cut {cut}"
+            );
+        }
+        for garbage in [&b"\xff\xff\xff"[..], b"\x00", b"hello", b"\xbf\x61a"] {
+            assert!(cbor4ii::serde::from_slice::<Request>(garbage).is_err());
+        }
+    }
+
+    #[test]
+    fn responses_with_truncated_documents_are_errors() {
+        let bytes = encode(&Response::Membership {
+            document: Some(vec![b'{'; 300]),
+        });
+        for cut in [1, 10, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                cbor4ii::serde::from_slice::<Response>(&bytes[..cut]).is_err(),
+                "cut {cut}"
+            );
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests: real nodes, real sockets, on loopback. One test binary so the
+//! heavy dependencies are linked once.
+
+mod http_api;
+mod network;
+mod support;
