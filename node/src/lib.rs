@@ -27,6 +27,7 @@
 //! | [`demo_data`] | deterministic sample data for the demo and benchmarks |
 //! | [`cli`] | the `hanse` command line |
 //! | [`telemetry`] | tracing setup |
+//! | `test_utils` | test nodes and in-process consortia (feature `test-utils`) |
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
@@ -49,6 +50,8 @@ pub mod rdf_format;
 pub mod sparql;
 pub mod state;
 pub mod telemetry;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 
 pub use config::{Config, Role};
 pub use identity::NodeIdentity;

@@ -222,32 +222,3 @@ impl NodeHandle {
         Ok(())
     }
 }
-
-#[cfg(any(test, feature = "test-utils"))]
-mod test_utils {
-    use super::*;
-    use crate::config::Role;
-    use crate::node_dir::InitOptions;
-
-    impl Node {
-        /// Creates a node directory in `dir` (HTTP on an ephemeral loopback port), lets
-        /// `configure` adjust the configuration, and starts the node.
-        pub async fn spawn_for_tests(
-            dir: &std::path::Path,
-            configure: impl FnOnce(&mut Config),
-        ) -> Result<(NodeHandle, NodeDir), NodeError> {
-            let node_dir = NodeDir::new(dir);
-            node_dir.init(InitOptions {
-                name: "test-node".into(),
-                role: Role::City,
-                http_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-                force: true,
-                identity: None,
-            })?;
-            let mut config = node_dir.load_config()?;
-            configure(&mut config);
-            let handle = Node::spawn(&node_dir, config).await?;
-            Ok((handle, node_dir))
-        }
-    }
-}

@@ -5,5 +5,7 @@
 //! | module | concern |
 //! |---|---|
 //! | [`sparql_bench`] | `/sparql` over HTTP against oxigraph evaluated in-process |
+//! | [`network_bench`] | consortium formation time and gossip propagation |
 
+pub mod network_bench;
 pub mod sparql_bench;

@@ -4,6 +4,7 @@
 //! scenarios (`scenario`) arrive with the network.
 
 use clap::{Parser, Subcommand};
+use hanse_testnet::network_bench::{self, NetworkBenchOptions};
 use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ enum Command {
 enum Bench {
     /// The node's /sparql endpoint against the same queries on oxigraph directly.
     Sparql(SparqlBenchOptions),
+    /// Consortium formation time and gossip propagation for in-process consortia.
+    Network(NetworkBenchOptions),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,9 @@ fn main() -> ExitCode {
             Command::Bench {
                 bench: Bench::Sparql(options),
             } => sparql_bench::run(options).await,
+            Command::Bench {
+                bench: Bench::Network(options),
+            } => network_bench::run(options).await,
         }
     });
     match result {

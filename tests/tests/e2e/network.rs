@@ -1,15 +1,18 @@
 //! The consortium network: a members-only mesh from one bootstrap address, refusal of
 //! non-members, and disconnection of removed members.
 
-use crate::support::{Running, consortium, eventually, install, prepare, start};
+use crate::support::{Running, eventually, start};
 use anyhow::Result;
 use hanse_node::p2p::NetworkEvent;
+use hanse_node::test_utils::{
+    PreparedNode, prepare_nodes as prepare, test_consortium as consortium,
+};
 use std::time::Duration;
 
 /// Starts node 0, then the others with node 0's address as their only bootstrap.
-async fn mesh(nodes: &[crate::support::Prepared]) -> Result<Vec<Running>> {
+async fn mesh(nodes: &[PreparedNode]) -> Result<Vec<Running>> {
     let first = start(&nodes[0], &[]).await?;
-    let bootstrap = vec![first.p2p_address().await?];
+    let bootstrap = vec![first.handle.p2p_address().await?];
     let mut running = vec![first];
     for node in &nodes[1..] {
         running.push(start(node, &bootstrap).await?);
@@ -46,7 +49,7 @@ async fn five_members_form_a_mesh_from_one_bootstrap_address() -> Result<()> {
     let nodes = prepare(5, 11)?;
     let document = consortium(&nodes.iter().collect::<Vec<_>>())?;
     for node in &nodes {
-        install(node, &document)?;
+        node.install(&document)?;
     }
     let running = mesh(&nodes).await?;
     let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
@@ -102,7 +105,7 @@ async fn a_non_member_cannot_connect_or_gossip() -> Result<()> {
     let document = consortium(&members)?;
     // The outsider has a valid key and even the document, but is not listed in it.
     for node in &nodes {
-        install(node, &document)?;
+        node.install(&document)?;
     }
     let running = mesh(&nodes[..3]).await?;
     let names: Vec<String> = nodes[..3].iter().map(|n| n.name.clone()).collect();
@@ -116,13 +119,13 @@ async fn a_non_member_cannot_connect_or_gossip() -> Result<()> {
     }
     let mut received = running[1].handle.network().expect("network").subscribe();
 
-    let bootstrap = vec![running[0].p2p_address().await?];
+    let bootstrap = vec![running[0].handle.p2p_address().await?];
     let outsider = start(&nodes[3], &bootstrap).await?;
     let outsider_net = outsider.handle.network().expect("network").clone();
     outsider_net.subscribe_topic("notes").await?;
     for node in &running {
         outsider_net
-            .dial(node.p2p_address().await?.parse()?)
+            .dial(node.handle.p2p_address().await?.parse()?)
             .await?;
     }
     // Give the outsider several maintenance rounds of dialling.
@@ -176,7 +179,7 @@ async fn a_removed_member_is_disconnected() -> Result<()> {
     let nodes = prepare(5, 33)?;
     let document = consortium(&nodes.iter().collect::<Vec<_>>())?;
     for node in &nodes {
-        install(node, &document)?;
+        node.install(&document)?;
     }
     let running = mesh(&nodes).await?;
     let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();

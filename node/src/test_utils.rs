@@ -1,0 +1,129 @@
+//! Helpers shared by tests, the testnet and benchmarks (feature `test-utils`): nodes on
+//! ephemeral loopback ports with seeded keys, and in-process consortia.
+
+use crate::config::{Config, Role};
+use crate::consortium::{Member, MembershipDocument, SignedMembership};
+use crate::identity::NodeIdentity;
+use crate::membership::CONSORTIUM_FILE;
+use crate::node::{Node, NodeHandle};
+use crate::node_dir::{InitOptions, NodeDir};
+use std::net::SocketAddr;
+use tempfile::TempDir;
+
+impl Node {
+    /// Creates a node directory in `dir` (HTTP on an ephemeral loopback port), lets
+    /// `configure` adjust the configuration, and starts the node.
+    pub async fn spawn_for_tests(
+        dir: &std::path::Path,
+        configure: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<(NodeHandle, NodeDir)> {
+        let node_dir = NodeDir::new(dir);
+        node_dir.init(InitOptions {
+            name: "test-node".into(),
+            role: Role::City,
+            http_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            force: true,
+            identity: None,
+        })?;
+        let mut config = node_dir.load_config()?;
+        configure(&mut config);
+        let handle = Node::spawn(&node_dir, config).await?;
+        Ok((handle, node_dir))
+    }
+}
+
+/// A node directory in a temporary folder, initialised but not started.
+pub struct PreparedNode {
+    /// Display name (`node0`, `node1`…).
+    pub name: String,
+    /// Its key, derived from a seed so PeerIds are stable across runs.
+    pub identity: NodeIdentity,
+    /// The directory.
+    pub dir: NodeDir,
+    _tmp: TempDir,
+}
+
+/// Creates `n` node directories `node0…`; node 0 has role steward, the others city.
+pub fn prepare_nodes(n: usize, seed: u8) -> anyhow::Result<Vec<PreparedNode>> {
+    (0..n)
+        .map(|i| {
+            let tmp = tempfile::tempdir()?;
+            let dir = NodeDir::new(tmp.path());
+            let mut key = [seed; 32];
+            key[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let identity = NodeIdentity::from_seed(key);
+            let name = format!("node{i}");
+            dir.init(InitOptions {
+                name: name.clone(),
+                role: if i == 0 { Role::Steward } else { Role::City },
+                http_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                force: false,
+                identity: Some(identity.clone()),
+            })?;
+            Ok(PreparedNode {
+                name,
+                identity,
+                dir,
+                _tmp: tmp,
+            })
+        })
+        .collect()
+}
+
+/// A membership document listing `nodes`, the first as sole steward (threshold 1), signed.
+pub fn test_consortium(nodes: &[&PreparedNode]) -> anyhow::Result<SignedMembership> {
+    let mut document = MembershipDocument::new("test-consortium", "Test consortium", 1);
+    for (i, node) in nodes.iter().enumerate() {
+        document.members.push(Member {
+            peer_id: node.identity.peer_id().to_string(),
+            name: node.name.clone(),
+            organisation: format!("{} org", node.name),
+            role: if i == 0 { Role::Steward } else { Role::City },
+            addresses: vec![],
+        });
+    }
+    if let Some(steward) = nodes.first() {
+        document
+            .stewards
+            .push(steward.identity.peer_id().to_string());
+        let mut signed = SignedMembership::unsigned(document);
+        signed.sign(&steward.identity)?;
+        signed.verify_genesis()?;
+        Ok(signed)
+    } else {
+        anyhow::bail!("a consortium needs at least one node")
+    }
+}
+
+impl PreparedNode {
+    /// Installs `document` as the node's consortium membership.
+    pub fn install(&self, document: &SignedMembership) -> std::io::Result<()> {
+        std::fs::write(self.dir.root().join(CONSORTIUM_FILE), document.to_json())
+    }
+
+    /// Starts the node: p2p on loopback TCP (ephemeral port), no mDNS, `bootstrap` dialled.
+    pub async fn start(&self, bootstrap: &[String]) -> anyhow::Result<NodeHandle> {
+        let mut config = self.dir.load_config()?;
+        config.p2p.listen = vec!["/ip4/127.0.0.1/tcp/0".into()];
+        config.p2p.mdns = false;
+        config.p2p.bootstrap = bootstrap.to_vec();
+        Ok(Node::spawn(&self.dir, config).await?)
+    }
+}
+
+impl NodeHandle {
+    /// The node's first p2p listen address with its `/p2p/<PeerId>` suffix, waiting up to
+    /// ten seconds for the listener to come up.
+    pub async fn p2p_address(&self) -> anyhow::Result<String> {
+        let network = self
+            .network()
+            .ok_or_else(|| anyhow::anyhow!("the node has no network"))?;
+        for _ in 0..200 {
+            if let Some(address) = network.listen_addrs().await?.first() {
+                return Ok(format!("{address}/p2p/{}", network.local_peer_id()));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("no p2p listen address after 10 s")
+    }
+}
