@@ -300,6 +300,19 @@ fn show(signed: &SignedMembership) {
             "  {:<16} {:<9} {:<24} {}{steward}",
             member.name, member.role, member.organisation, member.peer_id
         );
+        if let Some(key) = member
+            .peer_id
+            .parse()
+            .ok()
+            .as_ref()
+            .and_then(crate::consortium::ed25519_public_key)
+        {
+            println!(
+                "  {:<16} {}",
+                "",
+                crate::identity::did_key_from_public_key(&key)
+            );
+        }
     }
     println!("signatures  {}", signed.signatures.len());
     for signature in &signed.signatures {

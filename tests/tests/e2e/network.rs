@@ -85,6 +85,14 @@ async fn five_members_form_a_mesh_from_one_bootstrap_address() -> Result<()> {
             "{peer}"
         );
     }
+    // Gossip larger than p2p.max_gossip_bytes is refused before it leaves the node.
+    let network = running[1].handle.network().expect("network");
+    network.subscribe_topic("notes").await?;
+    let oversized = network.publish("notes", vec![0u8; 3 * 1024 * 1024]).await;
+    assert!(
+        matches!(oversized, Err(hanse_node::p2p::NetworkError::TooLarge)),
+        "{oversized:?}"
+    );
     let status: serde_json::Value = running[3]
         .http
         .get(running[3].url("/api/consortium"))
