@@ -21,6 +21,19 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Runs hanse expecting failure, and checks stderr names every `needle`.
+fn fails_with(args: &[&str], needles: &[&str]) {
+    let out = hanse(args);
+    assert!(!out.status.success(), "{args:?} should fail");
+    let stderr = text(&out.stderr);
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: `{needle}` not in: {stderr}"
+        );
+    }
+}
+
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     listener.local_addr().expect("local addr").port()
@@ -148,19 +161,14 @@ fn init_creates_owner_only_secrets_and_refuses_to_overwrite() {
         "{config}"
     );
 
-    let again = hanse(&["init", "--dir", dir.to_str().unwrap()]);
-    assert!(!again.status.success());
-    assert!(
-        text(&again.stderr).contains("--force"),
-        "{}",
-        text(&again.stderr)
-    );
+    fails_with(&["init", "--dir", dir.to_str().unwrap()], &["--force"]);
     let forced = hanse(&["init", "--dir", dir.to_str().unwrap(), "--force"]);
     assert!(forced.status.success(), "{}", text(&forced.stderr));
 
-    let bad_role = hanse(&["init", "--dir", dir.to_str().unwrap(), "--role", "king"]);
-    assert!(!bad_role.status.success());
-    assert!(text(&bad_role.stderr).contains("king"));
+    fails_with(
+        &["init", "--dir", dir.to_str().unwrap(), "--role", "king"],
+        &["king"],
+    );
 }
 
 #[test]
@@ -171,23 +179,19 @@ fn second_serve_on_the_same_directory_fails_clearly() {
     let mut first = serve(tmp.path());
     first.wait_for_line("serving on");
 
-    let second = hanse(&["serve", "--dir", tmp.path().to_str().unwrap()]);
-    assert!(!second.status.success());
-    let stderr = text(&second.stderr);
-    assert!(stderr.contains("already running"), "{stderr}");
-    assert!(stderr.contains(&first.0.id().to_string()), "{stderr}");
+    fails_with(
+        &["serve", "--dir", tmp.path().to_str().unwrap()],
+        &["already running", &first.0.id().to_string()],
+    );
     assert!(first.interrupt().success());
 
-    let missing = hanse(&[
-        "serve",
-        "--dir",
-        tmp.path().join("nothing").to_str().unwrap(),
-    ]);
-    assert!(!missing.status.success());
-    assert!(
-        text(&missing.stderr).contains("hanse init"),
-        "{}",
-        text(&missing.stderr)
+    fails_with(
+        &[
+            "serve",
+            "--dir",
+            tmp.path().join("nothing").to_str().unwrap(),
+        ],
+        &["hanse init"],
     );
 }
 
@@ -207,18 +211,15 @@ fn load_offline_is_atomic_and_names_file_and_line() {
     )
     .unwrap();
 
-    let out = hanse(&[
-        "load",
-        "--dir",
-        node.to_str().unwrap(),
-        good.to_str().unwrap(),
-        bad.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("bad.nt") && stderr.contains("line 2"),
-        "{stderr}"
+    fails_with(
+        &[
+            "load",
+            "--dir",
+            node.to_str().unwrap(),
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+        &["bad.nt", "line 2"],
     );
     assert_eq!(
         count_quads(&node),
@@ -243,17 +244,14 @@ fn load_offline_is_atomic_and_names_file_and_line() {
 
     let unknown = tmp.path().join("data.xyz");
     std::fs::write(&unknown, "").unwrap();
-    let out = hanse(&[
-        "load",
-        "--dir",
-        node.to_str().unwrap(),
-        unknown.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("--format"),
-        "{}",
-        text(&out.stderr)
+    fails_with(
+        &[
+            "load",
+            "--dir",
+            node.to_str().unwrap(),
+            unknown.to_str().unwrap(),
+        ],
+        &["--format"],
     );
 }
 
@@ -279,20 +277,17 @@ fn load_and_query_through_a_running_node() {
     )
     .unwrap();
 
-    let out = hanse(&[
-        "load",
-        "--dir",
-        node.to_str().unwrap(),
-        "--graph",
-        "http://e/people",
-        good.to_str().unwrap(),
-        bad.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("bad.ttl") && stderr.contains("line 3"),
-        "{stderr}"
+    fails_with(
+        &[
+            "load",
+            "--dir",
+            node.to_str().unwrap(),
+            "--graph",
+            "http://e/people",
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+        &["bad.ttl", "line 3"],
     );
     assert_eq!(count_quads(&node), 0);
 
@@ -339,12 +334,9 @@ fn load_and_query_through_a_running_node() {
         text(&json.stdout)
     );
 
-    let bad_query = hanse(&["query", "--url", &url, "SELECT * WHERE { ?s ?p }"]);
-    assert!(!bad_query.status.success());
-    assert!(
-        text(&bad_query.stderr).contains("SPARQL syntax error"),
-        "{}",
-        text(&bad_query.stderr)
+    fails_with(
+        &["query", "--url", &url, "SELECT * WHERE { ?s ?p }"],
+        &["SPARQL syntax error"],
     );
     assert!(running.interrupt().success());
 }
@@ -469,13 +461,7 @@ fn consortium_workflow_from_create_to_install() {
     ]);
 
     // Unsigned: verification names the missing signatures.
-    let unsigned = hanse(&["consortium", "verify", doc_s]);
-    assert!(!unsigned.status.success());
-    assert!(
-        text(&unsigned.stderr).contains("1 required"),
-        "{}",
-        text(&unsigned.stderr)
-    );
+    fails_with(&["consortium", "verify", doc_s], &["1 required"]);
 
     ok(&[
         "consortium",
@@ -542,17 +528,15 @@ fn consortium_workflow_from_create_to_install() {
         ])
         .contains("follows version 1")
     );
-    let replay = hanse(&[
-        "consortium",
-        "verify",
-        v1.to_str().unwrap(),
-        "--current",
-        doc_s,
-    ]);
-    assert!(
-        text(&replay.stderr).contains("not newer"),
-        "{}",
-        text(&replay.stderr)
+    fails_with(
+        &[
+            "consortium",
+            "verify",
+            v1.to_str().unwrap(),
+            "--current",
+            doc_s,
+        ],
+        &["not newer"],
     );
 }
 
@@ -574,37 +558,27 @@ fn consortium_commands_explain_themselves_and_bad_files() {
     let tmp = tempfile::tempdir().unwrap();
     let garbage = tmp.path().join("garbage.json");
     std::fs::write(&garbage, "{\"document\": {\"consortium_id\": 5").unwrap();
-    let out = hanse(&["consortium", "show", garbage.to_str().unwrap()]);
-    assert!(!out.status.success());
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("garbage.json") && stderr.contains("not a membership document"),
-        "{stderr}"
+    fails_with(
+        &["consortium", "show", garbage.to_str().unwrap()],
+        &["garbage.json", "not a membership document"],
     );
-    let missing = hanse(&[
-        "consortium",
-        "verify",
-        tmp.path().join("none.json").to_str().unwrap(),
-    ]);
-    assert!(
-        text(&missing.stderr).contains("cannot read"),
-        "{}",
-        text(&missing.stderr)
+    let none = tmp.path().join("none.json");
+    fails_with(
+        &["consortium", "verify", none.to_str().unwrap()],
+        &["cannot read"],
     );
-    let bad_peer = hanse(&[
-        "consortium",
-        "add-member",
-        garbage.to_str().unwrap(),
-        "--peer-id",
-        "nope",
-        "--name",
-        "x",
-        "--role",
-        "city",
-    ]);
-    assert!(
-        text(&bad_peer.stderr).contains("not a PeerId"),
-        "{}",
-        text(&bad_peer.stderr)
+    fails_with(
+        &[
+            "consortium",
+            "add-member",
+            garbage.to_str().unwrap(),
+            "--peer-id",
+            "nope",
+            "--name",
+            "x",
+            "--role",
+            "city",
+        ],
+        &["not a PeerId"],
     );
 }

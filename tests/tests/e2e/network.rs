@@ -3,6 +3,7 @@
 
 use crate::support::{Running, eventually, start};
 use anyhow::Result;
+use hanse_node::consortium::SignedMembership;
 use hanse_node::p2p::NetworkEvent;
 use hanse_node::test_utils::{
     PreparedNode, prepare_nodes as prepare, test_consortium as consortium,
@@ -37,6 +38,20 @@ async fn full_mesh(running: &[Running], members: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Installs one consortium of all `nodes`, starts them and waits for the full mesh.
+async fn meshed_consortium(
+    nodes: &[PreparedNode],
+) -> Result<(SignedMembership, Vec<Running>, Vec<String>)> {
+    let document = consortium(&nodes.iter().collect::<Vec<_>>())?;
+    for node in nodes {
+        node.install(&document)?;
+    }
+    let running = mesh(nodes).await?;
+    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    full_mesh(&running, &names).await?;
+    Ok((document, running, names))
+}
+
 async fn stop(running: Vec<Running>) -> Result<()> {
     for node in running {
         node.handle.shutdown().await?;
@@ -47,13 +62,7 @@ async fn stop(running: Vec<Running>) -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_members_form_a_mesh_from_one_bootstrap_address() -> Result<()> {
     let nodes = prepare(5, 11)?;
-    let document = consortium(&nodes.iter().collect::<Vec<_>>())?;
-    for node in &nodes {
-        node.install(&document)?;
-    }
-    let running = mesh(&nodes).await?;
-    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
-    full_mesh(&running, &names).await?;
+    let (_, running, _) = meshed_consortium(&nodes).await?;
 
     // Every peer entry carries what an operator needs.
     let peers: serde_json::Value = running[2]
@@ -185,13 +194,7 @@ async fn a_non_member_cannot_connect_or_gossip() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_member_is_disconnected() -> Result<()> {
     let nodes = prepare(5, 33)?;
-    let document = consortium(&nodes.iter().collect::<Vec<_>>())?;
-    for node in &nodes {
-        node.install(&document)?;
-    }
-    let running = mesh(&nodes).await?;
-    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
-    full_mesh(&running, &names).await?;
+    let (document, running, names) = meshed_consortium(&nodes).await?;
 
     // The steward (node0) removes node4 and submits version 2 through its API.
     let mut update = document.clone();
