@@ -84,6 +84,171 @@ pub mod sdm {
     pub const PM25: &str = "https://smartdatamodels.org/dataModel.Environment/pm25";
 }
 
+/// hanse's own terms, for what no standard vocabulary covers (documented extensions).
+pub mod hanse {
+    /// Namespace IRI.
+    pub const NS: &str = "https://w3id.org/hanse#";
+    /// ODRL left operand: the smallest group an answer may aggregate over (aggregation-only
+    /// datasets); compared with `gteq` against the group size the query guarantees.
+    pub const MINIMUM_GROUP_SIZE: &str = "https://w3id.org/hanse#minimumGroupSize";
+}
+
+/// W3C ODRL 2.2.
+pub mod odrl {
+    /// Namespace IRI.
+    pub const NS: &str = "http://www.w3.org/ns/odrl/2/";
+    /// `odrl:Set`.
+    pub const SET: &str = "http://www.w3.org/ns/odrl/2/Set";
+    /// `odrl:Offer`.
+    pub const OFFER: &str = "http://www.w3.org/ns/odrl/2/Offer";
+    /// `odrl:Agreement`.
+    pub const AGREEMENT: &str = "http://www.w3.org/ns/odrl/2/Agreement";
+    /// `odrl:Policy` (generic).
+    pub const POLICY: &str = "http://www.w3.org/ns/odrl/2/Policy";
+    /// `odrl:permission`.
+    pub const PERMISSION: &str = "http://www.w3.org/ns/odrl/2/permission";
+    /// `odrl:prohibition`.
+    pub const PROHIBITION: &str = "http://www.w3.org/ns/odrl/2/prohibition";
+    /// `odrl:obligation`.
+    pub const OBLIGATION: &str = "http://www.w3.org/ns/odrl/2/obligation";
+    /// `odrl:duty`.
+    pub const DUTY: &str = "http://www.w3.org/ns/odrl/2/duty";
+    /// `odrl:remedy`.
+    pub const REMEDY: &str = "http://www.w3.org/ns/odrl/2/remedy";
+    /// `odrl:action`.
+    pub const ACTION: &str = "http://www.w3.org/ns/odrl/2/action";
+    /// `odrl:target`.
+    pub const TARGET: &str = "http://www.w3.org/ns/odrl/2/target";
+    /// `odrl:assignee`.
+    pub const ASSIGNEE: &str = "http://www.w3.org/ns/odrl/2/assignee";
+    /// `odrl:assigner`.
+    pub const ASSIGNER: &str = "http://www.w3.org/ns/odrl/2/assigner";
+    /// `odrl:constraint`.
+    pub const CONSTRAINT: &str = "http://www.w3.org/ns/odrl/2/constraint";
+    /// `odrl:refinement`.
+    pub const REFINEMENT: &str = "http://www.w3.org/ns/odrl/2/refinement";
+    /// `odrl:leftOperand`.
+    pub const LEFT_OPERAND: &str = "http://www.w3.org/ns/odrl/2/leftOperand";
+    /// `odrl:operator`.
+    pub const OPERATOR: &str = "http://www.w3.org/ns/odrl/2/operator";
+    /// `odrl:rightOperand`.
+    pub const RIGHT_OPERAND: &str = "http://www.w3.org/ns/odrl/2/rightOperand";
+    /// `odrl:rightOperandReference`.
+    pub const RIGHT_OPERAND_REFERENCE: &str = "http://www.w3.org/ns/odrl/2/rightOperandReference";
+    /// `odrl:dataType`.
+    pub const DATA_TYPE: &str = "http://www.w3.org/ns/odrl/2/dataType";
+    /// `odrl:unit`.
+    pub const UNIT: &str = "http://www.w3.org/ns/odrl/2/unit";
+    /// `odrl:partOf`: membership of a party or asset in a collection.
+    pub const PART_OF: &str = "http://www.w3.org/ns/odrl/2/partOf";
+    /// `odrl:source`: the collection a PartyCollection/AssetCollection identifies.
+    pub const SOURCE: &str = "http://www.w3.org/ns/odrl/2/source";
+    /// `odrl:uid`.
+    pub const UID: &str = "http://www.w3.org/ns/odrl/2/uid";
+    /// The logical constraint operators.
+    pub const AND: &str = "http://www.w3.org/ns/odrl/2/and";
+    /// `odrl:or`.
+    pub const OR: &str = "http://www.w3.org/ns/odrl/2/or";
+    /// `odrl:xone`.
+    pub const XONE: &str = "http://www.w3.org/ns/odrl/2/xone";
+    /// `odrl:andSequence`.
+    pub const AND_SEQUENCE: &str = "http://www.w3.org/ns/odrl/2/andSequence";
+    /// `odrl:use`, the most general action.
+    pub const USE: &str = "http://www.w3.org/ns/odrl/2/use";
+    /// `odrl:dateTime` left operand.
+    pub const DATE_TIME: &str = "http://www.w3.org/ns/odrl/2/dateTime";
+    /// `odrl:elapsedTime` left operand.
+    pub const ELAPSED_TIME: &str = "http://www.w3.org/ns/odrl/2/elapsedTime";
+    /// `odrl:count` left operand.
+    pub const COUNT: &str = "http://www.w3.org/ns/odrl/2/count";
+    /// `odrl:purpose` left operand.
+    pub const PURPOSE: &str = "http://www.w3.org/ns/odrl/2/purpose";
+    /// `odrl:recipient` left operand.
+    pub const RECIPIENT: &str = "http://www.w3.org/ns/odrl/2/recipient";
+    /// `odrl:spatial` left operand.
+    pub const SPATIAL: &str = "http://www.w3.org/ns/odrl/2/spatial";
+
+    /// Actions and the broader action they are `odrl:includedIn` (ODRL 2.2 Common
+    /// Vocabulary); a permission for the broader action covers the narrower one. `use` and
+    /// `transfer` are the two roots: permission to use never covers selling.
+    pub const ACTION_PARENTS: &[(&str, &str)] = &[
+        ("read", "use"),
+        ("write", "use"),
+        ("modify", "use"),
+        ("display", "play"),
+        ("play", "use"),
+        ("present", "use"),
+        ("print", "use"),
+        ("reproduce", "use"),
+        ("derive", "use"),
+        ("annotate", "use"),
+        ("aggregate", "use"),
+        ("archive", "use"),
+        ("concurrentUse", "use"),
+        ("digitize", "use"),
+        ("distribute", "use"),
+        ("execute", "use"),
+        ("extract", "reproduce"),
+        ("index", "use"),
+        ("install", "use"),
+        ("move", "use"),
+        ("stream", "use"),
+        ("synchronize", "use"),
+        ("textToSpeech", "use"),
+        ("transform", "use"),
+        ("translate", "use"),
+        ("anonymize", "use"),
+        ("sell", "transfer"),
+        ("give", "transfer"),
+    ];
+}
+
+/// W3C Data Privacy Vocabulary (purposes).
+pub mod dpv {
+    /// Namespace IRI.
+    pub const NS: &str = "https://w3id.org/dpv#";
+    /// `dpv:ScientificResearch`.
+    pub const SCIENTIFIC_RESEARCH: &str = "https://w3id.org/dpv#ScientificResearch";
+    /// `dpv:PublicBenefit`.
+    pub const PUBLIC_BENEFIT: &str = "https://w3id.org/dpv#PublicBenefit";
+    /// `dpv:ResearchAndDevelopment`.
+    pub const RESEARCH_AND_DEVELOPMENT: &str = "https://w3id.org/dpv#ResearchAndDevelopment";
+    /// `dpv:AcademicResearch`.
+    pub const ACADEMIC_RESEARCH: &str = "https://w3id.org/dpv#AcademicResearch";
+
+    /// Purposes (local names) and their broader purpose (`skos:broader`), the part of the
+    /// DPV purpose taxonomy a data space for cities and utilities uses.
+    pub const PURPOSE_PARENTS: &[(&str, &str)] = &[
+        ("ResearchAndDevelopment", "Purpose"),
+        ("AcademicResearch", "ResearchAndDevelopment"),
+        ("ScientificResearch", "ResearchAndDevelopment"),
+        ("NonCommercialResearch", "ResearchAndDevelopment"),
+        ("CommercialResearch", "ResearchAndDevelopment"),
+        ("PublicBenefit", "Purpose"),
+        ("CommunicationManagement", "Purpose"),
+        ("ServiceProvision", "Purpose"),
+        ("ServiceOptimisation", "ServiceProvision"),
+        ("OptimisationForController", "ServiceOptimisation"),
+        ("OptimisationForConsumer", "ServiceOptimisation"),
+        ("ServicePersonalisation", "ServiceProvision"),
+        ("RequestedServiceProvision", "ServiceProvision"),
+        ("EnforceSecurity", "Purpose"),
+        ("FraudPreventionAndDetection", "EnforceSecurity"),
+        ("LegalCompliance", "Purpose"),
+        ("Marketing", "Purpose"),
+        ("Advertising", "Marketing"),
+        ("PersonalisedAdvertising", "Advertising"),
+        ("DirectMarketing", "Marketing"),
+        ("OrganisationGovernance", "Purpose"),
+        ("ResourceOptimisation", "OptimisationForController"),
+        ("HumanResourceManagement", "Purpose"),
+        ("CustomerManagement", "Purpose"),
+        ("RecordManagement", "Purpose"),
+        ("SellProducts", "Purpose"),
+        ("SellDataToThirdParties", "SellProducts"),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,0 +1,427 @@
+//! Evaluating a policy for a request in a state of the world, with a report.
+//!
+//! Semantics follow the W3C ODRL Formal Semantics draft as the SolidLab test suite encodes
+//! it: a rule is **active** when every premise it states holds (the request's party, action
+//! and target match the rule's, directly, through `odrl:partOf` collections or the action
+//! hierarchy) and every constraint is satisfied. A request is permitted when an active
+//! permission exists (with no violated duty) and no prohibition applies.
+//!
+//! Fail closed: an unknown left operand, operator or a malformed constraint is never
+//! satisfied (so a permission cannot activate through it), and a prohibition whose premises
+//! hold is treated as applying unless all its constraints are positively *unsatisfied*.
+
+use crate::model::{Constraint, ConstraintNode, LogicalOperator, Policy, Rule, RuleKind, Value};
+use crate::operand::{compare_in, left_operand};
+use hanse_vocab::{dpv, odrl};
+use oxsdatatypes::DateTime;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who asks to do what with which asset, for which purpose.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request {
+    /// The requesting party's IRI (for hanse: the requester's `did:key`).
+    pub assignee: Option<String>,
+    /// The action IRI (`odrl:read`, `odrl:use`…).
+    pub action: String,
+    /// The target asset IRI.
+    pub target: Option<String>,
+    /// The purpose IRI (a DPV purpose).
+    pub purpose: Option<String>,
+    /// Extra facts about the recipient (`odrl:recipient`): PeerId, `role:<role>`,
+    /// organisation — any of them matches a right operand.
+    pub recipient: BTreeSet<String>,
+    /// The spatial region IRI the data is used in (`odrl:spatial`).
+    pub spatial: Option<String>,
+}
+
+/// Facts the evaluation needs from outside the policy; the caller supplies "now".
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldState {
+    /// The current time.
+    pub now: DateTime,
+    /// `member -> collections` (`odrl:partOf`) for parties, assets and regions.
+    pub part_of: BTreeMap<String, BTreeSet<String>>,
+    /// Duties (rule ids) known to be fulfilled.
+    pub fulfilled_duties: BTreeSet<String>,
+    /// Duties (rule ids) known to be violated.
+    pub violated_duties: BTreeSet<String>,
+    /// When the agreement under evaluation started (for `odrl:elapsedTime`).
+    pub agreement_start: Option<DateTime>,
+    /// Uses so far in the current period (for `odrl:count`).
+    pub use_count: Option<u64>,
+    /// Smallest group an answer aggregates over (for `hanse:minimumGroupSize`).
+    pub group_size: Option<u64>,
+}
+
+impl WorldState {
+    /// A world with only a clock.
+    pub fn at(now: DateTime) -> Self {
+        Self {
+            now,
+            part_of: BTreeMap::new(),
+            fulfilled_duties: BTreeSet::new(),
+            violated_duties: BTreeSet::new(),
+            agreement_start: None,
+            use_count: None,
+            group_size: None,
+        }
+    }
+
+    /// Whether `member` is `collection` or (transitively) part of it.
+    pub fn is_part_of(&self, member: &str, collection: &str) -> bool {
+        let mut frontier = vec![member.to_owned()];
+        let mut seen = BTreeSet::new();
+        while let Some(current) = frontier.pop() {
+            if current == collection {
+                return true;
+            }
+            if seen.insert(current.clone())
+                && let Some(parents) = self.part_of.get(&current)
+            {
+                frontier.extend(parents.iter().cloned());
+            }
+        }
+        false
+    }
+}
+
+/// Whether a constraint holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It holds.
+    Satisfied,
+    /// It does not hold.
+    Unsatisfied,
+    /// It could not be evaluated (unknown term, type mismatch, missing fact): never satisfied.
+    Error(String),
+}
+
+impl Outcome {
+    fn holds(&self) -> bool {
+        matches!(self, Outcome::Satisfied)
+    }
+}
+
+/// Which part of the request a premise checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Premise {
+    /// The assignee.
+    Party,
+    /// The action.
+    Action,
+    /// The target.
+    Target,
+}
+
+/// One premise and whether it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PremiseReport {
+    /// Which premise.
+    pub premise: Premise,
+    /// Whether it holds.
+    pub satisfied: bool,
+}
+
+/// One constraint (atomic or logical) and its outcome, with nested operands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstraintReport {
+    /// The constraint's IRI or blank node label.
+    pub constraint: String,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Reports of a logical constraint's operands.
+    pub operands: Vec<ConstraintReport>,
+}
+
+/// One rule's evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleReport {
+    /// The rule's id.
+    pub rule: String,
+    /// Permission, prohibition or duty.
+    pub kind: RuleKind,
+    /// Whether all premises and constraints hold.
+    pub active: bool,
+    /// The premises the rule states.
+    pub premises: Vec<PremiseReport>,
+    /// Its constraints.
+    pub constraints: Vec<ConstraintReport>,
+}
+
+/// The outcome of evaluating a policy for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the request is permitted.
+    pub permitted: bool,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// Per rule: premises and constraints.
+    pub rules: Vec<RuleReport>,
+}
+
+impl ConstraintReport {
+    /// This report and all nested ones, depth first.
+    pub fn flatten(&self) -> Vec<&ConstraintReport> {
+        let mut all = vec![self];
+        for operand in &self.operands {
+            all.extend(operand.flatten());
+        }
+        all
+    }
+}
+
+/// Evaluates `policy` for `request` in `world`.
+pub fn evaluate(policy: &Policy, request: &Request, world: &WorldState) -> Decision {
+    let mut rules = Vec::new();
+    let mut granted_by = None;
+    let mut denied_by = None;
+    for rule in &policy.permissions {
+        let report = evaluate_rule(rule, request, world);
+        if report.active && granted_by.is_none() {
+            granted_by = Some(rule.id.clone());
+        }
+        rules.push(report);
+    }
+    for rule in &policy.prohibitions {
+        let report = evaluate_rule(rule, request, world);
+        // Fail closed: a prohibition applies unless a premise fails or a constraint is
+        // positively unsatisfied; an unevaluable constraint keeps it applying.
+        let applies = report.premises.iter().all(|p| p.satisfied)
+            && report
+                .constraints
+                .iter()
+                .all(|c| !matches!(c.outcome, Outcome::Unsatisfied));
+        if applies && denied_by.is_none() {
+            denied_by = Some(rule.id.clone());
+        }
+        rules.push(report);
+    }
+    let (permitted, reason) = match (granted_by, denied_by) {
+        (_, Some(prohibition)) => (false, format!("prohibited by {prohibition}")),
+        (Some(permission), None) => (true, format!("permitted by {permission}")),
+        (None, None) => (false, no_permission_reason(&rules)),
+    };
+    Decision {
+        permitted,
+        reason,
+        rules,
+    }
+}
+
+fn no_permission_reason(rules: &[RuleReport]) -> String {
+    for rule in rules.iter().filter(|r| r.kind == RuleKind::Permission) {
+        for premise in &rule.premises {
+            if !premise.satisfied {
+                return format!(
+                    "no permission applies: {} of {} does not match",
+                    premise_name(premise.premise),
+                    rule.rule
+                );
+            }
+        }
+        for constraint in rule.constraints.iter().flat_map(ConstraintReport::flatten) {
+            match &constraint.outcome {
+                Outcome::Error(e) => {
+                    return format!(
+                        "no permission applies: constraint {} cannot be evaluated: {e}",
+                        constraint.constraint
+                    );
+                }
+                Outcome::Unsatisfied if constraint.operands.is_empty() => {
+                    return format!(
+                        "no permission applies: constraint {} is not satisfied",
+                        constraint.constraint
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    "no permission applies".to_owned()
+}
+
+fn premise_name(premise: Premise) -> &'static str {
+    match premise {
+        Premise::Party => "the party",
+        Premise::Action => "the action",
+        Premise::Target => "the target",
+    }
+}
+
+fn evaluate_rule(rule: &Rule, request: &Request, world: &WorldState) -> RuleReport {
+    let mut premises = Vec::new();
+    if let Some(assignee) = &rule.assignee {
+        let satisfied = request
+            .assignee
+            .as_deref()
+            .is_some_and(|party| world.is_part_of(party, assignee));
+        premises.push(PremiseReport {
+            premise: Premise::Party,
+            satisfied,
+        });
+    }
+    if let Some(action) = &rule.action {
+        premises.push(PremiseReport {
+            premise: Premise::Action,
+            satisfied: action_included_in(&request.action, action),
+        });
+    }
+    if let Some(target) = &rule.target {
+        let satisfied = request
+            .target
+            .as_deref()
+            .is_some_and(|asset| world.is_part_of(asset, target));
+        premises.push(PremiseReport {
+            premise: Premise::Target,
+            satisfied,
+        });
+    }
+    let constraints: Vec<ConstraintReport> = rule
+        .constraints
+        .iter()
+        .map(|c| evaluate_constraint(c, request, world))
+        .collect();
+    // A permission whose duty is known to be violated no longer applies.
+    let duty_violated = rule
+        .duties
+        .iter()
+        .any(|duty| world.violated_duties.contains(&duty.id));
+    let active = premises.iter().all(|p| p.satisfied)
+        && constraints.iter().all(|c| c.outcome.holds())
+        && !duty_violated;
+    RuleReport {
+        rule: rule.id.clone(),
+        kind: rule.kind,
+        active,
+        premises,
+        constraints,
+    }
+}
+
+/// Whether `requested` is `granted` or narrower in the ODRL action hierarchy.
+pub fn action_included_in(requested: &str, granted: &str) -> bool {
+    let local = |iri: &str| iri.strip_prefix(odrl::NS).map(str::to_owned);
+    if requested == granted {
+        return true;
+    }
+    let (Some(mut current), Some(granted)) = (local(requested), local(granted)) else {
+        return false;
+    };
+    for _ in 0..16 {
+        let Some((_, parent)) = odrl::ACTION_PARENTS
+            .iter()
+            .find(|(child, _)| *child == current)
+        else {
+            return false;
+        };
+        if *parent == granted {
+            return true;
+        }
+        current = (*parent).to_owned();
+    }
+    false
+}
+
+/// Whether purpose `narrow` is `broad` or under it in the DPV purpose hierarchy.
+pub fn purpose_is_a(narrow: &str, broad: &str) -> bool {
+    if narrow == broad {
+        return true;
+    }
+    let (Some(mut current), Some(broad)) =
+        (narrow.strip_prefix(dpv::NS), broad.strip_prefix(dpv::NS))
+    else {
+        return false;
+    };
+    for _ in 0..16 {
+        let Some((_, parent)) = dpv::PURPOSE_PARENTS
+            .iter()
+            .find(|(child, _)| *child == current)
+        else {
+            return false;
+        };
+        if *parent == broad {
+            return true;
+        }
+        current = parent;
+    }
+    false
+}
+
+fn evaluate_constraint(
+    node: &ConstraintNode,
+    request: &Request,
+    world: &WorldState,
+) -> ConstraintReport {
+    match node {
+        ConstraintNode::Malformed { id, reason } => ConstraintReport {
+            constraint: id.clone(),
+            outcome: Outcome::Error(reason.clone()),
+            operands: Vec::new(),
+        },
+        ConstraintNode::Atomic(constraint) => ConstraintReport {
+            constraint: constraint.id.clone(),
+            outcome: evaluate_atomic(constraint, request, world),
+            operands: Vec::new(),
+        },
+        ConstraintNode::Logical(logical) => {
+            let mut operands = Vec::new();
+            let outcome = match logical.operator {
+                LogicalOperator::AndSequence => {
+                    let mut outcome = Outcome::Satisfied;
+                    for operand in &logical.operands {
+                        let report = evaluate_constraint(operand, request, world);
+                        let holds = report.outcome.holds();
+                        operands.push(report);
+                        if !holds {
+                            outcome = Outcome::Unsatisfied;
+                            break;
+                        }
+                    }
+                    outcome
+                }
+                operator => {
+                    operands = logical
+                        .operands
+                        .iter()
+                        .map(|o| evaluate_constraint(o, request, world))
+                        .collect();
+                    let held = operands.iter().filter(|r| r.outcome.holds()).count();
+                    let satisfied = match operator {
+                        LogicalOperator::And => held == operands.len(),
+                        LogicalOperator::Or => held >= 1,
+                        LogicalOperator::Xone => held == 1,
+                        LogicalOperator::AndSequence => unreachable!("handled above"),
+                    };
+                    if satisfied {
+                        Outcome::Satisfied
+                    } else {
+                        Outcome::Unsatisfied
+                    }
+                }
+            };
+            ConstraintReport {
+                constraint: logical.id.clone(),
+                outcome,
+                operands,
+            }
+        }
+    }
+}
+
+fn evaluate_atomic(constraint: &Constraint, request: &Request, world: &WorldState) -> Outcome {
+    let left = match left_operand(&constraint.left_operand, request, world) {
+        Ok(left) => left,
+        Err(reason) => return Outcome::Error(reason),
+    };
+    let right: Vec<&Value> = constraint.right_operand.iter().collect();
+    match compare_in(&constraint.operator, &left, &right, world) {
+        Ok(true) => Outcome::Satisfied,
+        Ok(false) => Outcome::Unsatisfied,
+        Err(reason) => Outcome::Error(reason),
+    }
+}
+
+/// For callers: the left operand kinds this engine understands.
+pub fn is_known_left_operand(iri: &str) -> bool {
+    crate::operand::KNOWN_LEFT_OPERANDS.contains(&iri)
+}

@@ -1,0 +1,302 @@
+//! Evaluation semantics: every operator, logical constraint and left operand, the DPV purpose
+//! hierarchy, and fail-closed behaviour on terms the engine does not understand.
+
+use hanse_policy::{
+    DateTime, Decision, Outcome, Request, WorldState, evaluate, parse_policy_turtle,
+};
+
+const PREFIXES: &str = "@prefix odrl: <http://www.w3.org/ns/odrl/2/> .\n\
+    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\
+    @prefix dpv: <https://w3id.org/dpv#> .\n\
+    @prefix hanse: <https://w3id.org/hanse#> .\n\
+    @prefix ex: <http://example.org/> .\n";
+
+fn now() -> DateTime {
+    "2026-11-21T10:00:00Z".parse().unwrap()
+}
+
+fn world() -> WorldState {
+    let mut world = WorldState::at(now());
+    world
+        .part_of
+        .entry("http://example.org/mechelen".into())
+        .or_default()
+        .insert("http://example.org/flanders".into());
+    world.agreement_start = Some("2026-11-01T10:00:00Z".parse().unwrap());
+    world.use_count = Some(7);
+    world.group_size = Some(12);
+    world
+}
+
+fn request() -> Request {
+    Request {
+        assignee: Some("http://example.org/uni".into()),
+        action: "http://www.w3.org/ns/odrl/2/read".into(),
+        target: Some("http://example.org/water".into()),
+        purpose: Some("https://w3id.org/dpv#AcademicResearch".into()),
+        recipient: ["did:key:z6MkUni".to_owned(), "role:research".to_owned()].into(),
+        spatial: Some("http://example.org/mechelen".into()),
+    }
+}
+
+/// A one-permission policy with `constraint` (Turtle for the constraint's properties).
+fn decide_with(constraint: &str, request: &Request, world: &WorldState) -> Decision {
+    let text = format!(
+        "{PREFIXES}ex:p a odrl:Offer ; odrl:permission ex:r .\n\
+         ex:r odrl:action odrl:use ; odrl:target ex:water ; odrl:constraint ex:c .\n\
+         ex:c {constraint} .\n"
+    );
+    let policies = parse_policy_turtle(&text).unwrap();
+    evaluate(&policies[0], request, world)
+}
+
+fn decide(constraint: &str) -> Decision {
+    decide_with(constraint, &request(), &world())
+}
+
+fn atomic(left: &str, operator: &str, right: &str) -> String {
+    format!("odrl:leftOperand {left} ; odrl:operator odrl:{operator} ; odrl:rightOperand {right}")
+}
+
+fn permits(left: &str, operator: &str, right: &str) -> bool {
+    decide(&atomic(left, operator, right)).permitted
+}
+
+#[test]
+fn comparison_operators_on_date_times() {
+    let t = |s: &str| format!("\"{s}\"^^xsd:dateTime");
+    assert!(permits("odrl:dateTime", "eq", &t("2026-11-21T10:00:00Z")));
+    assert!(!permits("odrl:dateTime", "eq", &t("2026-11-21T10:00:01Z")));
+    assert!(permits("odrl:dateTime", "neq", &t("2026-11-21T10:00:01Z")));
+    assert!(permits("odrl:dateTime", "lt", &t("2027-12-31T23:59:59Z")));
+    assert!(!permits("odrl:dateTime", "lt", &t("2026-11-21T10:00:00Z")));
+    assert!(permits("odrl:dateTime", "lteq", &t("2026-11-21T10:00:00Z")));
+    assert!(permits("odrl:dateTime", "gt", &t("2026-01-01T00:00:00Z")));
+    assert!(!permits("odrl:dateTime", "gt", &t("2026-11-21T10:00:00Z")));
+    assert!(permits("odrl:dateTime", "gteq", &t("2026-11-21T10:00:00Z")));
+    assert!(permits("odrl:dateTime", "lt", "\"2027-12-31\"^^xsd:date"));
+}
+
+#[test]
+fn numbers_counts_durations_and_group_sizes() {
+    assert!(permits("odrl:count", "lt", "10"));
+    assert!(!permits("odrl:count", "lt", "7"));
+    assert!(permits("odrl:count", "lteq", "7"));
+    assert!(permits(
+        "odrl:elapsedTime",
+        "lteq",
+        "\"P30D\"^^xsd:duration"
+    ));
+    assert!(!permits(
+        "odrl:elapsedTime",
+        "lt",
+        "\"P7D\"^^xsd:dayTimeDuration"
+    ));
+    assert!(permits("hanse:minimumGroupSize", "gteq", "10"));
+    assert!(!permits("hanse:minimumGroupSize", "gteq", "20"));
+}
+
+#[test]
+fn purposes_follow_the_dpv_hierarchy() {
+    assert!(permits("odrl:purpose", "isA", "dpv:ResearchAndDevelopment"));
+    assert!(permits("odrl:purpose", "isA", "dpv:AcademicResearch"));
+    assert!(!permits("odrl:purpose", "isA", "dpv:PublicBenefit"));
+    assert!(
+        !permits("odrl:purpose", "eq", "dpv:ResearchAndDevelopment"),
+        "eq is exact"
+    );
+    assert!(permits("odrl:purpose", "eq", "dpv:AcademicResearch"));
+    assert!(permits(
+        "odrl:purpose",
+        "isAnyOf",
+        "dpv:PublicBenefit, dpv:ScientificResearch, dpv:ResearchAndDevelopment"
+    ));
+    assert!(!permits(
+        "odrl:purpose",
+        "isAnyOf",
+        "dpv:PublicBenefit, dpv:Marketing"
+    ));
+    assert!(permits(
+        "odrl:purpose",
+        "isNoneOf",
+        "dpv:Marketing, dpv:SellProducts"
+    ));
+    assert!(!permits(
+        "odrl:purpose",
+        "isNoneOf",
+        "dpv:Marketing, dpv:ResearchAndDevelopment"
+    ));
+    assert!(permits("odrl:purpose", "neq", "dpv:Marketing"));
+}
+
+#[test]
+fn recipients_and_regions() {
+    assert!(permits(
+        "odrl:recipient",
+        "isAnyOf",
+        "<role:research>, <role:city>"
+    ));
+    assert!(!permits("odrl:recipient", "isAnyOf", "<role:utility>"));
+    assert!(permits(
+        "odrl:recipient",
+        "isAllOf",
+        "<role:research>, <did:key:z6MkUni>"
+    ));
+    assert!(!permits(
+        "odrl:recipient",
+        "isAllOf",
+        "<role:research>, <did:key:z6MkOther>"
+    ));
+    assert!(permits("odrl:recipient", "eq", "<did:key:z6MkUni>"));
+    assert!(permits("odrl:spatial", "isPartOf", "ex:flanders"));
+    assert!(!permits("odrl:spatial", "isPartOf", "ex:wallonia"));
+    assert!(permits("odrl:spatial", "isA", "ex:mechelen"));
+    // hasPart: the region named on the right lies inside the request's region.
+    let mut request = request();
+    request.spatial = Some("http://example.org/flanders".into());
+    let decision = decide_with(
+        &atomic("odrl:spatial", "hasPart", "ex:mechelen"),
+        &request,
+        &world(),
+    );
+    assert!(decision.permitted, "{}", decision.reason);
+}
+
+#[test]
+fn logical_constraints() {
+    let c = |id: &str, body: String| format!("ex:{id} {body} .");
+    let parts = [
+        c("yes1", atomic("odrl:count", "lt", "10")),
+        c(
+            "yes2",
+            atomic("odrl:purpose", "isA", "dpv:ResearchAndDevelopment"),
+        ),
+        c("no1", atomic("odrl:count", "gt", "100")),
+    ]
+    .join("\n");
+    let check = |operator: &str, operands: &str| {
+        decide(&format!(
+            "odrl:{operator} {operands} .\n{parts}\nex:dummy ex:x ex:y"
+        ))
+        .permitted
+    };
+    assert!(check("and", "ex:yes1, ex:yes2"));
+    assert!(!check("and", "ex:yes1, ex:no1"));
+    assert!(check("or", "ex:no1, ex:yes1"));
+    assert!(!check("or", "ex:no1"));
+    assert!(check("xone", "ex:no1, ex:yes1"));
+    assert!(!check("xone", "ex:yes1, ex:yes2"));
+    assert!(check("andSequence", "( ex:yes1 ex:yes2 )"));
+    let decision = decide(&format!(
+        "odrl:andSequence ( ex:no1 ex:yes1 ) .\n{parts}\nex:dummy ex:x ex:y"
+    ));
+    assert!(!decision.permitted);
+    // andSequence stops at the first failure: the second operand is never evaluated.
+    let logical = &decision.rules[0].constraints[0];
+    assert_eq!(logical.operands.len(), 1);
+}
+
+#[test]
+fn unknown_terms_fail_closed_with_the_reason() {
+    let unknown_left = decide(&atomic("ex:moonPhase", "eq", "\"full\""));
+    assert!(!unknown_left.permitted);
+    assert!(
+        unknown_left.reason.contains("unknown left operand"),
+        "{}",
+        unknown_left.reason
+    );
+    let unknown_operator = decide(&atomic("odrl:count", "approximately", "7"));
+    assert!(!unknown_operator.permitted);
+    assert!(
+        unknown_operator.reason.contains("unknown operator"),
+        "{}",
+        unknown_operator.reason
+    );
+    let missing_fact = decide_with(
+        &atomic("odrl:purpose", "isA", "dpv:ResearchAndDevelopment"),
+        &Request {
+            purpose: None,
+            ..request()
+        },
+        &world(),
+    );
+    assert!(!missing_fact.permitted);
+    assert!(
+        missing_fact.reason.contains("no purpose"),
+        "{}",
+        missing_fact.reason
+    );
+    let type_mismatch = decide(&atomic("odrl:dateTime", "lt", "\"soon\""));
+    assert!(!type_mismatch.permitted);
+    let malformed = decide("odrl:leftOperand odrl:count ; odrl:operator odrl:lt");
+    assert!(!malformed.permitted);
+    assert!(matches!(
+        malformed.rules[0].constraints[0].outcome,
+        Outcome::Error(ref e) if e.contains("no rightOperand")
+    ));
+}
+
+#[test]
+fn unknown_actions_grant_nothing_and_prohibitions_fail_closed() {
+    let text = format!(
+        "{PREFIXES}ex:p a odrl:Set ;\n\
+           odrl:permission [ odrl:action ex:teleport ] ;\n\
+           odrl:permission [ odrl:action odrl:read ] ;\n\
+           odrl:prohibition [ odrl:action odrl:read ; odrl:constraint [ odrl:leftOperand ex:unknown ; odrl:operator odrl:eq ; odrl:rightOperand 1 ] ] .\n"
+    );
+    let policy = &parse_policy_turtle(&text).unwrap()[0];
+    let decision = evaluate(policy, &request(), &world());
+    assert!(
+        !decision.permitted,
+        "a prohibition that cannot be evaluated must still deny"
+    );
+    assert!(
+        decision.reason.contains("prohibited"),
+        "{}",
+        decision.reason
+    );
+
+    let mut request = request();
+    request.action = "http://example.org/teleport".into();
+    let only_unknown =
+        format!("{PREFIXES}ex:p a odrl:Set ; odrl:permission [ odrl:action odrl:use ] .\n");
+    let policy = &parse_policy_turtle(&only_unknown).unwrap()[0];
+    assert!(
+        !evaluate(policy, &request, &world()).permitted,
+        "use does not cover an unknown action"
+    );
+}
+
+#[test]
+fn the_water_utility_policy() {
+    // Research or city members, research or public-benefit purposes, until 2027-12-31,
+    // aggregates over at least 10 households.
+    let text = format!(
+        "{PREFIXES}ex:water-offer a odrl:Offer ; odrl:permission ex:share .\n\
+         ex:share odrl:action odrl:use ; odrl:target ex:water ;\n\
+           odrl:constraint [ odrl:and ex:who, ex:why, ex:until, ex:groups ] ;\n\
+           odrl:duty [ odrl:action odrl:attribute ] .\n\
+         ex:who odrl:leftOperand odrl:recipient ; odrl:operator odrl:isAnyOf ; odrl:rightOperand <role:research>, <role:city> .\n\
+         ex:why odrl:leftOperand odrl:purpose ; odrl:operator odrl:isAnyOf ; odrl:rightOperand dpv:PublicBenefit, dpv:ScientificResearch, dpv:ResearchAndDevelopment .\n\
+         ex:until odrl:leftOperand odrl:dateTime ; odrl:operator odrl:lteq ; odrl:rightOperand \"2027-12-31T23:59:59Z\"^^xsd:dateTime .\n\
+         ex:groups odrl:leftOperand hanse:minimumGroupSize ; odrl:operator odrl:gteq ; odrl:rightOperand 10 .\n"
+    );
+    let policy = &parse_policy_turtle(&text).unwrap()[0];
+    let decision = evaluate(policy, &request(), &world());
+    assert!(decision.permitted, "{}", decision.reason);
+
+    let mut small_groups = world();
+    small_groups.group_size = Some(3);
+    assert!(!evaluate(policy, &request(), &small_groups).permitted);
+    let mut utility = request();
+    utility.recipient = ["role:utility".to_owned()].into();
+    assert!(!evaluate(policy, &utility, &world()).permitted);
+    let mut marketing = request();
+    marketing.purpose = Some("https://w3id.org/dpv#Marketing".into());
+    assert!(!evaluate(policy, &marketing, &world()).permitted);
+    let late = WorldState {
+        now: "2028-01-01T00:00:00Z".parse().unwrap(),
+        ..world()
+    };
+    assert!(!evaluate(policy, &request(), &late).permitted);
+}
