@@ -29,11 +29,13 @@
 //! | `parse` | Turtle / JSON-LD -> model; malformed constraints kept as such |
 //! | `evaluate` | rule activation, decisions and reports; action and purpose hierarchies |
 //! | `operand` | left operands and the twelve operators |
+//! | `serialize` | model -> RDF triples / Turtle |
 
 mod evaluate;
 mod model;
 mod operand;
 mod parse;
+mod serialize;
 
 pub use evaluate::{
     ConstraintReport, Decision, Outcome, Premise, PremiseReport, Request, RuleReport, WorldState,
@@ -49,3 +51,4 @@ pub use parse::{
     MAX_DEPTH, MAX_POLICY_BYTES, PolicyError, from_graph, parse_json_ld, parse_policy_turtle,
     parse_turtle, part_of, turtle_graph,
 };
+pub use serialize::{to_triples, to_turtle};

@@ -212,13 +212,15 @@ fn values<'a>(
     subject: NamedOrBlankNodeRef<'a>,
     predicate: &'a str,
 ) -> Vec<TermRef<'a>> {
-    let direct: Vec<TermRef<'a>> = objects(graph, subject, predicate).collect();
+    let mut direct: Vec<TermRef<'a>> = objects(graph, subject, predicate).collect();
     if let [single] = direct.as_slice()
         && let Some(items) = list_items(graph, *single)
         && !items.is_empty()
     {
         return items;
     }
+    // Repeated objects form a set; sort them so the model does not depend on graph order.
+    direct.sort_by_key(|t| t.to_string());
     direct
 }
 
@@ -375,6 +377,37 @@ mod tests {
             panic!()
         };
         assert!(reason.contains("no rightOperand"), "{reason}");
+    }
+
+    #[test]
+    fn reads_json_ld() {
+        let text = r#"{
+            "@context": {"odrl": "http://www.w3.org/ns/odrl/2/", "dpv": "https://w3id.org/dpv#"},
+            "@id": "http://example.org/p", "@type": "odrl:Offer",
+            "odrl:permission": {
+                "odrl:action": {"@id": "odrl:use"},
+                "odrl:constraint": {
+                    "odrl:leftOperand": {"@id": "odrl:purpose"},
+                    "odrl:operator": {"@id": "odrl:isA"},
+                    "odrl:rightOperand": {"@id": "dpv:ResearchAndDevelopment"}
+                }
+            }
+        }"#;
+        let policies = parse_json_ld(text).unwrap();
+        assert_eq!(policies[0].kind, PolicyKind::Offer);
+        let ConstraintNode::Atomic(c) = &policies[0].permissions[0].constraints[0] else {
+            panic!()
+        };
+        assert_eq!(
+            c.right_operand,
+            vec![Value::Iri(
+                "https://w3id.org/dpv#ResearchAndDevelopment".into()
+            )]
+        );
+        assert!(matches!(
+            parse_json_ld("{\"@id\": "),
+            Err(PolicyError::Syntax(_))
+        ));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! |---|---|
 //! | [`sparql_bench`] | `/sparql` over HTTP against oxigraph evaluated in-process |
 //! | [`network_bench`] | consortium formation time and gossip propagation |
+//! | [`policy_bench`] | latency of one ODRL policy evaluation |
 
 pub mod network_bench;
+pub mod policy_bench;
 pub mod sparql_bench;

@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
+use hanse_testnet::policy_bench::{self, PolicyBenchOptions};
 use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
 use std::process::ExitCode;
 
@@ -31,6 +32,8 @@ enum Bench {
     Sparql(SparqlBenchOptions),
     /// Consortium formation time and gossip propagation for in-process consortia.
     Network(NetworkBenchOptions),
+    /// Latency of one ODRL policy evaluation (typical 10-constraint policy).
+    Policy(PolicyBenchOptions),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,9 @@ fn main() -> ExitCode {
             Command::Bench {
                 bench: Bench::Network(options),
             } => network_bench::run(options).await,
+            Command::Bench {
+                bench: Bench::Policy(options),
+            } => policy_bench::run(options),
         }
     });
     match result {
