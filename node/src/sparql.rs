@@ -102,7 +102,7 @@ fn from_evaluation(error: QueryEvaluationError, timeout: Duration) -> SparqlErro
     }
 }
 
-fn from_update(error: UpdateEvaluationError, timeout: Duration) -> SparqlError {
+fn from_update(error: UpdateEvaluationError) -> SparqlError {
     match error {
         UpdateEvaluationError::UnsupportedService(_)
         | UpdateEvaluationError::Service(_)
@@ -111,8 +111,8 @@ fn from_update(error: UpdateEvaluationError, timeout: Duration) -> SparqlError {
         | UpdateEvaluationError::UnsupportedContentType(_) => {
             SparqlError::Unsupported(error.to_string())
         }
-        // Cancellation surfaces as an `Unexpected` error wrapping the query error.
-        other if other.to_string().contains("cancelled") => SparqlError::Timeout { limit: timeout },
+        // A cancelled update never reaches here: the token is only cancelled after
+        // `run_blocking` has already answered with `SparqlError::Timeout`.
         other => SparqlError::Update(other),
     }
 }
@@ -328,10 +328,7 @@ impl SparqlService {
             .for_update(update);
         let store = self.store.clone();
         self.run_blocking(cancel, timeout, move || {
-            prepared
-                .on_store(&store)
-                .execute()
-                .map_err(|e| from_update(e, timeout))
+            prepared.on_store(&store).execute().map_err(from_update)
         })
         .await
     }
