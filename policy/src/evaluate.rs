@@ -300,43 +300,29 @@ fn evaluate_rule(rule: &Rule, request: &Request, world: &WorldState) -> RuleRepo
 
 /// Whether `requested` is `granted` or narrower in the ODRL action hierarchy.
 pub fn action_included_in(requested: &str, granted: &str) -> bool {
-    let local = |iri: &str| iri.strip_prefix(odrl::NS).map(str::to_owned);
-    if requested == granted {
-        return true;
-    }
-    let (Some(mut current), Some(granted)) = (local(requested), local(granted)) else {
-        return false;
-    };
-    for _ in 0..16 {
-        let Some((_, parent)) = odrl::ACTION_PARENTS
-            .iter()
-            .find(|(child, _)| *child == current)
-        else {
-            return false;
-        };
-        if *parent == granted {
-            return true;
-        }
-        current = (*parent).to_owned();
-    }
-    false
+    within_taxonomy(requested, granted, odrl::NS, odrl::ACTION_PARENTS)
 }
 
 /// Whether purpose `narrow` is `broad` or under it in the DPV purpose hierarchy.
 pub fn purpose_is_a(narrow: &str, broad: &str) -> bool {
+    within_taxonomy(narrow, broad, dpv::NS, dpv::PURPOSE_PARENTS)
+}
+
+/// Whether `narrow` is `broad` or below it in a `(child, parent)` table of local names in
+/// `namespace`.
+fn within_taxonomy(narrow: &str, broad: &str, namespace: &str, parents: &[(&str, &str)]) -> bool {
     if narrow == broad {
         return true;
     }
-    let (Some(mut current), Some(broad)) =
-        (narrow.strip_prefix(dpv::NS), broad.strip_prefix(dpv::NS))
-    else {
+    let (Some(mut current), Some(broad)) = (
+        narrow.strip_prefix(namespace),
+        broad.strip_prefix(namespace),
+    ) else {
         return false;
     };
-    for _ in 0..16 {
-        let Some((_, parent)) = dpv::PURPOSE_PARENTS
-            .iter()
-            .find(|(child, _)| *child == current)
-        else {
+    // Bounded by the table size, so a cycle in the table cannot loop forever.
+    for _ in 0..parents.len() {
+        let Some((_, parent)) = parents.iter().find(|(child, _)| *child == current) else {
             return false;
         };
         if *parent == broad {
