@@ -1,6 +1,7 @@
 //! The `hanse` command line: argument definitions and dispatch. Each command lives in its
 //! own file under `cli/`.
 
+pub mod audit;
 pub mod consortium;
 mod demo;
 mod init;
@@ -51,6 +52,12 @@ pub enum Command {
         /// What to do with the document.
         #[command(subcommand)]
         command: consortium::ConsortiumCommand,
+    },
+    /// Show and verify the signed log of remote access decisions.
+    Audit {
+        /// What to do with the log.
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// Start a demo node with built-in sample data on http://127.0.0.1:7878.
     Demo(DemoArgs),
@@ -156,6 +163,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Load(args) => load::run(args).await,
         Command::Query(args) => query::run(args).await,
         Command::Consortium { command } => consortium::run(command).await,
+        Command::Audit { command } => audit::run(command).await,
         Command::Demo(args) => demo::run(args).await,
     }
 }

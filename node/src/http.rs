@@ -11,7 +11,9 @@
 //! | `GET /api/node` | name, role, PeerId, did:key, version, store size |
 //! | `GET /api/peers` | connected consortium members with addresses and RTT |
 //! | `GET/POST /api/consortium` | the membership document and its status; submit an update (admin token) |
+//! | `GET /api/audit`, `/api/audit/verify` | the signed access-decision log and its verification (admin token) |
 
+mod audit;
 mod auth;
 mod error;
 mod graph_store;
@@ -23,6 +25,7 @@ mod sparql;
 pub use error::ApiError;
 
 use crate::admin_token::AdminToken;
+use crate::audit::AuditLog;
 use crate::config::Role;
 use crate::membership::CurrentMembership;
 use crate::p2p::NetworkClient;
@@ -66,6 +69,8 @@ pub struct AppState {
     pub network: Option<NetworkClient>,
     /// The current consortium membership, when the node is in one.
     pub membership: Option<CurrentMembership>,
+    /// The log of remote access decisions.
+    pub audit: AuditLog,
 }
 
 /// The API's routes with tracing, body-size and time limits.
@@ -89,6 +94,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(node_info::health))
         .route("/api/node", get(node_info::node))
         .route("/api/peers", get(network::peers))
+        .route("/api/audit", get(audit::entries))
+        .route("/api/audit/verify", get(audit::verify))
         .route(
             "/api/consortium",
             get(network::consortium).post(network::submit_membership),

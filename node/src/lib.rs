@@ -12,6 +12,7 @@
 //! | [`node_dir`] | the node directory: `hanse init`, file layout, the run lock |
 //! | [`identity`] | the ed25519 key, PeerId and `did:key` |
 //! | [`admin_token`] | the bearer token write endpoints require |
+//! | [`audit`] | the signed, hash-chained log of remote access decisions |
 //! | [`consortium`] | the signed membership document and its verification rules |
 //! | [`membership`] | the current membership, shared and persisted to `consortium.json` |
 //! | [`p2p`] | the libp2p swarm: members-only connections, gossip, requests |
@@ -33,6 +34,7 @@
 
 pub mod admin_token;
 mod atomic_file;
+pub mod audit;
 pub mod cli;
 pub mod client;
 pub mod config;

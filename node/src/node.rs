@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+use crate::audit::{AuditError, AuditLog};
 use crate::config::Config;
 use crate::http::{AppState, NodeInfo, router};
 use crate::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
@@ -53,6 +54,9 @@ pub enum NodeError {
     /// The installed consortium document cannot be used.
     #[error(transparent)]
     Membership(#[from] CurrentMembershipError),
+    /// The audit log could not be opened.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     /// The p2p network could not start.
     #[error(transparent)]
     Network(#[from] NetworkError),
@@ -73,6 +77,7 @@ pub struct NodeHandle {
     cancel: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
     network: Option<(NetworkClient, JoinHandle<()>)>,
+    audit: AuditLog,
     // Held until shutdown completes so no second node opens the same directory meanwhile.
     _lock: NodeLock,
 }
@@ -128,6 +133,7 @@ impl Node {
             );
             (None, None)
         };
+        let audit = AuditLog::open(&state, identity.clone())?;
         let app = router(AppState {
             sparql: SparqlService::new(
                 store.clone(),
@@ -145,6 +151,7 @@ impl Node {
             max_body_bytes: config.http.max_body_bytes,
             network: network.as_ref().map(|(client, _)| client.clone()),
             membership,
+            audit: audit.clone(),
         });
         let shutdown = cancel.clone();
         let server = tokio::spawn(async move {
@@ -167,6 +174,7 @@ impl Node {
             cancel,
             server,
             network,
+            audit,
             _lock: lock,
         })
     }
@@ -186,6 +194,11 @@ impl NodeHandle {
     /// The p2p network, if the node is in a consortium.
     pub fn network(&self) -> Option<&NetworkClient> {
         self.network.as_ref().map(|(client, _)| client)
+    }
+
+    /// The node's audit log of remote access decisions.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
     }
 
     /// The node's RDF store.

@@ -582,3 +582,63 @@ fn consortium_commands_explain_themselves_and_bad_files() {
         &["not a PeerId"],
     );
 }
+
+#[test]
+fn audit_verify_passes_then_fails_after_one_flipped_byte() {
+    use hanse_node::audit::{AuditDecision, AuditLog, AuditRecord, query_hash};
+    use hanse_node::state::NodeState;
+    let tmp = tempfile::tempdir().unwrap();
+    init(tmp.path(), "127.0.0.1:0");
+    let dir = hanse_node::NodeDir::new(tmp.path());
+    let state_path = tmp.path().join("data/state");
+    {
+        let state = NodeState::open(&state_path).unwrap();
+        let log = AuditLog::open(&state, dir.load_identity().unwrap()).unwrap();
+        for (i, decision) in [
+            AuditDecision::Deny,
+            AuditDecision::Allow,
+            AuditDecision::Allow,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            log.append(AuditRecord {
+                requester: format!("12D3KooWRequester{i}"),
+                dataset: "https://water.example/consumption".into(),
+                purpose: Some("https://w3id.org/dpv#AcademicResearch".into()),
+                agreement: None,
+                query_hash: query_hash("SELECT * { ?s ?p ?o }"),
+                decision,
+                reason: "test".into(),
+                rows: None,
+            })
+            .unwrap();
+        }
+        state.flush().unwrap();
+    }
+    let d = tmp.path().to_str().unwrap();
+    let verified = hanse(&["audit", "verify", "--dir", d]);
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    assert!(
+        text(&verified.stdout).contains("3 entries"),
+        "{}",
+        text(&verified.stdout)
+    );
+    let shown = hanse(&["audit", "show", "--dir", d]);
+    assert!(
+        text(&shown.stdout).contains("12D3KooWRequester1"),
+        "{}",
+        text(&shown.stdout)
+    );
+
+    {
+        let state = NodeState::open(&state_path).unwrap();
+        let tree = state.db().open_tree("audit").unwrap();
+        let mut bytes = tree.get(1u64.to_be_bytes()).unwrap().unwrap().to_vec();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 0x01;
+        tree.insert(1u64.to_be_bytes(), bytes).unwrap();
+        state.flush().unwrap();
+    }
+    fails_with(&["audit", "verify", "--dir", d], &["entry 1"]);
+}

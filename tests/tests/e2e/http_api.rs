@@ -591,3 +591,44 @@ async fn health_and_node_info() -> Result<()> {
     );
     node.stop().await
 }
+
+#[tokio::test]
+async fn audit_log_is_admin_only_and_verifiable() -> Result<()> {
+    use hanse_node::audit::{AuditDecision, AuditRecord, query_hash};
+    let node = TestNode::start().await?;
+    let log = node.node.as_ref().expect("running").audit().clone();
+    for decision in [AuditDecision::Allow, AuditDecision::Deny] {
+        log.append(AuditRecord {
+            requester: "12D3KooWResearcher".into(),
+            dataset: "https://water.example/consumption".into(),
+            purpose: None,
+            agreement: None,
+            query_hash: query_hash("ASK {}"),
+            decision,
+            reason: "test".into(),
+            rows: None,
+        })?;
+    }
+    let anonymous = node.http.get(node.url("/api/audit")).send().await?;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let entries: serde_json::Value = node
+        .http
+        .get(node.url("/api/audit?from=1"))
+        .bearer_auth(&node.token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(entries.as_array().map(Vec::len), Some(1), "{entries}");
+    assert_eq!(entries[0]["decision"], "deny");
+    let verified: serde_json::Value = node
+        .http
+        .get(node.url("/api/audit/verify"))
+        .bearer_auth(&node.token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(verified["entries"], 2, "{verified}");
+    node.stop().await
+}

@@ -1,0 +1,145 @@
+//! `hanse audit show|verify`: read and check the access-decision log.
+
+use super::{DirArg, api_url};
+use crate::audit::{AuditEntry, AuditLog};
+use crate::node_dir::{NodeDir, NodeDirError};
+use crate::state::NodeState;
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+/// The `hanse audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print entries (oldest first).
+    Show {
+        /// The node directory.
+        #[command(flatten)]
+        dir: DirArg,
+        /// First sequence number.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Entries to print.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Print JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every entry's hash, link and signature; exits non-zero naming the first bad one.
+    Verify {
+        /// The node directory.
+        #[command(flatten)]
+        dir: DirArg,
+    },
+}
+
+/// Runs an audit subcommand, through the API when the node is running.
+pub async fn run(command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::Show {
+            dir,
+            from,
+            limit,
+            json,
+        } => {
+            let entries = match Source::of(&dir)? {
+                Source::Offline(log, _lock) => log.entries(from, limit)?,
+                Source::Api(api) => serde_json::from_slice(
+                    &api.get(&format!("/api/audit?from={from}&limit={limit}"))
+                        .await?,
+                )
+                .context("the node returned malformed audit entries")?,
+            };
+            print_entries(&entries, json)?;
+        }
+        AuditCommand::Verify { dir } => {
+            let count = match Source::of(&dir)? {
+                Source::Offline(log, _lock) => log.verify()?,
+                Source::Api(api) => {
+                    let answer: serde_json::Value =
+                        serde_json::from_slice(&api.get("/api/audit/verify").await?)?;
+                    answer["entries"].as_u64().unwrap_or(0)
+                }
+            };
+            println!("audit log verified: {count} entries, hash chain and signatures intact");
+        }
+    }
+    Ok(())
+}
+
+/// Where the log is read from.
+enum Source {
+    /// The node is stopped: open its state database directly (holding the node lock).
+    Offline(AuditLog, crate::node_dir::NodeLock),
+    /// The node is running: ask its API.
+    Api(Api),
+}
+
+struct Api {
+    url: String,
+    token: String,
+}
+
+impl Api {
+    async fn get(&self, path: &str) -> anyhow::Result<Vec<u8>> {
+        let url = format!("{}{path}", self.url);
+        let response = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the running node at {url}"))?;
+        let status = response.status();
+        let body = response.bytes().await?.to_vec();
+        if !status.is_success() {
+            bail!("{}", String::from_utf8_lossy(&body).trim());
+        }
+        Ok(body)
+    }
+}
+
+impl Source {
+    fn of(dir: &DirArg) -> anyhow::Result<Self> {
+        let dir = NodeDir::new(&dir.dir);
+        let config = dir.load_config()?;
+        match dir.lock() {
+            Ok(lock) => {
+                let state = NodeState::open(&dir.resolve(&config.storage.state))?;
+                Ok(Source::Offline(
+                    AuditLog::open(&state, dir.load_identity()?)?,
+                    lock,
+                ))
+            }
+            Err(NodeDirError::AlreadyRunning { .. }) => Ok(Source::Api(Api {
+                url: api_url(config.http.listen),
+                token: dir.load_admin_token()?.as_str().to_owned(),
+            })),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn print_entries(entries: &[AuditEntry], json: bool) -> anyhow::Result<()> {
+    if json {
+        for entry in entries {
+            println!("{}", serde_json::to_string(entry)?);
+        }
+        return Ok(());
+    }
+    println!(
+        "{:>6}  {:<29} {:<5}  {:<24} {:<40} reason",
+        "seq", "time", "", "requester", "dataset"
+    );
+    for e in entries {
+        let decision = match e.record.decision {
+            crate::audit::AuditDecision::Allow => "allow",
+            crate::audit::AuditDecision::Deny => "deny",
+        };
+        println!(
+            "{:>6}  {:<29} {:<5}  {:<24} {:<40} {}",
+            e.seq, e.time, decision, e.record.requester, e.record.dataset, e.record.reason
+        );
+    }
+    println!("({} entries)", entries.len());
+    Ok(())
+}
