@@ -266,6 +266,18 @@ impl SparqlService {
         dataset: &DatasetParams,
         format: ResultFormat,
     ) -> Result<Vec<u8>, SparqlError> {
+        self.query_with(query, dataset, format, false).await
+    }
+
+    /// `query`, where `force_dataset` applies `dataset` even when it is empty (an empty
+    /// restricted dataset must stay empty rather than fall back to the whole store).
+    async fn query_with(
+        &self,
+        query: Query,
+        dataset: &DatasetParams,
+        format: ResultFormat,
+        force_dataset: bool,
+    ) -> Result<Vec<u8>, SparqlError> {
         let timeout = self.limits.query_timeout();
         let max_rows = self.limits.max_result_rows;
         let (default_graphs, named_graphs) =
@@ -280,7 +292,7 @@ impl SparqlService {
             .with_cancellation_token(cancel.clone())
             .for_query(query);
         let spec = prepared.dataset_mut();
-        if !default_graphs.is_empty() || !named_graphs.is_empty() {
+        if force_dataset || !default_graphs.is_empty() || !named_graphs.is_empty() {
             spec.set_default_graph(default_graphs.into_iter().map(GraphName::from).collect());
             spec.set_available_named_graphs(
                 named_graphs
@@ -300,6 +312,28 @@ impl SparqlService {
             write_results(results, format, max_rows, timeout)
         })
         .await
+    }
+
+    /// Evaluates `query` over a restricted dataset holding only `permitted` graphs, whatever
+    /// the query text says.
+    ///
+    /// This is the enforcement path for remote requests: the default graph is the union of
+    /// the permitted graphs and they are the only named graphs, so `GRAPH ?g`, `FROM` /
+    /// `FROM NAMED`, `VALUES`-bound graph names, sub-queries, property paths and `DESCRIBE`
+    /// all see nothing else; `SERVICE` is refused. An empty `permitted` list yields an empty
+    /// dataset.
+    #[tracing::instrument(skip_all, fields(graphs = permitted.len()))]
+    pub async fn query_restricted(
+        &self,
+        query: Query,
+        permitted: &[NamedNode],
+        format: ResultFormat,
+    ) -> Result<Vec<u8>, SparqlError> {
+        let dataset = DatasetParams {
+            default_graphs: permitted.iter().map(|g| g.as_str().to_owned()).collect(),
+            named_graphs: permitted.iter().map(|g| g.as_str().to_owned()).collect(),
+        };
+        self.query_with(query, &dataset, format, true).await
     }
 
     /// Executes an update atomically (all of it or nothing).
@@ -420,6 +454,7 @@ fn write_results(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oxigraph::io::RdfFormat;
     use oxigraph::model::{Literal, QuadRef};
 
     fn service(rows: usize, max_rows: usize) -> SparqlService {
@@ -471,6 +506,145 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, SparqlError::Unsupported(_)), "{err}");
+    }
+
+    /// A store with an open graph and a secret one; only the open graph is permitted.
+    fn restricted_fixture() -> (SparqlService, Vec<NamedNode>) {
+        let store = Store::new().unwrap();
+        let turtle =
+            "<http://e/open> <http://e/p> \"open\" ; <http://e/link> <http://e/secret-subject> .";
+        store
+            .load_from_slice(
+                oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+                    .with_default_graph(NamedNode::new("http://e/graph/open").unwrap()),
+                turtle,
+            )
+            .unwrap();
+        let secret = "<http://e/secret-subject> <http://e/p> \"SECRET\" ; <http://e/q> \"SECRET\" .\n\
+                      <http://e/open> <http://e/p> \"SECRET\" .";
+        store
+            .load_from_slice(
+                oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+                    .with_default_graph(NamedNode::new("http://e/graph/secret").unwrap()),
+                secret,
+            )
+            .unwrap();
+        store
+            .insert(QuadRef::new(
+                NamedNode::new("http://e/default").unwrap().as_ref(),
+                NamedNode::new("http://e/p").unwrap().as_ref(),
+                Literal::new_simple_literal("SECRET").as_ref(),
+                GraphName::DefaultGraph.as_ref(),
+            ))
+            .unwrap();
+        let limits = SparqlSection {
+            union_default_graph: true,
+            ..SparqlSection::default()
+        };
+        (
+            SparqlService::new(store, limits, 2),
+            vec![NamedNode::new("http://e/graph/open").unwrap()],
+        )
+    }
+
+    #[tokio::test]
+    async fn restricted_dataset_resists_bypass_attempts() {
+        let (sparql, permitted) = restricted_fixture();
+        // Control: unrestricted, the secret is there to be leaked.
+        let unrestricted = sparql
+            .query(
+                parse_query("SELECT * { GRAPH ?g { ?s ?p ?o } }").unwrap(),
+                &DatasetParams::default(),
+                JSON,
+            )
+            .await
+            .unwrap();
+        assert!(String::from_utf8(unrestricted).unwrap().contains("SECRET"));
+        let attacks = [
+            "SELECT * { GRAPH ?g { ?s ?p ?o } }",
+            "SELECT * FROM NAMED <http://e/graph/secret> { GRAPH ?g { ?s ?p ?o } }",
+            "SELECT * FROM <http://e/graph/secret> { ?s ?p ?o }",
+            "SELECT * { GRAPH <http://e/graph/secret> { ?s ?p ?o } }",
+            "SELECT * { VALUES ?g { <http://e/graph/secret> } GRAPH ?g { ?s ?p ?o } }",
+            "SELECT * { GRAPH ?g { ?s ?p ?o } VALUES ?g { <http://e/graph/secret> } }",
+            "SELECT * { BIND(<http://e/graph/secret> AS ?g) GRAPH ?g { ?s ?p ?o } }",
+            "SELECT * { { SELECT ?g ?s ?p ?o { GRAPH ?g { ?s ?p ?o } } } }",
+            "SELECT * { ?s (<http://e/p>|!<http://e/p>)+ ?o }",
+            "SELECT * { ?s <http://e/link>/<http://e/p> ?o }",
+            "SELECT * { ?s <http://e/link>/(<http://e/p>|<http://e/q>) ?o }",
+            "SELECT * { GRAPH ?g { ?s <http://e/link>/<http://e/p> ?o } }",
+            "SELECT ?g { GRAPH ?g { } }",
+            "SELECT * { ?s ?p ?o FILTER NOT EXISTS { GRAPH <http://e/graph/secret> { ?s ?p ?o } } }",
+            "SELECT * { OPTIONAL { GRAPH <http://e/graph/secret> { ?s ?p ?o } } }",
+            "SELECT ?o { ?s ?p ?o } ORDER BY ?o",
+        ];
+        for attack in attacks {
+            let out = sparql
+                .query_restricted(parse_query(attack).unwrap(), &permitted, JSON)
+                .await
+                .unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.contains("SECRET"), "leak via {attack}: {text}");
+            assert!(
+                !text.contains("graph/secret"),
+                "graph name leak via {attack}: {text}"
+            );
+        }
+        for graph_query in [
+            "DESCRIBE <http://e/secret-subject>",
+            "DESCRIBE <http://e/open>",
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "CONSTRUCT { ?s ?p ?o } FROM <http://e/graph/secret> WHERE { ?s ?p ?o }",
+        ] {
+            let out = sparql
+                .query_restricted(
+                    parse_query(graph_query).unwrap(),
+                    &permitted,
+                    ResultFormat::Rdf(RdfFormat::NTriples),
+                )
+                .await
+                .unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.contains("SECRET"), "leak via {graph_query}: {text}");
+        }
+        let ask = sparql
+            .query_restricted(
+                parse_query("ASK { GRAPH <http://e/graph/secret> { ?s ?p ?o } }").unwrap(),
+                &permitted,
+                JSON,
+            )
+            .await
+            .unwrap();
+        assert!(String::from_utf8(ask).unwrap().contains("false"));
+        let service = sparql
+            .query_restricted(
+                parse_query("SELECT * { SERVICE <http://127.0.0.1:7878/sparql> { ?s ?p ?o } }")
+                    .unwrap(),
+                &permitted,
+                JSON,
+            )
+            .await;
+        assert!(matches!(service, Err(SparqlError::Unsupported(_))));
+        // The open graph stays fully readable.
+        let count = sparql
+            .query_restricted(
+                parse_query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }").unwrap(),
+                &permitted,
+                JSON,
+            )
+            .await
+            .unwrap();
+        assert!(String::from_utf8(count).unwrap().contains("\"2\""));
+        // Nothing permitted: nothing visible, not everything.
+        let none = sparql
+            .query_restricted(
+                parse_query("SELECT * { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").unwrap(),
+                &[],
+                JSON,
+            )
+            .await
+            .unwrap();
+        assert!(String::from_utf8(none).unwrap().contains("\"bindings\":[]"));
     }
 
     #[test]
