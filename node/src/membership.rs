@@ -60,25 +60,27 @@ impl CurrentMembership {
         })
     }
 
+    /// Runs `f` on the current document under the read lock, without copying it.
+    pub fn read<T>(&self, f: impl FnOnce(&SignedMembership) -> T) -> T {
+        match self.inner.read() {
+            Ok(guard) => f(&guard),
+            Err(poisoned) => f(&poisoned.into_inner()),
+        }
+    }
+
     /// A copy of the current document.
     pub fn get(&self) -> SignedMembership {
-        match self.inner.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.read(Clone::clone)
     }
 
     /// The consortium id.
     pub fn consortium_id(&self) -> String {
-        self.get().document.consortium_id
+        self.read(|m| m.document.consortium_id.clone())
     }
 
     /// Whether `peer` is a member now.
     pub fn is_member(&self, peer: &PeerId) -> bool {
-        match self.inner.read() {
-            Ok(guard) => guard.document.is_member(peer),
-            Err(poisoned) => poisoned.into_inner().document.is_member(peer),
-        }
+        self.read(|m| m.document.is_member(peer))
     }
 
     /// Verifies `update` against the current document and, if valid, persists and adopts

@@ -547,6 +547,19 @@ mod tests {
         )
     }
 
+    /// Runs `query` restricted to `permitted` and returns the result as text.
+    async fn restricted(
+        sparql: &SparqlService,
+        permitted: &[NamedNode],
+        query: &str,
+        format: ResultFormat,
+    ) -> Result<String, SparqlError> {
+        let out = sparql
+            .query_restricted(parse_query(query).unwrap(), permitted, format)
+            .await?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
     #[tokio::test]
     async fn restricted_dataset_resists_bypass_attempts() {
         let (sparql, permitted) = restricted_fixture();
@@ -579,11 +592,7 @@ mod tests {
             "SELECT ?o { ?s ?p ?o } ORDER BY ?o",
         ];
         for attack in attacks {
-            let out = sparql
-                .query_restricted(parse_query(attack).unwrap(), &permitted, JSON)
-                .await
-                .unwrap();
-            let text = String::from_utf8(out).unwrap();
+            let text = restricted(&sparql, &permitted, attack, JSON).await.unwrap();
             assert!(!text.contains("SECRET"), "leak via {attack}: {text}");
             assert!(
                 !text.contains("graph/secret"),
@@ -596,55 +605,26 @@ mod tests {
             "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
             "CONSTRUCT { ?s ?p ?o } FROM <http://e/graph/secret> WHERE { ?s ?p ?o }",
         ] {
-            let out = sparql
-                .query_restricted(
-                    parse_query(graph_query).unwrap(),
-                    &permitted,
-                    ResultFormat::Rdf(RdfFormat::NTriples),
-                )
+            let ntriples = ResultFormat::Rdf(RdfFormat::NTriples);
+            let text = restricted(&sparql, &permitted, graph_query, ntriples)
                 .await
                 .unwrap();
-            let text = String::from_utf8(out).unwrap();
             assert!(!text.contains("SECRET"), "leak via {graph_query}: {text}");
         }
-        let ask = sparql
-            .query_restricted(
-                parse_query("ASK { GRAPH <http://e/graph/secret> { ?s ?p ?o } }").unwrap(),
-                &permitted,
-                JSON,
-            )
-            .await
-            .unwrap();
-        assert!(String::from_utf8(ask).unwrap().contains("false"));
-        let service = sparql
-            .query_restricted(
-                parse_query("SELECT * { SERVICE <http://127.0.0.1:7878/sparql> { ?s ?p ?o } }")
-                    .unwrap(),
-                &permitted,
-                JSON,
-            )
-            .await;
+        let ask = "ASK { GRAPH <http://e/graph/secret> { ?s ?p ?o } }";
+        let ask = restricted(&sparql, &permitted, ask, JSON).await.unwrap();
+        assert!(ask.contains("false"));
+        let service = "SELECT * { SERVICE <http://127.0.0.1:7878/sparql> { ?s ?p ?o } }";
+        let service = restricted(&sparql, &permitted, service, JSON).await;
         assert!(matches!(service, Err(SparqlError::Unsupported(_))));
         // The open graph stays fully readable.
-        let count = sparql
-            .query_restricted(
-                parse_query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }").unwrap(),
-                &permitted,
-                JSON,
-            )
-            .await
-            .unwrap();
-        assert!(String::from_utf8(count).unwrap().contains("\"2\""));
+        let count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }";
+        let count = restricted(&sparql, &permitted, count, JSON).await.unwrap();
+        assert!(count.contains("\"2\""));
         // Nothing permitted: nothing visible, not everything.
-        let none = sparql
-            .query_restricted(
-                parse_query("SELECT * { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").unwrap(),
-                &[],
-                JSON,
-            )
-            .await
-            .unwrap();
-        assert!(String::from_utf8(none).unwrap().contains("\"bindings\":[]"));
+        let none = "SELECT * { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }";
+        let none = restricted(&sparql, &[], none, JSON).await.unwrap();
+        assert!(none.contains("\"bindings\":[]"));
     }
 
     #[test]

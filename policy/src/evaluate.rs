@@ -249,33 +249,27 @@ fn premise_name(premise: Premise) -> &'static str {
 }
 
 fn evaluate_rule(rule: &Rule, request: &Request, world: &WorldState) -> RuleReport {
-    let mut premises = Vec::new();
-    if let Some(assignee) = &rule.assignee {
-        let satisfied = request
-            .assignee
+    // A party or asset premise holds when the request names it or a member of its collection.
+    let member_of = |requested: &Option<String>, stated: &str| {
+        requested
             .as_deref()
-            .is_some_and(|party| world.is_part_of(party, assignee));
-        premises.push(PremiseReport {
-            premise: Premise::Party,
-            satisfied,
-        });
-    }
-    if let Some(action) = &rule.action {
-        premises.push(PremiseReport {
-            premise: Premise::Action,
-            satisfied: action_included_in(&request.action, action),
-        });
-    }
-    if let Some(target) = &rule.target {
-        let satisfied = request
-            .target
+            .is_some_and(|named| world.is_part_of(named, stated))
+    };
+    let premises: Vec<PremiseReport> = [
+        rule.assignee
             .as_deref()
-            .is_some_and(|asset| world.is_part_of(asset, target));
-        premises.push(PremiseReport {
-            premise: Premise::Target,
-            satisfied,
-        });
-    }
+            .map(|party| (Premise::Party, member_of(&request.assignee, party))),
+        rule.action
+            .as_deref()
+            .map(|action| (Premise::Action, action_included_in(&request.action, action))),
+        rule.target
+            .as_deref()
+            .map(|asset| (Premise::Target, member_of(&request.target, asset))),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|(premise, satisfied)| PremiseReport { premise, satisfied })
+    .collect();
     let constraints: Vec<ConstraintReport> = rule
         .constraints
         .iter()

@@ -2,6 +2,7 @@
 
 use crate::graph_store::GraphStoreError;
 use crate::sparql::SparqlError;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -94,5 +95,17 @@ impl From<tokio::task::JoinError> for ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("internal error: {error}"),
         )
+    }
+}
+
+/// Maps a body-reading failure, naming the configured size limit when that was the cause.
+pub fn body_error(rejection: BytesRejection, max_body_bytes: usize) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body exceeds {max_body_bytes} bytes (http.max_body_bytes)"),
+        )
+    } else {
+        ApiError::new(rejection.status(), rejection.body_text())
     }
 }

@@ -1,8 +1,8 @@
 //! Graph Store HTTP Protocol handlers for `/store`.
 
 use super::auth::require_admin;
+use super::error::body_error;
 use super::negotiate::{negotiate, offered_list};
-use super::sparql::body_error;
 use super::{ApiError, AppState};
 use crate::graph_store::{self, GraphTarget};
 use crate::rdf_format::rdf_formats;

@@ -1,7 +1,7 @@
 //! `/api/peers` and `/api/consortium`.
 
 use super::auth::require_admin;
-use super::sparql::body_error;
+use super::error::body_error;
 use super::{ApiError, AppState};
 use crate::consortium::SignedMembership;
 use crate::p2p::{NetworkError, PeerSummary};

@@ -1,6 +1,7 @@
 //! SPARQL 1.1 Protocol handlers for `/sparql`.
 
 use super::auth::require_admin;
+use super::error::body_error;
 use super::negotiate::{negotiate, offered_list};
 use super::{ApiError, AppState};
 use crate::rdf_format::{rdf_formats, result_format_aliases, result_formats};
@@ -196,16 +197,4 @@ fn choose_format(headers: &HeaderMap, form: QueryForm) -> Result<ResultFormat, A
 fn utf8(body: &[u8]) -> Result<&str, ApiError> {
     std::str::from_utf8(body)
         .map_err(|e| ApiError::bad_request(format!("the request body is not UTF-8: {e}")))
-}
-
-/// Maps a body-reading failure, naming the configured size limit when that was the cause.
-pub fn body_error(rejection: BytesRejection, max_body_bytes: usize) -> ApiError {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body exceeds {max_body_bytes} bytes (http.max_body_bytes)"),
-        )
-    } else {
-        ApiError::new(rejection.status(), rejection.body_text())
-    }
 }

@@ -235,17 +235,13 @@ impl EventLoop {
             .connections
             .insert(connection, address);
         if established == 1 {
-            let name = self
-                .membership
-                .get()
-                .document
-                .member(&peer)
-                .map(|m| m.name.clone())
-                .unwrap_or_default();
+            let (name, have_version) = self.membership.read(|m| {
+                let name = m.document.member(&peer).map(|member| member.name.clone());
+                (name.unwrap_or_default(), m.document.version)
+            });
             tracing::info!(%peer, %name, "connected to member");
             let _ = self.events.send(NetworkEvent::PeerConnected(peer));
             // A peer that joined late, or we after a restart, may hold a newer membership.
-            let have_version = self.membership.get().document.version;
             self.swarm
                 .behaviour_mut()
                 .requests
@@ -400,13 +396,11 @@ impl EventLoop {
                 request, channel, ..
             } => {
                 let response = match request {
-                    Request::Membership { have_version } => {
-                        let current = self.membership.get();
-                        Response::Membership {
-                            document: (current.document.version > have_version)
-                                .then(|| current.to_json()),
-                        }
-                    }
+                    Request::Membership { have_version } => Response::Membership {
+                        document: self.membership.read(|current| {
+                            (current.document.version > have_version).then(|| current.to_json())
+                        }),
+                    },
                 };
                 if self
                     .swarm
