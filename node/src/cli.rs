@@ -1,8 +1,10 @@
 //! The `hanse` command line: argument definitions and dispatch. Each command lives in its
 //! own file under `cli/`.
 
+mod api;
 pub mod audit;
 pub mod consortium;
+pub mod dataset;
 mod demo;
 mod init;
 mod load;
@@ -52,6 +54,18 @@ pub enum Command {
         /// What to do with the document.
         #[command(subcommand)]
         command: consortium::ConsortiumCommand,
+    },
+    /// Describe the node's datasets (DCAT-AP metadata and ODRL offer) for its catalogue.
+    Dataset {
+        /// What to do.
+        #[command(subcommand)]
+        command: dataset::DatasetCommand,
+    },
+    /// Work with signed catalogues.
+    Catalog {
+        /// What to do.
+        #[command(subcommand)]
+        command: dataset::CatalogCommand,
     },
     /// Show and verify the signed log of remote access decisions.
     Audit {
@@ -164,6 +178,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(args) => query::run(args).await,
         Command::Consortium { command } => consortium::run(command).await,
         Command::Audit { command } => audit::run(command).await,
+        Command::Dataset { command } => dataset::run(command).await,
+        Command::Catalog { command } => dataset::run_catalog(command),
         Command::Demo(args) => demo::run(args).await,
     }
 }

@@ -107,6 +107,8 @@ pub struct Config {
     pub storage: StorageSection,
     /// Limits of the SPARQL endpoint.
     pub sparql: SparqlSection,
+    /// The signed catalogue and the federated catalogue.
+    pub catalog: CatalogSection,
     /// Logging.
     pub log: LogSection,
 }
@@ -242,6 +244,38 @@ impl SparqlSection {
     }
 }
 
+/// `[catalog]`: the node's signed DCAT-AP catalogue and the federated catalogue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSection {
+    /// The publishing organisation's name (`foaf:name`); the node's organisation in the
+    /// consortium document when absent, else `node.name`.
+    pub organisation: Option<String>,
+    /// Largest catalogue accepted from a member (and published), in bytes.
+    pub max_bytes: usize,
+    /// Quiet time after a dataset definition changes before the catalogue is re-signed and
+    /// published, in milliseconds (several edits become one version).
+    pub publish_debounce_ms: u64,
+    /// After data changes, statistics are recomputed at most this often, in seconds: each
+    /// recomputation scans the datasets' graphs.
+    pub refresh_interval_secs: u64,
+    /// How often the node compares catalogue versions with a connected member and fetches
+    /// what it missed, in seconds.
+    pub sync_interval_secs: u64,
+}
+
+impl Default for CatalogSection {
+    fn default() -> Self {
+        Self {
+            organisation: None,
+            max_bytes: 4 * 1024 * 1024,
+            publish_debounce_ms: 500,
+            refresh_interval_secs: 10,
+            sync_interval_secs: 15,
+        }
+    }
+}
+
 /// `[log]`: what is logged and how.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -331,6 +365,16 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        let catalog = &self.catalog;
+        if catalog.max_bytes < 4096
+            || catalog.refresh_interval_secs == 0
+            || catalog.sync_interval_secs == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "catalog.max_bytes / catalog.refresh_interval_secs / catalog.sync_interval_secs",
+                message: "max_bytes must be at least 4096 and the intervals at least 1".into(),
+            });
+        }
         if self.http.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid {
                 key: "http.max_concurrent_queries",
@@ -393,6 +437,19 @@ max_result_rows = {max_rows}
 # true: a query's default graph is the union of all graphs; false: the store's default graph.
 union_default_graph = {union}
 
+[catalog]
+# Publisher name in the catalogue (foaf:name); default: the organisation in the consortium
+# document, else node.name.
+# organisation = "City of Mechelen"
+# Largest catalogue published or accepted from a member, in bytes.
+max_bytes = {cat_max}
+# Quiet time after a dataset edit before the catalogue is re-signed and published, in ms.
+publish_debounce_ms = {cat_debounce}
+# After data changes, dataset statistics are recomputed at most this often, in seconds.
+refresh_interval_secs = {cat_refresh}
+# How often catalogue versions are compared with a connected member, in seconds.
+sync_interval_secs = {cat_sync}
+
 [log]
 # EnvFilter directive, e.g. "info" or "hanse_node=debug,info". HANSE_LOG overrides it.
 level = "{level}"
@@ -419,6 +476,10 @@ format = "text"
             max_rows = d.sparql.max_result_rows,
             union = d.sparql.union_default_graph,
             level = d.log.level,
+            cat_max = d.catalog.max_bytes,
+            cat_debounce = d.catalog.publish_debounce_ms,
+            cat_refresh = d.catalog.refresh_interval_secs,
+            cat_sync = d.catalog.sync_interval_secs,
         )
     }
 }

@@ -11,10 +11,15 @@
 //! | `GET /api/node` | name, role, PeerId, did:key, version, store size |
 //! | `GET /api/peers` | connected consortium members with addresses and RTT |
 //! | `GET/POST /api/consortium` | the membership document and its status; submit an update (admin token) |
+//! | `GET/POST /api/datasets`, `GET/PUT/DELETE /api/datasets/{id}` | dataset definitions; writes need the admin token |
+//! | `GET /api/catalog` | the node's catalogue (Turtle, JSON-LD, N-Triples; N-Quads = signed form) |
+//! | `GET /api/catalog/federated` | every member's datasets, with filters |
+//! | `GET /api/catalog/status` | catalogue versions held and recent rejections |
 //! | `GET /api/audit`, `/api/audit/verify` | the signed access-decision log and its verification (admin token) |
 
 mod audit;
 mod auth;
+mod catalog;
 mod error;
 mod graph_store;
 mod negotiate;
@@ -26,6 +31,7 @@ pub use error::ApiError;
 
 use crate::admin_token::AdminToken;
 use crate::audit::AuditLog;
+use crate::catalog::CatalogService;
 use crate::config::Role;
 use crate::membership::CurrentMembership;
 use crate::p2p::NetworkClient;
@@ -71,6 +77,8 @@ pub struct AppState {
     pub membership: Option<CurrentMembership>,
     /// The log of remote access decisions.
     pub audit: AuditLog,
+    /// Datasets and catalogues.
+    pub catalog: CatalogService,
 }
 
 /// The API's routes with tracing, body-size and time limits.
@@ -94,6 +102,16 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(node_info::health))
         .route("/api/node", get(node_info::node))
         .route("/api/peers", get(network::peers))
+        .route("/api/datasets", get(catalog::list).post(catalog::create))
+        .route(
+            "/api/datasets/{id}",
+            get(catalog::show)
+                .put(catalog::update)
+                .delete(catalog::delete),
+        )
+        .route("/api/catalog", get(catalog::own))
+        .route("/api/catalog/federated", get(catalog::federated))
+        .route("/api/catalog/status", get(catalog::status))
         .route("/api/audit", get(audit::entries))
         .route("/api/audit/verify", get(audit::verify))
         .route(

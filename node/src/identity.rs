@@ -134,6 +134,15 @@ pub fn did_key_from_public_key(public_key: &[u8; 32]) -> String {
     format!("did:key:z{}", bs58::encode(bytes).into_string())
 }
 
+/// The raw ed25519 public key of a `did:key` (the inverse of [`did_key_from_public_key`]);
+/// a DID URL's `#fragment` is ignored.
+pub fn public_key_from_did_key(did: &str) -> Option<[u8; 32]> {
+    let encoded = did.strip_prefix("did:key:z")?.split('#').next()?;
+    let bytes = bs58::decode(encoded).into_vec().ok()?;
+    let key = bytes.strip_prefix(&ED25519_MULTICODEC[..])?;
+    key.try_into().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +155,10 @@ mod tests {
         assert_eq!(&decoded[..2], &ED25519_MULTICODEC);
         let key: [u8; 32] = decoded[2..].try_into().unwrap();
         assert_eq!(did_key_from_public_key(&key), did);
+        assert_eq!(public_key_from_did_key(did), Some(key));
+        assert_eq!(public_key_from_did_key(&format!("{did}#x")), Some(key));
+        assert_eq!(public_key_from_did_key("did:key:zzzz"), None);
+        assert_eq!(public_key_from_did_key("did:web:example.org"), None);
     }
 
     #[test]

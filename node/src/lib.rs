@@ -13,6 +13,7 @@
 //! | [`identity`] | the ed25519 key, PeerId and `did:key` |
 //! | [`admin_token`] | the bearer token write endpoints require |
 //! | [`audit`] | the signed, hash-chained log of remote access decisions |
+//! | [`catalog`] | datasets, the signed DCAT-AP catalogue, the federated catalogue |
 //! | [`consortium`] | the signed membership document and its verification rules |
 //! | [`membership`] | the current membership, shared and persisted to `consortium.json` |
 //! | [`p2p`] | the libp2p swarm: members-only connections, gossip, requests |
@@ -35,6 +36,7 @@
 pub mod admin_token;
 mod atomic_file;
 pub mod audit;
+pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -11,6 +11,7 @@
 //! ```
 
 use crate::audit::{AuditError, AuditLog};
+use crate::catalog::{CatalogError, CatalogParts, CatalogService};
 use crate::config::Config;
 use crate::http::{AppState, NodeInfo, router};
 use crate::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
@@ -57,6 +58,9 @@ pub enum NodeError {
     /// The audit log could not be opened.
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// The catalogue could not be opened.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
     /// The p2p network could not start.
     #[error(transparent)]
     Network(#[from] NetworkError),
@@ -77,6 +81,8 @@ pub struct NodeHandle {
     cancel: CancellationToken,
     server: JoinHandle<std::io::Result<()>>,
     network: Option<(NetworkClient, JoinHandle<()>)>,
+    catalog: CatalogService,
+    catalog_task: JoinHandle<()>,
     audit: AuditLog,
     // Held until shutdown completes so no second node opens the same directory meanwhile.
     _lock: NodeLock,
@@ -117,7 +123,7 @@ impl Node {
         })?;
         let cancel = CancellationToken::new();
         let membership_path = dir.root().join(CONSORTIUM_FILE);
-        let (membership, network) = if membership_path.exists() {
+        let (membership, network, inbound) = if membership_path.exists() {
             let membership = CurrentMembership::load(&membership_path)?;
             let network = p2p::spawn(
                 &identity,
@@ -126,14 +132,31 @@ impl Node {
                 cancel.child_token(),
             )
             .await?;
-            (Some(membership), Some(network))
+            (
+                Some(membership),
+                Some((network.client, network.task)),
+                Some(network.inbound),
+            )
         } else {
             tracing::info!(
                 "no {CONSORTIUM_FILE} in the node directory: running without the p2p network (install one with `hanse consortium install`)"
             );
-            (None, None)
+            (None, None, None)
         };
         let audit = AuditLog::open(&state, identity.clone())?;
+        let catalog = CatalogService::open(CatalogParts {
+            identity: identity.clone(),
+            node_name: config.node.name.clone(),
+            config: config.catalog.clone(),
+            store: store.clone(),
+            state: state.clone(),
+            membership: membership.clone(),
+        })?;
+        let catalog_task = tokio::spawn(catalog.clone().run(
+            network.as_ref().map(|(client, _)| client.clone()),
+            inbound,
+            cancel.child_token(),
+        ));
         let app = router(AppState {
             sparql: SparqlService::new(
                 store.clone(),
@@ -152,6 +175,7 @@ impl Node {
             network: network.as_ref().map(|(client, _)| client.clone()),
             membership,
             audit: audit.clone(),
+            catalog: catalog.clone(),
         });
         let shutdown = cancel.clone();
         let server = tokio::spawn(async move {
@@ -174,6 +198,8 @@ impl Node {
             cancel,
             server,
             network,
+            catalog,
+            catalog_task,
             audit,
             _lock: lock,
         })
@@ -196,6 +222,11 @@ impl NodeHandle {
         self.network.as_ref().map(|(client, _)| client)
     }
 
+    /// The node's catalogue service (datasets, own and federated catalogues).
+    pub fn catalog(&self) -> &CatalogService {
+        &self.catalog
+    }
+
     /// The node's audit log of remote access decisions.
     pub fn audit(&self) -> &AuditLog {
         &self.audit
@@ -215,6 +246,9 @@ impl NodeHandle {
             .server
             .await
             .map_err(|e| NodeError::Server(e.to_string()))?;
+        if let Err(e) = self.catalog_task.await {
+            tracing::error!("catalogue task failed: {e}");
+        }
         if let Some((_, task)) = self.network
             && let Err(e) = task.await
         {

@@ -15,7 +15,7 @@ mod client;
 mod event_loop;
 mod protocol;
 
-pub use client::{NetworkClient, NetworkEvent, PeerSummary};
+pub use client::{InboundRequest, NetworkClient, NetworkEvent, PeerSummary};
 pub use protocol::{Request, Response};
 
 use crate::config::P2pSection;
@@ -67,6 +67,14 @@ pub enum NetworkError {
     /// A membership update was refused.
     #[error(transparent)]
     Membership(#[from] CurrentMembershipError),
+    /// A request to a peer failed (unreachable, timed out, refused the protocol).
+    #[error("request to {peer} failed: {reason}")]
+    Request {
+        /// The peer asked.
+        peer: libp2p::PeerId,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl From<gossipsub::PublishError> for NetworkError {
@@ -94,15 +102,26 @@ fn parse_addresses(key: &'static str, values: &[String]) -> Result<Vec<Multiaddr
         .collect()
 }
 
+/// Application requests waiting for an answer, at most; more are refused as busy.
+const INBOUND_QUEUE: usize = 256;
+
+/// The running network: the client, requests for the application to answer, and the task.
+pub struct Network {
+    /// Handle to the network task.
+    pub client: NetworkClient,
+    /// Requests from members that the application answers (see [`InboundRequest`]).
+    pub inbound: mpsc::Receiver<InboundRequest>,
+    /// The network task; it ends when the cancellation token fires.
+    pub task: JoinHandle<()>,
+}
+
 /// Starts the network task for `identity` in the consortium `membership`.
-///
-/// Returns the client and the task; the task ends when `cancel` fires.
 pub async fn spawn(
     identity: &NodeIdentity,
     config: &P2pSection,
     membership: CurrentMembership,
     cancel: CancellationToken,
-) -> Result<(NetworkClient, JoinHandle<()>), NetworkError> {
+) -> Result<Network, NetworkError> {
     let listen = parse_addresses("p2p.listen", &config.listen)?;
     let bootstrap = parse_addresses("p2p.bootstrap", &config.bootstrap)?;
     let behaviour = Behaviour::new(identity.keypair(), config)
@@ -156,8 +175,16 @@ pub async fn spawn(
         commands: command_tx,
         events: event_tx.clone(),
         local_peer_id: local,
+        max_gossip_bytes: config.max_gossip_bytes,
     };
-    let event_loop = EventLoop::new(swarm, command_rx, event_tx, membership, bootstrap);
+    let (inbound_tx, inbound) = mpsc::channel(INBOUND_QUEUE);
+    let event_loop = EventLoop::new(
+        swarm, command_rx, event_tx, inbound_tx, membership, bootstrap,
+    );
     let task = tokio::spawn(event_loop.run(cancel));
-    Ok((client, task))
+    Ok(Network {
+        client,
+        inbound,
+        task,
+    })
 }

@@ -82,11 +82,13 @@ fn check_size(text: &str) -> Result<(), PolicyError> {
 pub fn from_graph(graph: &Graph) -> Vec<Policy> {
     let mut seen = HashSet::new();
     let mut policies = Vec::new();
+    // Most specific type first: a catalogue types an offer both `odrl:Offer` and
+    // `odrl:Policy` (DCAT-AP's range), and it must still read as an offer.
     for (class, kind) in [
-        (odrl::SET, PolicyKind::Set),
-        (odrl::POLICY, PolicyKind::Set),
         (odrl::OFFER, PolicyKind::Offer),
         (odrl::AGREEMENT, PolicyKind::Agreement),
+        (odrl::SET, PolicyKind::Set),
+        (odrl::POLICY, PolicyKind::Set),
     ] {
         let class = oxrdf::NamedNodeRef::new_unchecked(class);
         let type_ = oxrdf::NamedNodeRef::new_unchecked(rdf::TYPE);

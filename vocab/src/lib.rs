@@ -3,6 +3,9 @@
 //! One module per vocabulary, each with its namespace (`NS`) and the terms hanse uses.
 //! Constants are plain `&str` so every crate can use them without an RDF library.
 
+mod catalogue;
+pub use catalogue::{dcat, dct, eu, foaf, sec, skos, vcard, void};
+
 /// RDF syntax terms.
 pub mod rdf {
     /// Namespace IRI.
@@ -25,6 +28,8 @@ pub mod xsd {
     pub const NS: &str = "http://www.w3.org/2001/XMLSchema#";
     /// `xsd:dateTime`.
     pub const DATE_TIME: &str = "http://www.w3.org/2001/XMLSchema#dateTime";
+    /// `xsd:integer`.
+    pub const INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
     /// `xsd:double`.
     pub const DOUBLE: &str = "http://www.w3.org/2001/XMLSchema#double";
 }
@@ -47,6 +52,8 @@ pub mod sosa {
     pub const HAS_SIMPLE_RESULT: &str = "http://www.w3.org/ns/sosa/hasSimpleResult";
     /// `sosa:resultTime`.
     pub const RESULT_TIME: &str = "http://www.w3.org/ns/sosa/resultTime";
+    /// `sosa:phenomenonTime`.
+    pub const PHENOMENON_TIME: &str = "http://www.w3.org/ns/sosa/phenomenonTime";
 }
 
 /// OGC GeoSPARQL.
@@ -91,6 +98,14 @@ pub mod hanse {
     /// ODRL left operand: the smallest group an answer may aggregate over (aggregation-only
     /// datasets); compared with `gteq` against the group size the query guarantees.
     pub const MINIMUM_GROUP_SIZE: &str = "https://w3id.org/hanse#minimumGroupSize";
+    /// The monotonic version of a node's signed catalogue (`xsd:integer`).
+    pub const CATALOG_VERSION: &str = "https://w3id.org/hanse#catalogVersion";
+    /// SHA-256 (hex) of the canonical form of the previous catalogue version.
+    pub const PREVIOUS_VERSION_HASH: &str = "https://w3id.org/hanse#previousVersionHash";
+    /// The consortium a catalogue was published in (so it cannot be replayed in another).
+    pub const CONSORTIUM: &str = "https://w3id.org/hanse#consortium";
+    /// A named graph that holds a dataset's data (on the dataset).
+    pub const GRAPH: &str = "https://w3id.org/hanse#graph";
 }
 
 /// W3C ODRL 2.2.
@@ -105,6 +120,8 @@ pub mod odrl {
     pub const AGREEMENT: &str = "http://www.w3.org/ns/odrl/2/Agreement";
     /// `odrl:Policy` (generic).
     pub const POLICY: &str = "http://www.w3.org/ns/odrl/2/Policy";
+    /// `odrl:hasPolicy` (from a dataset or distribution to its policy).
+    pub const HAS_POLICY: &str = "http://www.w3.org/ns/odrl/2/hasPolicy";
     /// `odrl:permission`.
     pub const PERMISSION: &str = "http://www.w3.org/ns/odrl/2/permission";
     /// `odrl:prohibition`.

@@ -1,10 +1,11 @@
 //! `hanse audit show|verify`: read and check the access-decision log.
 
+use super::api::Api;
 use super::{DirArg, api_url};
 use crate::audit::{AuditEntry, AuditLog};
 use crate::node_dir::{NodeDir, NodeDirError};
 use crate::state::NodeState;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
 
 /// The `hanse audit` subcommands.
@@ -73,29 +74,6 @@ enum Source {
     Offline(AuditLog, crate::node_dir::NodeLock),
     /// The node is running: ask its API.
     Api(Api),
-}
-
-struct Api {
-    url: String,
-    token: String,
-}
-
-impl Api {
-    async fn get(&self, path: &str) -> anyhow::Result<Vec<u8>> {
-        let url = format!("{}{path}", self.url);
-        let response = reqwest::Client::new()
-            .get(&url)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the running node at {url}"))?;
-        let status = response.status();
-        let body = response.bytes().await?.to_vec();
-        if !status.is_success() {
-            bail!("{}", String::from_utf8_lossy(&body).trim());
-        }
-        Ok(body)
-    }
 }
 
 impl Source {

@@ -149,6 +149,7 @@ async fn write_graph(
     } else {
         StatusCode::OK
     };
+    state.catalog.data_changed();
     Ok((status, Json(serde_json::json!({ "quads": outcome.quads }))).into_response())
 }
 
@@ -168,5 +169,6 @@ pub async fn delete_graph(
     }
     let store = state.sparql.store().clone();
     tokio::task::spawn_blocking(move || graph_store::delete(&store, &target)).await??;
+    state.catalog.data_changed();
     Ok(StatusCode::NO_CONTENT.into_response())
 }

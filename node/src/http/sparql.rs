@@ -152,6 +152,7 @@ async fn run_update(
     require_admin(headers, &state.admin_token)?;
     let update = parse_update(text)?;
     state.sparql.update(update, using).await?;
+    state.catalog.data_changed();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

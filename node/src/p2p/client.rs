@@ -1,7 +1,9 @@
 //! The handle the rest of the node uses to talk to the network task.
 
 use super::NetworkError;
+use super::protocol::{Request, Response};
 use crate::consortium::SignedMembership;
+use libp2p::request_response::ResponseChannel;
 use libp2p::{Multiaddr, PeerId};
 use serde::Serialize;
 use std::sync::Arc;
@@ -72,6 +74,28 @@ pub(super) enum Command {
         address: Multiaddr,
         reply: oneshot::Sender<Result<(), NetworkError>>,
     },
+    Request {
+        peer: PeerId,
+        request: Request,
+        reply: oneshot::Sender<Result<Response, NetworkError>>,
+    },
+    Respond {
+        channel: ResponseChannel<Response>,
+        response: Response,
+    },
+}
+
+/// A request from a member that the application answers (membership requests are answered
+/// by the network task itself). Answer with [`NetworkClient::respond`]; a request dropped
+/// unanswered fails at the requester.
+#[derive(Debug)]
+pub struct InboundRequest {
+    /// The member asking (authenticated by noise, checked against the membership).
+    pub peer: PeerId,
+    /// What it asks.
+    pub request: Request,
+    /// Where the answer goes.
+    pub channel: ResponseChannel<Response>,
 }
 
 /// Cloneable handle to the network task.
@@ -80,6 +104,7 @@ pub struct NetworkClient {
     pub(super) commands: mpsc::Sender<Command>,
     pub(super) events: broadcast::Sender<NetworkEvent>,
     pub(super) local_peer_id: PeerId,
+    pub(super) max_gossip_bytes: usize,
 }
 
 /// Longest a caller waits for the event loop to take a command (it is bounded, so a stuck
@@ -87,6 +112,11 @@ pub struct NetworkClient {
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl NetworkClient {
+    /// The largest gossip message the network sends (`p2p.max_gossip_bytes`).
+    pub fn max_gossip_bytes(&self) -> usize {
+        self.max_gossip_bytes
+    }
+
     /// This node's PeerId.
     pub fn local_peer_id(&self) -> PeerId {
         self.local_peer_id
@@ -146,6 +176,40 @@ impl NetworkClient {
             reply,
         })
         .await?
+    }
+
+    /// Sends `request` to a member and waits for its answer (bounded by
+    /// `p2p.request_timeout_secs`).
+    pub async fn request(&self, peer: PeerId, request: Request) -> Result<Response, NetworkError> {
+        let (tx, rx) = oneshot::channel();
+        tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            self.commands.send(Command::Request {
+                peer,
+                request,
+                reply: tx,
+            }),
+        )
+        .await
+        .map_err(|_| NetworkError::Busy)?
+        .map_err(|_| NetworkError::Stopped)?;
+        // The request-response behaviour enforces the request timeout and reports it.
+        rx.await.map_err(|_| NetworkError::Stopped)?
+    }
+
+    /// Answers an [`InboundRequest`].
+    pub async fn respond(
+        &self,
+        channel: ResponseChannel<Response>,
+        response: Response,
+    ) -> Result<(), NetworkError> {
+        tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            self.commands.send(Command::Respond { channel, response }),
+        )
+        .await
+        .map_err(|_| NetworkError::Busy)?
+        .map_err(|_| NetworkError::Stopped)
     }
 
     /// Dials an address (members only; the gate refuses others).

@@ -2,19 +2,20 @@
 
 use super::NetworkError;
 use super::behaviour::{Behaviour, BehaviourEvent};
-use super::client::{Command, NetworkEvent, PeerSummary};
+use super::client::{Command, InboundRequest, NetworkEvent, PeerSummary};
 use super::protocol::{Request, Response};
 use crate::consortium::{MembershipError, SignedMembership};
 use crate::identity::did_key_from_public_key;
 use crate::membership::{CurrentMembership, CurrentMembershipError};
 use libp2p::core::ConnectedPoint;
 use libp2p::futures::StreamExt;
+use libp2p::request_response::OutboundRequestId;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{ConnectionId, DialError, ListenError, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identify, kad, mdns, ping, request_response};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// Addresses remembered per peer (identify and mDNS can report many).
@@ -34,6 +35,10 @@ pub(super) struct EventLoop {
     swarm: Swarm<Behaviour>,
     commands: mpsc::Receiver<Command>,
     events: broadcast::Sender<NetworkEvent>,
+    /// Requests the application answers.
+    inbound: mpsc::Sender<InboundRequest>,
+    /// Application requests awaiting a response.
+    pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, NetworkError>>>,
     membership: CurrentMembership,
     /// Dialled while no member is connected.
     bootstrap: Vec<Multiaddr>,
@@ -60,6 +65,7 @@ impl EventLoop {
         swarm: Swarm<Behaviour>,
         commands: mpsc::Receiver<Command>,
         events: broadcast::Sender<NetworkEvent>,
+        inbound: mpsc::Sender<InboundRequest>,
         membership: CurrentMembership,
         bootstrap: Vec<Multiaddr>,
     ) -> Self {
@@ -67,6 +73,8 @@ impl EventLoop {
             swarm,
             commands,
             events,
+            inbound,
+            pending: HashMap::new(),
             membership,
             bootstrap,
             peers: HashMap::new(),
@@ -286,10 +294,24 @@ impl EventLoop {
             }
             BehaviourEvent::Requests(request_response::Event::OutboundFailure {
                 peer,
+                request_id,
                 error,
                 ..
             }) => {
                 tracing::debug!(%peer, "request failed: {error}");
+                if let Some(reply) = self.pending.remove(&request_id) {
+                    let _ = reply.send(Err(NetworkError::Request {
+                        peer,
+                        reason: error.to_string(),
+                    }));
+                }
+            }
+            BehaviourEvent::Requests(request_response::Event::InboundFailure {
+                peer,
+                error,
+                ..
+            }) => {
+                tracing::debug!(%peer, "inbound request failed: {error}");
             }
             _ => {}
         }
@@ -401,15 +423,37 @@ impl EventLoop {
                             (current.document.version > have_version).then(|| current.to_json())
                         }),
                     },
+                    request => {
+                        let inbound = InboundRequest {
+                            peer,
+                            request,
+                            channel,
+                        };
+                        match self.inbound.try_send(inbound) {
+                            Ok(()) => return,
+                            Err(mpsc::error::TrySendError::Full(inbound)) => {
+                                tracing::warn!(%peer, "too many requests waiting: refusing one");
+                                self.respond(
+                                    inbound.channel,
+                                    Response::Error("busy: try again later".into()),
+                                );
+                            }
+                            Err(mpsc::error::TrySendError::Closed(inbound)) => self.respond(
+                                inbound.channel,
+                                Response::Error("this node does not serve that request".into()),
+                            ),
+                        }
+                        return;
+                    }
                 };
-                if self
-                    .swarm
-                    .behaviour_mut()
-                    .requests
-                    .send_response(channel, response)
-                    .is_err()
-                {
-                    tracing::debug!(%peer, "requester went away before the response");
+                self.respond(channel, response);
+            }
+            request_response::Message::Response {
+                request_id,
+                response,
+            } if self.pending.contains_key(&request_id) => {
+                if let Some(reply) = self.pending.remove(&request_id) {
+                    let _ = reply.send(Ok(response));
                 }
             }
             request_response::Message::Response { response, .. } => match response {
@@ -424,7 +468,24 @@ impl EventLoop {
                 },
                 Response::Membership { document: None } => {}
                 Response::Error(e) => tracing::debug!(%peer, "peer refused request: {e}"),
+                other => tracing::debug!(%peer, "unexpected response: {other:?}"),
             },
+        }
+    }
+
+    fn respond(
+        &mut self,
+        channel: request_response::ResponseChannel<Response>,
+        response: Response,
+    ) {
+        if self
+            .swarm
+            .behaviour_mut()
+            .requests
+            .send_response(channel, response)
+            .is_err()
+        {
+            tracing::debug!("requester went away before the response");
         }
     }
 
@@ -474,6 +535,26 @@ impl EventLoop {
                 }
                 let _ = reply.send(result);
             }
+            Command::Request {
+                peer,
+                request,
+                reply,
+            } => {
+                if !self.membership.is_member(&peer) {
+                    let _ = reply.send(Err(NetworkError::Request {
+                        peer,
+                        reason: "not a member of the consortium".into(),
+                    }));
+                    return;
+                }
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .requests
+                    .send_request(&peer, request);
+                self.pending.insert(id, reply);
+            }
+            Command::Respond { channel, response } => self.respond(channel, response),
             Command::Dial { address, reply } => {
                 let result = self
                     .swarm

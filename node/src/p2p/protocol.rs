@@ -18,6 +18,13 @@ pub enum Request {
         /// The requester's current version.
         have_version: u64,
     },
+    /// "Which catalogue versions do you hold?" (anti-entropy for catalogues).
+    CatalogDigest,
+    /// "Send the latest verified catalogue you hold of `publisher` (a PeerId)."
+    Catalog {
+        /// The member whose catalogue is asked for.
+        publisher: String,
+    },
 }
 
 /// The answer to a [`Request`].
@@ -27,6 +34,16 @@ pub enum Response {
     Membership {
         /// `None` when the requester is up to date.
         document: Option<Vec<u8>>,
+    },
+    /// Publisher PeerId and version of every verified catalogue the responder holds.
+    CatalogDigest {
+        /// `(publisher, version)` pairs.
+        versions: Vec<(String, u64)>,
+    },
+    /// A signed catalogue (N-Quads), or `None` if the responder holds none of that member.
+    Catalog {
+        /// The signed catalogue.
+        nquads: Option<String>,
     },
     /// The request was refused or failed; the text says why.
     Error(String),
