@@ -1,63 +1,11 @@
 //! The consortium network: a members-only mesh from one bootstrap address, refusal of
 //! non-members, and disconnection of removed members.
 
-use crate::support::{Running, eventually, start};
+use crate::support::{eventually, full_mesh, mesh, meshed_consortium, start, stop};
 use anyhow::Result;
-use hanse_node::consortium::SignedMembership;
 use hanse_node::p2p::NetworkEvent;
-use hanse_node::test_utils::{
-    PreparedNode, prepare_nodes as prepare, test_consortium as consortium,
-};
+use hanse_node::test_utils::{prepare_nodes as prepare, test_consortium as consortium};
 use std::time::Duration;
-
-/// Starts node 0, then the others with node 0's address as their only bootstrap.
-async fn mesh(nodes: &[PreparedNode]) -> Result<Vec<Running>> {
-    let first = start(&nodes[0], &[]).await?;
-    let bootstrap = vec![first.handle.p2p_address().await?];
-    let mut running = vec![first];
-    for node in &nodes[1..] {
-        running.push(start(node, &bootstrap).await?);
-    }
-    Ok(running)
-}
-
-async fn full_mesh(running: &[Running], members: &[String]) -> Result<()> {
-    for node in running {
-        let expected: Vec<String> = members
-            .iter()
-            .filter(|n| **n != node.name)
-            .cloned()
-            .collect();
-        eventually(
-            Duration::from_secs(30),
-            &format!("{} sees every member", node.name),
-            || async { Ok(node.peer_names().await? == expected) },
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Installs one consortium of all `nodes`, starts them and waits for the full mesh.
-async fn meshed_consortium(
-    nodes: &[PreparedNode],
-) -> Result<(SignedMembership, Vec<Running>, Vec<String>)> {
-    let document = consortium(&nodes.iter().collect::<Vec<_>>())?;
-    for node in nodes {
-        node.install(&document)?;
-    }
-    let running = mesh(nodes).await?;
-    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
-    full_mesh(&running, &names).await?;
-    Ok((document, running, names))
-}
-
-async fn stop(running: Vec<Running>) -> Result<()> {
-    for node in running {
-        node.handle.shutdown().await?;
-    }
-    Ok(())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_members_form_a_mesh_from_one_bootstrap_address() -> Result<()> {

@@ -3,7 +3,8 @@
 
 use anyhow::{Context, Result, bail};
 use hanse_node::NodeHandle;
-use hanse_node::test_utils::PreparedNode;
+use hanse_node::consortium::SignedMembership;
+use hanse_node::test_utils::{PreparedNode, test_consortium};
 use std::time::{Duration, Instant};
 
 /// A running node with its HTTP client.
@@ -66,4 +67,53 @@ where
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Starts node 0, then the others with node 0's address as their only bootstrap.
+pub async fn mesh(nodes: &[PreparedNode]) -> Result<Vec<Running>> {
+    let first = start(&nodes[0], &[]).await?;
+    let bootstrap = vec![first.handle.p2p_address().await?];
+    let mut running = vec![first];
+    for node in &nodes[1..] {
+        running.push(start(node, &bootstrap).await?);
+    }
+    Ok(running)
+}
+
+pub async fn full_mesh(running: &[Running], members: &[String]) -> Result<()> {
+    for node in running {
+        let expected: Vec<String> = members
+            .iter()
+            .filter(|n| **n != node.name)
+            .cloned()
+            .collect();
+        eventually(
+            Duration::from_secs(30),
+            &format!("{} sees every member", node.name),
+            || async { Ok(node.peer_names().await? == expected) },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Installs one consortium of all `nodes`, starts them and waits for the full mesh.
+pub async fn meshed_consortium(
+    nodes: &[PreparedNode],
+) -> Result<(SignedMembership, Vec<Running>, Vec<String>)> {
+    let document = test_consortium(&nodes.iter().collect::<Vec<_>>())?;
+    for node in nodes {
+        node.install(&document)?;
+    }
+    let running = mesh(nodes).await?;
+    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    full_mesh(&running, &names).await?;
+    Ok((document, running, names))
+}
+
+pub async fn stop(running: Vec<Running>) -> Result<()> {
+    for node in running {
+        node.handle.shutdown().await?;
+    }
+    Ok(())
 }
