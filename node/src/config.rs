@@ -190,7 +190,8 @@ impl Default for P2pSection {
             max_connections: 1024,
             request_timeout_secs: 10,
             max_gossip_bytes: 2 * 1024 * 1024,
-            max_message_bytes: 8 * 1024 * 1024,
+            // Room for the largest catalogue (catalog.max_bytes) in one response.
+            max_message_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -268,7 +269,8 @@ impl Default for CatalogSection {
     fn default() -> Self {
         Self {
             organisation: None,
-            max_bytes: 4 * 1024 * 1024,
+            // About 1,000 datasets with offers and VoID partitions (~18 KB each).
+            max_bytes: 24 * 1024 * 1024,
             publish_debounce_ms: 500,
             refresh_interval_secs: 10,
             sync_interval_secs: 15,
@@ -373,6 +375,15 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "catalog.max_bytes / catalog.refresh_interval_secs / catalog.sync_interval_secs",
                 message: "max_bytes must be at least 4096 and the intervals at least 1".into(),
+            });
+        }
+        if catalog.max_bytes as u64 + 65_536 > self.p2p.max_message_bytes {
+            return Err(ConfigError::Invalid {
+                key: "catalog.max_bytes",
+                message: format!(
+                    "{} bytes does not fit in one response: raise p2p.max_message_bytes ({}) to at least 64 KiB more",
+                    catalog.max_bytes, self.p2p.max_message_bytes
+                ),
             });
         }
         if self.http.max_concurrent_queries == 0 {

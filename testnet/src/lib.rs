@@ -7,7 +7,11 @@
 //! | [`sparql_bench`] | `/sparql` over HTTP against oxigraph evaluated in-process |
 //! | [`network_bench`] | consortium formation time and gossip propagation |
 //! | [`policy_bench`] | latency of one ODRL policy evaluation |
+//! | [`catalog_bench`] | catalogue propagation, and the cost of building and signing one |
+//! | [`local_consortium`] | N in-process nodes in a fresh consortium |
 
+pub mod catalog_bench;
+pub mod local_consortium;
 pub mod network_bench;
 pub mod policy_bench;
 pub mod sparql_bench;

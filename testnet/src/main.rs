@@ -4,6 +4,7 @@
 //! scenarios (`scenario`) arrive with the network.
 
 use clap::{Parser, Subcommand};
+use hanse_testnet::catalog_bench::{self, CatalogBenchOptions};
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
 use hanse_testnet::policy_bench::{self, PolicyBenchOptions};
 use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
@@ -34,6 +35,8 @@ enum Bench {
     Network(NetworkBenchOptions),
     /// Latency of one ODRL policy evaluation (typical 10-constraint policy).
     Policy(PolicyBenchOptions),
+    /// Catalogue propagation (dataset change to last member) and build/sign cost.
+    Catalog(CatalogBenchOptions),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,9 @@ fn main() -> ExitCode {
             Command::Bench {
                 bench: Bench::Policy(options),
             } => policy_bench::run(options),
+            Command::Bench {
+                bench: Bench::Catalog(options),
+            } => catalog_bench::run(options).await,
         }
     });
     match result {

@@ -8,10 +8,9 @@
 //! - **gossip**: a member publishes a message; the time until the last of the other N-1
 //!   nodes has received it. Repeated `--messages` times from rotating publishers; median and p95.
 
+use crate::local_consortium::LocalConsortium;
 use anyhow::{Context, Result, bail};
-use hanse_node::NodeHandle;
 use hanse_node::p2p::NetworkEvent;
-use hanse_node::test_utils::{prepare_nodes, test_consortium};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -61,41 +60,9 @@ pub async fn run(options: NetworkBenchOptions) -> Result<()> {
 }
 
 async fn measure(n: usize, messages: usize) -> Result<(Duration, Vec<Duration>)> {
-    let nodes = prepare_nodes(n, 0xbe)?;
-    let document = test_consortium(&nodes.iter().collect::<Vec<_>>())?;
-    for node in &nodes {
-        node.install(&document)?;
-    }
-    let started = Instant::now();
-    let first = nodes[0].start(&[]).await?;
-    let bootstrap = vec![first.p2p_address().await?];
-    let mut running: Vec<NodeHandle> = vec![first];
-    for node in &nodes[1..] {
-        running.push(node.start(&bootstrap).await?);
-    }
-    let networks: Vec<_> = running
-        .iter()
-        .map(|h| h.network().cloned().context("node without network"))
-        .collect::<Result<_>>()?;
-
-    // Formation: poll every node's peer list until all see n-1 members.
-    let deadline = started + Duration::from_secs(300);
-    loop {
-        let mut complete = 0;
-        for network in &networks {
-            if network.peers().await?.len() == n - 1 {
-                complete += 1;
-            }
-        }
-        if complete == n {
-            break;
-        }
-        if Instant::now() > deadline {
-            bail!("{n} nodes: only {complete} had a full view after 300 s");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let formation = started.elapsed();
+    let consortium = LocalConsortium::start(n, 0xbe, |_| {}).await?;
+    let formation = consortium.formation;
+    let networks = &consortium.networks;
 
     // Gossip: every node subscribes; a collector timestamps each delivery.
     let (tx, mut rx) = mpsc::channel::<(usize, u64, Instant)>(n * 4);
@@ -144,8 +111,6 @@ async fn measure(n: usize, messages: usize) -> Result<(Duration, Vec<Duration>)>
         }
         samples.push(last - sent);
     }
-    for handle in running {
-        handle.shutdown().await?;
-    }
+    consortium.stop().await?;
     Ok((formation, samples))
 }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 const TREE: &str = "datasets";
 /// Most datasets one node describes (the catalogue must stay signable and gossipable).
-pub const MAX_DATASETS: usize = 10_000;
+pub const MAX_DATASETS: usize = 1_000;
 /// Longest policy text accepted, in bytes.
 const MAX_POLICY_BYTES: usize = 64 * 1024;
 
@@ -492,7 +492,8 @@ mod tests {
         let iris = iris();
         let good = DatasetDefinition::new("bikes", "Bicycle counts", "urn:graph:bikes");
         good.validate(&iris).unwrap();
-        let cases: Vec<(&str, Box<dyn Fn(&mut DatasetDefinition)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut DatasetDefinition)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("id", Box::new(|d| d.id = "Bad Id".into())),
             ("title", Box::new(|d| d.title = Text::english(" "))),
             ("description", Box::new(|d| d.description = Text::default())),

@@ -239,13 +239,16 @@ struct StoredCatalog {
     received: String,
 }
 
+/// Per member: the catalogue version held and its dataset summaries.
+type Index = BTreeMap<PeerId, (u64, Vec<FederatedDataset>)>;
+
 /// The federated catalogue; cheap to clone.
 #[derive(Clone)]
 pub struct FederatedCatalog {
     tree: sled::Tree,
     store: Store,
     max_bytes: usize,
-    index: Arc<RwLock<BTreeMap<PeerId, (u64, Vec<FederatedDataset>)>>>,
+    index: Arc<RwLock<Index>>,
     rejections: Arc<Mutex<VecDeque<RejectionRecord>>>,
     // One acceptance at a time, so two copies of a version cannot both pass the check.
     accept_lock: Arc<Mutex<()>>,
@@ -321,9 +324,7 @@ impl FederatedCatalog {
             .unwrap_or_default()
     }
 
-    fn read_index(
-        &self,
-    ) -> std::sync::RwLockReadGuard<'_, BTreeMap<PeerId, (u64, Vec<FederatedDataset>)>> {
+    fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
         // A panic while holding the lock leaves a consistent map (inserts are single calls).
         self.index.read().unwrap_or_else(|e| e.into_inner())
     }
