@@ -320,10 +320,13 @@ impl CatalogService {
         let bytes = serde_json::to_vec(&own).map_err(|e| CatalogError::Storage(e.to_string()))?;
         inner.own_tree.insert(OWN_KEY, bytes).map_err(storage)?;
         inner.own_tree.flush().map_err(storage)?;
-        let me = inner.identity.peer_id();
-        if let Err(e) = inner
-            .federated
-            .store_verified(signed.clone(), |p| *p == me, &consortium)
+        // In a consortium the node's own catalogue is part of the federated one (and its
+        // named graph); a standalone node has no federation to put it in.
+        if inner.membership.is_some()
+            && let Err(e) =
+                inner
+                    .federated
+                    .store_verified(signed.clone(), |p| self.is_member(p), &consortium)
         {
             tracing::warn!("own catalogue not added to the federated catalogue: {e}");
         }
