@@ -1,6 +1,7 @@
 //! The `hanse` command line: argument definitions and dispatch. Each command lives in its
 //! own file under `cli/`.
 
+mod access;
 mod api;
 pub mod audit;
 pub mod consortium;
@@ -66,6 +67,12 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: dataset::CatalogCommand,
+    },
+    /// Agreements with other members: request, list, show, revoke.
+    Access {
+        /// What to do.
+        #[command(subcommand)]
+        command: access::AccessCommand,
     },
     /// Show and verify the signed log of remote access decisions.
     Audit {
@@ -179,6 +186,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Consortium { command } => consortium::run(command).await,
         Command::Audit { command } => audit::run(command).await,
         Command::Dataset { command } => dataset::run(command).await,
+        Command::Access { command } => access::run(command).await,
         Command::Catalog { command } => dataset::run_catalog(command),
         Command::Demo(args) => demo::run(args).await,
     }

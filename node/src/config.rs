@@ -109,6 +109,8 @@ pub struct Config {
     pub sparql: SparqlSection,
     /// The signed catalogue and the federated catalogue.
     pub catalog: CatalogSection,
+    /// Agreements and remote access.
+    pub access: AccessSection,
     /// Logging.
     pub log: LogSection,
 }
@@ -274,6 +276,25 @@ impl Default for CatalogSection {
             publish_debounce_ms: 500,
             refresh_interval_secs: 10,
             sync_interval_secs: 15,
+        }
+    }
+}
+
+/// `[access]`: agreements and remote queries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessSection {
+    /// Longest an agreement this node grants stays valid, in days.
+    pub max_agreement_days: u64,
+    /// Longest remote query text accepted, in bytes.
+    pub max_query_bytes: usize,
+}
+
+impl Default for AccessSection {
+    fn default() -> Self {
+        Self {
+            max_agreement_days: 365,
+            max_query_bytes: 64 * 1024,
         }
     }
 }
@@ -461,6 +482,12 @@ refresh_interval_secs = {cat_refresh}
 # How often catalogue versions are compared with a connected member, in seconds.
 sync_interval_secs = {cat_sync}
 
+[access]
+# Longest an agreement this node grants stays valid, in days.
+max_agreement_days = {acc_days}
+# Longest remote query accepted, in bytes.
+max_query_bytes = {acc_query}
+
 [log]
 # EnvFilter directive, e.g. "info" or "hanse_node=debug,info". HANSE_LOG overrides it.
 level = "{level}"
@@ -491,6 +518,8 @@ format = "text"
             cat_debounce = d.catalog.publish_debounce_ms,
             cat_refresh = d.catalog.refresh_interval_secs,
             cat_sync = d.catalog.sync_interval_secs,
+            acc_days = d.access.max_agreement_days,
+            acc_query = d.access.max_query_bytes,
         )
     }
 }

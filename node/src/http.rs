@@ -15,8 +15,11 @@
 //! | `GET /api/catalog` | the node's catalogue (Turtle, JSON-LD, N-Triples; N-Quads = signed form) |
 //! | `GET /api/catalog/federated` | every member's datasets, with filters |
 //! | `GET /api/catalog/status` | catalogue versions held and recent rejections |
+//! | `GET/POST /api/agreements`, `GET /api/agreements/{id}`, `POST …/{id}/revoke` | agreements (admin token) |
+//! | `POST /api/remote/sparql` | a query to one member under this node's agreements (admin token) |
 //! | `GET /api/audit`, `/api/audit/verify` | the signed access-decision log and its verification (admin token) |
 
+mod access;
 mod audit;
 mod auth;
 mod catalog;
@@ -29,6 +32,7 @@ mod sparql;
 
 pub use error::ApiError;
 
+use crate::access::AccessService;
 use crate::admin_token::AdminToken;
 use crate::audit::AuditLog;
 use crate::catalog::CatalogService;
@@ -38,7 +42,7 @@ use crate::p2p::NetworkClient;
 use crate::sparql::SparqlService;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
@@ -79,6 +83,8 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Datasets and catalogues.
     pub catalog: CatalogService,
+    /// Agreements and remote queries.
+    pub access: AccessService,
 }
 
 /// The API's routes with tracing, body-size and time limits.
@@ -112,6 +118,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/catalog", get(catalog::own))
         .route("/api/catalog/federated", get(catalog::federated))
         .route("/api/catalog/status", get(catalog::status))
+        .route("/api/agreements", get(access::list).post(access::request))
+        .route("/api/agreements/{id}", get(access::show))
+        .route("/api/agreements/{id}/revoke", post(access::revoke))
+        .route("/api/remote/sparql", post(access::remote_query))
         .route("/api/audit", get(audit::entries))
         .route("/api/audit/verify", get(audit::verify))
         .route(

@@ -11,6 +11,8 @@
 //! | [`config`] | `hanse.toml`: documented settings and their defaults |
 //! | [`node_dir`] | the node directory: `hanse init`, file layout, the run lock |
 //! | [`identity`] | the ed25519 key, PeerId and `did:key` |
+//! | [`access`] | agreements, and policy enforcement on remote queries |
+//! | [`requests`] | answering node-to-node requests |
 //! | [`admin_token`] | the bearer token write endpoints require |
 //! | [`audit`] | the signed, hash-chained log of remote access decisions |
 //! | [`catalog`] | datasets, the signed DCAT-AP catalogue, the federated catalogue |
@@ -33,6 +35,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod access;
 pub mod admin_token;
 mod atomic_file;
 pub mod audit;
@@ -51,6 +54,7 @@ pub mod node;
 pub mod node_dir;
 pub mod p2p;
 pub mod rdf_format;
+pub mod requests;
 pub mod sparql;
 pub mod state;
 pub mod telemetry;

@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+use crate::access::{AccessService, AgreementError, AgreementStore};
 use crate::audit::{AuditError, AuditLog};
 use crate::catalog::{CatalogError, CatalogParts, CatalogService};
 use crate::config::Config;
@@ -17,6 +18,7 @@ use crate::http::{AppState, NodeInfo, router};
 use crate::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
 use crate::node_dir::{NodeDir, NodeDirError, NodeLock};
 use crate::p2p::{self, NetworkClient, NetworkError};
+use crate::requests;
 use crate::sparql::SparqlService;
 use crate::state::{NodeState, StateError};
 use oxigraph::store::{StorageError, Store};
@@ -58,6 +60,9 @@ pub enum NodeError {
     /// The audit log could not be opened.
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// The agreement store could not be opened.
+    #[error(transparent)]
+    Agreements(#[from] AgreementError),
     /// The catalogue could not be opened.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
@@ -83,6 +88,7 @@ pub struct NodeHandle {
     network: Option<(NetworkClient, JoinHandle<()>)>,
     catalog: CatalogService,
     catalog_task: JoinHandle<()>,
+    access: AccessService,
     audit: AuditLog,
     // Held until shutdown completes so no second node opens the same directory meanwhile.
     _lock: NodeLock,
@@ -154,15 +160,33 @@ impl Node {
         })?;
         let catalog_task = tokio::spawn(catalog.clone().run(
             network.as_ref().map(|(client, _)| client.clone()),
-            inbound,
             cancel.child_token(),
         ));
+        let sparql = SparqlService::new(
+            store.clone(),
+            config.sparql.clone(),
+            config.http.max_concurrent_queries,
+        );
+        let access = AccessService::new(
+            identity.clone(),
+            catalog.clone(),
+            AgreementStore::open(&state)?,
+            audit.clone(),
+            sparql.clone(),
+            membership.clone(),
+            config.access.clone(),
+        );
+        if let (Some(inbound), Some((client, _))) = (inbound, &network) {
+            tokio::spawn(requests::serve(
+                inbound,
+                client.clone(),
+                catalog.clone(),
+                access.clone(),
+                cancel.child_token(),
+            ));
+        }
         let app = router(AppState {
-            sparql: SparqlService::new(
-                store.clone(),
-                config.sparql.clone(),
-                config.http.max_concurrent_queries,
-            ),
+            sparql,
             admin_token,
             info: Arc::new(NodeInfo {
                 name: config.node.name.clone(),
@@ -176,6 +200,7 @@ impl Node {
             membership,
             audit: audit.clone(),
             catalog: catalog.clone(),
+            access: access.clone(),
         });
         let shutdown = cancel.clone();
         let server = tokio::spawn(async move {
@@ -200,6 +225,7 @@ impl Node {
             network,
             catalog,
             catalog_task,
+            access,
             audit,
             _lock: lock,
         })
@@ -225,6 +251,11 @@ impl NodeHandle {
     /// The node's catalogue service (datasets, own and federated catalogues).
     pub fn catalog(&self) -> &CatalogService {
         &self.catalog
+    }
+
+    /// The node's access service (agreements, remote queries).
+    pub fn access(&self) -> &AccessService {
+        &self.access
     }
 
     /// The node's audit log of remote access decisions.

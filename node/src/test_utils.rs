@@ -72,13 +72,24 @@ pub fn prepare_nodes(n: usize, seed: u8) -> anyhow::Result<Vec<PreparedNode>> {
 
 /// A membership document listing `nodes`, the first as sole steward (threshold 1), signed.
 pub fn test_consortium(nodes: &[&PreparedNode]) -> anyhow::Result<SignedMembership> {
+    let roles: Vec<Role> = (0..nodes.len())
+        .map(|i| if i == 0 { Role::Steward } else { Role::City })
+        .collect();
+    test_consortium_with_roles(nodes, &roles)
+}
+
+/// Like [`test_consortium`], with each member's role given (node 0 still signs as steward).
+pub fn test_consortium_with_roles(
+    nodes: &[&PreparedNode],
+    roles: &[Role],
+) -> anyhow::Result<SignedMembership> {
     let mut document = MembershipDocument::new("test-consortium", "Test consortium", 1);
-    for (i, node) in nodes.iter().enumerate() {
+    for (node, role) in nodes.iter().zip(roles) {
         document.members.push(Member {
             peer_id: node.identity.peer_id().to_string(),
             name: node.name.clone(),
             organisation: format!("{} org", node.name),
-            role: if i == 0 { Role::Steward } else { Role::City },
+            role: *role,
             addresses: vec![],
         });
     }

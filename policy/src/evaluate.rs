@@ -127,6 +127,8 @@ pub struct PremiseReport {
 pub struct ConstraintReport {
     /// The constraint's IRI or blank node label.
     pub constraint: String,
+    /// What it says, for people: `purpose isA dpv#ResearchAndDevelopment`, `and`, ….
+    pub summary: String,
     /// The outcome.
     pub outcome: Outcome,
     /// Reports of a logical constraint's operands.
@@ -223,14 +225,14 @@ fn no_permission_reason(rules: &[RuleReport]) -> String {
             match &constraint.outcome {
                 Outcome::Error(e) => {
                     return format!(
-                        "no permission applies: constraint {} cannot be evaluated: {e}",
-                        constraint.constraint
+                        "no permission applies: `{}` cannot be evaluated: {e}",
+                        constraint.summary
                     );
                 }
                 Outcome::Unsatisfied if constraint.operands.is_empty() => {
                     return format!(
-                        "no permission applies: constraint {} is not satisfied",
-                        constraint.constraint
+                        "no permission applies: `{}` is not satisfied",
+                        constraint.summary
                     );
                 }
                 _ => {}
@@ -335,11 +337,13 @@ fn evaluate_constraint(
     match node {
         ConstraintNode::Malformed { id, reason } => ConstraintReport {
             constraint: id.clone(),
+            summary: format!("malformed constraint ({reason})"),
             outcome: Outcome::Error(reason.clone()),
             operands: Vec::new(),
         },
         ConstraintNode::Atomic(constraint) => ConstraintReport {
             constraint: constraint.id.clone(),
+            summary: summarise(constraint),
             outcome: evaluate_atomic(constraint, request, world),
             operands: Vec::new(),
         },
@@ -381,11 +385,38 @@ fn evaluate_constraint(
             };
             ConstraintReport {
                 constraint: logical.id.clone(),
+                summary: format!("{:?}", logical.operator).to_lowercase(),
                 outcome,
                 operands,
             }
         }
     }
+}
+
+/// The last segment of an IRI (`odrl:purpose` -> `purpose`, DPV terms keep `dpv#`).
+fn short(iri: &str) -> &str {
+    match iri.rfind(['#', '/']) {
+        Some(i) if iri[..i].ends_with("dpv") => &iri[iri[..i].rfind('/').map_or(0, |j| j + 1)..],
+        Some(i) => &iri[i + 1..],
+        None => iri,
+    }
+}
+
+fn summarise(constraint: &Constraint) -> String {
+    let right: Vec<&str> = constraint
+        .right_operand
+        .iter()
+        .map(|v| match v {
+            Value::Iri(i) => short(i),
+            Value::Literal { lexical, .. } => lexical.as_str(),
+        })
+        .collect();
+    format!(
+        "{} {} {}",
+        short(&constraint.left_operand),
+        short(&constraint.operator),
+        right.join(", ")
+    )
 }
 
 fn evaluate_atomic(constraint: &Constraint, request: &Request, world: &WorldState) -> Outcome {

@@ -172,6 +172,8 @@ pub mod odrl {
     pub const AND_SEQUENCE: &str = "http://www.w3.org/ns/odrl/2/andSequence";
     /// `odrl:use`, the most general action.
     pub const USE: &str = "http://www.w3.org/ns/odrl/2/use";
+    /// `odrl:read` (what a query does; included in `use`).
+    pub const READ: &str = "http://www.w3.org/ns/odrl/2/read";
     /// `odrl:dateTime` left operand.
     pub const DATE_TIME: &str = "http://www.w3.org/ns/odrl/2/dateTime";
     /// `odrl:elapsedTime` left operand.

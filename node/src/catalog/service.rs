@@ -9,7 +9,8 @@
 //! - anti-entropy: on each new connection and every `catalog.sync_interval_secs`, versions
 //!   are compared with a member and newer catalogues fetched, so a node that joined late or
 //!   missed messages catches up;
-//! - catalogue requests from members.
+//!
+//! Catalogue requests from members are answered by [`CatalogService::answer`].
 
 use super::dataset::{DatasetDefinition, DatasetRegistry};
 use super::dcat::{Publisher, build_catalog};
@@ -20,7 +21,7 @@ use super::stats::{self, DatasetStatistics};
 use crate::config::CatalogSection;
 use crate::identity::NodeIdentity;
 use crate::membership::CurrentMembership;
-use crate::p2p::{InboundRequest, NetworkClient, NetworkEvent, Request, Response};
+use crate::p2p::{NetworkClient, NetworkEvent, Request, Response};
 use hanse_vocab::{dct, hanse, xsd};
 use libp2p::PeerId;
 use oxigraph::model::{Literal, NamedNode, Triple};
@@ -30,7 +31,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -379,12 +380,7 @@ impl CatalogService {
     }
 
     /// Runs the service until `cancel` fires.
-    pub async fn run(
-        self,
-        network: Option<NetworkClient>,
-        mut inbound: Option<mpsc::Receiver<InboundRequest>>,
-        cancel: CancellationToken,
-    ) {
+    pub async fn run(self, network: Option<NetworkClient>, cancel: CancellationToken) {
         let config = self.inner.config.clone();
         let mut events = network.as_ref().map(NetworkClient::subscribe);
         if let Some(network) = &network
@@ -426,11 +422,6 @@ impl CatalogService {
                 event = next_event(&mut events) => {
                     if let (Some(event), Some(network)) = (event, &network) {
                         self.on_network_event(network, event);
-                    }
-                }
-                request = next_request(&mut inbound) => {
-                    if let (Some(request), Some(network)) = (request, &network) {
-                        self.answer(network, request).await;
                     }
                 }
                 _ = sync.tick() => {
@@ -624,8 +615,9 @@ impl CatalogService {
         }
     }
 
-    async fn answer(&self, network: &NetworkClient, request: InboundRequest) {
-        let response = match &request.request {
+    /// Answers catalogue requests from members; `None` for other requests.
+    pub fn answer(&self, request: &Request) -> Option<Response> {
+        Some(match request {
             Request::CatalogDigest => Response::CatalogDigest {
                 versions: self
                     .inner
@@ -641,11 +633,8 @@ impl CatalogService {
                     .ok()
                     .and_then(|p| self.inner.federated.signed_nquads(&p)),
             },
-            other => Response::Error(format!("this node does not serve {other:?}")),
-        };
-        if let Err(e) = network.respond(request.channel, response).await {
-            tracing::debug!(peer = %request.peer, "cannot answer: {e}");
-        }
+            _ => return None,
+        })
     }
 }
 
@@ -666,21 +655,6 @@ async fn next_event(
                 *events = None;
                 return std::future::pending().await;
             }
-        }
-    }
-}
-
-async fn next_request(
-    inbound: &mut Option<mpsc::Receiver<InboundRequest>>,
-) -> Option<InboundRequest> {
-    let Some(receiver) = inbound else {
-        return std::future::pending().await;
-    };
-    match receiver.recv().await {
-        Some(request) => Some(request),
-        None => {
-            *inbound = None;
-            std::future::pending().await
         }
     }
 }

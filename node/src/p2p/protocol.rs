@@ -25,6 +25,38 @@ pub enum Request {
         /// The member whose catalogue is asked for.
         publisher: String,
     },
+    /// A consumer asks for an agreement to use `dataset` for `purpose`.
+    Access {
+        /// The dataset id on the provider.
+        dataset: String,
+        /// A DPV purpose IRI.
+        purpose: String,
+        /// How long the consumer needs it, in seconds (capped by the provider).
+        valid_for_secs: Option<u64>,
+    },
+    /// The consumer returns the agreement with its countersignature (JSON).
+    Countersign {
+        /// The agreement, signed by both.
+        agreement: Vec<u8>,
+    },
+    /// The provider tells the consumer an agreement was terminated.
+    Terminate {
+        /// The agreement id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// A SPARQL query over the provider's datasets, evaluated under the requester's rights.
+    Query {
+        /// The query text.
+        query: String,
+        /// The stated purpose (a DPV IRI).
+        purpose: Option<String>,
+        /// Agreements the requester relies on.
+        agreements: Vec<String>,
+        /// Dataset ids to query; empty for every dataset the requester may use.
+        datasets: Vec<String>,
+    },
 }
 
 /// The answer to a [`Request`].
@@ -44,6 +76,32 @@ pub enum Response {
     Catalog {
         /// The signed catalogue.
         nquads: Option<String>,
+    },
+    /// The provider's answer to [`Request::Access`]: a provider-signed agreement (JSON), or
+    /// `None` and the reason for the denial.
+    Agreement {
+        /// The agreement, if granted.
+        agreement: Option<Vec<u8>>,
+        /// Why it was granted or denied.
+        reason: String,
+    },
+    /// Acknowledges [`Request::Countersign`] or [`Request::Terminate`].
+    Ack {
+        /// Whether it was accepted.
+        ok: bool,
+        /// Why not, if not.
+        reason: String,
+    },
+    /// The answer to [`Request::Query`].
+    QueryAnswer {
+        /// `Some(reason)` when the query was denied.
+        denied: Option<String>,
+        /// SPARQL JSON results, when allowed.
+        results: Option<Vec<u8>>,
+        /// Rows returned.
+        rows: u64,
+        /// Dataset ids the answer was computed over.
+        datasets: Vec<String>,
     },
     /// The request was refused or failed; the text says why.
     Error(String),

@@ -1,6 +1,7 @@
 //! End-to-end tests: real nodes, real sockets, on loopback. One test binary so the
 //! heavy dependencies are linked once.
 
+mod access;
 mod catalogue;
 mod http_api;
 mod network;

@@ -1,0 +1,144 @@
+//! `hanse access request|list|show|revoke`: agreements with other members, through the
+//! running node's API (negotiation needs the node's network).
+
+use super::api::Api;
+use super::{DirArg, api_url};
+use crate::node_dir::NodeDir;
+use anyhow::Context;
+use clap::Subcommand;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The `hanse access` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Ask a provider for an agreement to use one of its datasets for a purpose.
+    Request {
+        /// The node directory.
+        #[command(flatten)]
+        dir: DirArg,
+        /// The provider's PeerId.
+        #[arg(long)]
+        provider: String,
+        /// The dataset id on the provider.
+        #[arg(long)]
+        dataset: String,
+        /// A DPV purpose IRI, e.g. https://w3id.org/dpv#AcademicResearch.
+        #[arg(long)]
+        purpose: String,
+        /// Requested validity in seconds (the provider caps it).
+        #[arg(long)]
+        valid_for: Option<u64>,
+    },
+    /// List agreements (as provider and as consumer).
+    List {
+        /// The node directory.
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Print one agreement as JSON, with its signed ODRL policy.
+    Show {
+        /// The node directory.
+        #[command(flatten)]
+        dir: DirArg,
+        /// The agreement id.
+        id: String,
+    },
+    /// Revoke an agreement this node granted; it stops being honoured at once.
+    Revoke {
+        /// The node directory.
+        #[command(flatten)]
+        dir: DirArg,
+        /// The agreement id.
+        id: String,
+        /// Why (sent to the consumer and recorded).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+fn api(dir: &DirArg) -> anyhow::Result<Api> {
+    let dir = NodeDir::new(&dir.dir);
+    let config = dir.load_config()?;
+    Ok(Api {
+        url: api_url(config.http.listen),
+        token: dir.load_admin_token()?.as_str().to_owned(),
+    })
+}
+
+fn print_row(a: &Value) {
+    println!(
+        "{:<32} {:<10} {:<10} {:<20} {:<40} {}",
+        a["id"].as_str().unwrap_or(""),
+        a["status"].as_str().unwrap_or(""),
+        if a["provider_side"].as_bool().unwrap_or(false) {
+            "provider"
+        } else {
+            "consumer"
+        },
+        a["dataset"].as_str().unwrap_or(""),
+        a["purpose"].as_str().unwrap_or(""),
+        a["valid_until"].as_str().unwrap_or("")
+    );
+}
+
+/// Runs an access subcommand.
+pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
+    match command {
+        AccessCommand::Request {
+            dir,
+            provider,
+            dataset,
+            purpose,
+            valid_for,
+        } => {
+            let body = json!({ "provider": provider, "dataset": dataset, "purpose": purpose,
+                               "valid_for_secs": valid_for });
+            let answer = api(&dir)?
+                .send(
+                    Method::POST,
+                    "/api/agreements",
+                    Some(("application/json", serde_json::to_vec(&body)?)),
+                )
+                .await
+                .context("the node must be running (`hanse serve`)")?;
+            let agreement: Value = serde_json::from_slice(&answer)?;
+            println!(
+                "agreement {} {}: {} on {} for {} until {}",
+                agreement["id"].as_str().unwrap_or(""),
+                agreement["status"].as_str().unwrap_or(""),
+                agreement["consumer"].as_str().unwrap_or(""),
+                agreement["target"].as_str().unwrap_or(""),
+                agreement["purpose"].as_str().unwrap_or(""),
+                agreement["valid_until"].as_str().unwrap_or("")
+            );
+        }
+        AccessCommand::List { dir } => {
+            let list: Vec<Value> =
+                serde_json::from_slice(&api(&dir)?.get("/api/agreements").await?)?;
+            println!(
+                "{:<32} {:<10} {:<10} {:<20} {:<40} valid until",
+                "id", "status", "side", "dataset", "purpose"
+            );
+            list.iter().for_each(print_row);
+            println!("({} agreements)", list.len());
+        }
+        AccessCommand::Show { dir, id } => {
+            let agreement: Value =
+                serde_json::from_slice(&api(&dir)?.get(&format!("/api/agreements/{id}")).await?)?;
+            println!("{}", serde_json::to_string_pretty(&agreement)?);
+        }
+        AccessCommand::Revoke { dir, id, reason } => {
+            let body = json!({ "reason": reason });
+            api(&dir)?
+                .send(
+                    Method::POST,
+                    &format!("/api/agreements/{id}/revoke"),
+                    Some(("application/json", serde_json::to_vec(&body)?)),
+                )
+                .await?;
+            println!("agreement {id} revoked: no longer honoured");
+        }
+    }
+    Ok(())
+}

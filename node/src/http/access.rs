@@ -1,0 +1,193 @@
+//! `/api/agreements` and `/api/remote/sparql`: agreements and queries to other members
+//! (all need the admin token: they act with the node's identity).
+
+use super::auth::require_admin;
+use super::{ApiError, AppState};
+use crate::access::{AccessError, Agreement, AgreementError};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use libp2p::PeerId;
+use serde::{Deserialize, Serialize};
+
+impl From<AgreementError> for ApiError {
+    fn from(error: AgreementError) -> Self {
+        let status = match &error {
+            AgreementError::NotFound(_) => StatusCode::NOT_FOUND,
+            AgreementError::Invalid { .. } => StatusCode::CONFLICT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, error.to_string())
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(error: AccessError) -> Self {
+        let status = match &error {
+            AccessError::Denied(_) => StatusCode::FORBIDDEN,
+            AccessError::Network(_) => StatusCode::BAD_GATEWAY,
+            AccessError::NoNetwork => StatusCode::CONFLICT,
+            AccessError::Agreement(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, error.to_string())
+    }
+}
+
+/// An agreement with the state an operator sees (`EXPIRED` once past its validity).
+#[derive(Serialize)]
+pub struct AgreementView {
+    #[serde(flatten)]
+    agreement: Agreement,
+    /// REQUESTED … FINALIZED, TERMINATED or EXPIRED.
+    status: String,
+    /// Whether this node is the provider.
+    provider_side: bool,
+}
+
+fn view(state: &AppState, agreement: Agreement) -> AgreementView {
+    AgreementView {
+        status: agreement.display_state(&oxsdatatypes::DateTime::now()),
+        provider_side: agreement.terms.provider == state.info.peer_id,
+        agreement,
+    }
+}
+
+fn parse_peer(text: &str) -> Result<PeerId, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::bad_request(format!("`{text}` is not a PeerId")))
+}
+
+/// `GET /api/agreements`
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<AgreementView>>, ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    let agreements = state.access.agreements().list()?;
+    Ok(Json(
+        agreements.into_iter().map(|a| view(&state, a)).collect(),
+    ))
+}
+
+/// `GET /api/agreements/{id}`
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<AgreementView>, ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    let agreement = state.access.agreements().get(&id)?;
+    Ok(Json(view(&state, agreement)))
+}
+
+/// Body of `POST /api/agreements`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRequestBody {
+    /// The provider's PeerId.
+    provider: String,
+    /// The dataset id on the provider.
+    dataset: String,
+    /// A DPV purpose IRI.
+    purpose: String,
+    /// Requested validity in seconds (the provider caps it).
+    valid_for_secs: Option<u64>,
+}
+
+/// `POST /api/agreements`: negotiates an agreement with a provider (201, or 403 with the
+/// provider's reason).
+#[tracing::instrument(skip_all)]
+pub async fn request(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<AccessRequestBody>,
+) -> Result<Response, ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    let network = state.network.as_ref().ok_or(AccessError::NoNetwork)?;
+    let provider = parse_peer(&body.provider)?;
+    let agreement = state
+        .access
+        .request_access(
+            network,
+            provider,
+            &body.dataset,
+            &body.purpose,
+            body.valid_for_secs,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(view(&state, agreement))).into_response())
+}
+
+/// Body of `POST /api/agreements/{id}/revoke`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeBody {
+    /// Why (recorded and sent to the consumer).
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /api/agreements/{id}/revoke`: the provider stops honouring it at once.
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Option<Json<RevokeBody>>,
+) -> Result<Json<AgreementView>, ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    let reason = body
+        .and_then(|Json(b)| b.reason)
+        .unwrap_or_else(|| "revoked by the provider".into());
+    let agreement = state
+        .access
+        .revoke(state.network.as_ref(), &id, &reason)
+        .await?;
+    Ok(Json(view(&state, agreement)))
+}
+
+/// Body of `POST /api/remote/sparql`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteQueryBody {
+    /// The provider's PeerId.
+    provider: String,
+    /// SPARQL query text.
+    query: String,
+    /// A DPV purpose IRI.
+    purpose: Option<String>,
+    /// Agreement ids to rely on.
+    #[serde(default)]
+    agreements: Vec<String>,
+    /// Dataset ids to query (default: all the node may use).
+    #[serde(default)]
+    datasets: Vec<String>,
+}
+
+/// `POST /api/remote/sparql`: asks one member; the answer says `complete` or `denied`
+/// with the provider's reason.
+#[tracing::instrument(skip_all)]
+pub async fn remote_query(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<RemoteQueryBody>,
+) -> Result<Json<crate::access::RemoteAnswer>, ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    let network = state.network.as_ref().ok_or(AccessError::NoNetwork)?;
+    let provider = parse_peer(&body.provider)?;
+    let answer = state
+        .access
+        .remote_query(
+            network,
+            provider,
+            &body.query,
+            body.purpose.as_deref(),
+            body.agreements,
+            body.datasets,
+        )
+        .await?;
+    Ok(Json(answer))
+}
