@@ -51,6 +51,9 @@ pub struct WorldState {
     pub use_count: Option<u64>,
     /// Smallest group an answer aggregates over (for `hanse:minimumGroupSize`).
     pub group_size: Option<u64>,
+    /// Finest time interval an answer's values aggregate over (for
+    /// `hanse:temporalResolution`).
+    pub temporal_resolution: Option<oxsdatatypes::DayTimeDuration>,
 }
 
 impl WorldState {
@@ -64,6 +67,7 @@ impl WorldState {
             agreement_start: None,
             use_count: None,
             group_size: None,
+            temporal_resolution: None,
         }
     }
 

@@ -15,6 +15,7 @@ pub const KNOWN_LEFT_OPERANDS: &[&str] = &[
     odrl::RECIPIENT,
     odrl::SPATIAL,
     hanse::MINIMUM_GROUP_SIZE,
+    hanse::TEMPORAL_RESOLUTION,
 ];
 
 /// The value of a left operand for this request and world.
@@ -73,6 +74,10 @@ pub fn left_operand(iri: &str, request: &Request, world: &WorldState) -> Result<
             .group_size
             .map(|g| Operand::Number(g as f64))
             .ok_or_else(|| "the answer's group size is not known".to_owned()),
+        hanse::TEMPORAL_RESOLUTION => world
+            .temporal_resolution
+            .map(Operand::Duration)
+            .ok_or_else(|| "the answer's temporal resolution is not known".to_owned()),
         other => Err(format!("unknown left operand <{other}>")),
     }
 }

@@ -45,11 +45,25 @@ pub fn parse_turtle(text: &str) -> Result<Vec<Policy>, PolicyError> {
     Ok(from_graph(&turtle_graph(text)?))
 }
 
-/// Parses every policy in a JSON-LD document (with the ODRL context inlined or expanded).
+/// Parses every policy in a JSON-LD document. The standard ODRL context URL is served from
+/// hanse's embedded copy; any other remote context is refused (the parser does no I/O), so
+/// inline it.
 pub fn parse_json_ld(text: &str) -> Result<Vec<Policy>, PolicyError> {
     check_size(text)?;
     let mut graph = Graph::new();
-    for quad in oxjsonld::JsonLdParser::new().for_slice(text.as_bytes()) {
+    let parser = oxjsonld::JsonLdParser::new()
+        .for_slice(text.as_bytes())
+        .with_load_document_callback(|url, _| {
+            if hanse_vocab::ODRL_CONTEXT_URLS.contains(&url) {
+                Ok(oxjsonld::JsonLdRemoteDocument {
+                    document: hanse_vocab::odrl_context().into_bytes(),
+                    document_url: url.to_owned(),
+                })
+            } else {
+                Err(format!("remote JSON-LD context {url} is not fetched; inline it").into())
+            }
+        });
+    for quad in parser {
         let quad = quad.map_err(|e| PolicyError::Syntax(e.to_string()))?;
         graph.insert(oxrdf::TripleRef::new(
             &quad.subject,

@@ -300,3 +300,77 @@ fn the_water_utility_policy() {
     };
     assert!(!evaluate(policy, &request(), &late).permitted);
 }
+
+#[test]
+fn json_ld_with_the_standard_odrl_context_parses_without_fetching() {
+    let json = r#"{
+      "@context": "http://www.w3.org/ns/odrl.jsonld",
+      "@type": "Offer",
+      "uid": "http://example.com/policy:6163",
+      "permission": [{
+        "target": "http://example.com/document:1234",
+        "assigner": "http://example.com/org:616",
+        "action": "read",
+        "constraint": [{
+          "leftOperand": "dateTime",
+          "operator": "lt",
+          "rightOperand": { "@value": "2030-01-01T00:00:00Z", "@type": "xsd:dateTime" }
+        }]
+      }]
+    }"#;
+    let policies = hanse_policy::parse_json_ld(json).unwrap();
+    assert_eq!(policies.len(), 1);
+    let policy = &policies[0];
+    assert_eq!(policy.kind, hanse_policy::PolicyKind::Offer);
+    assert_eq!(policy.uid, "http://example.com/policy:6163");
+    let rule = &policy.permissions[0];
+    assert_eq!(
+        rule.action.as_deref(),
+        Some("http://www.w3.org/ns/odrl/2/read")
+    );
+    assert_eq!(
+        rule.target.as_deref(),
+        Some("http://example.com/document:1234")
+    );
+    assert_eq!(rule.constraints.len(), 1);
+
+    let elsewhere = json.replace(
+        "http://www.w3.org/ns/odrl.jsonld",
+        "https://example.org/ctx.jsonld",
+    );
+    let error = hanse_policy::parse_json_ld(&elsewhere)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not fetched"), "{error}");
+}
+
+#[test]
+fn temporal_resolution_is_compared_and_fails_closed_when_unknown() {
+    let policies = hanse_policy::parse_turtle(
+        r#"@prefix odrl: <http://www.w3.org/ns/odrl/2/> . @prefix hanse: <https://w3id.org/hanse#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <urn:p> a odrl:Offer ; odrl:permission [ odrl:action odrl:use ; odrl:target <urn:d> ;
+          odrl:constraint [ odrl:leftOperand hanse:temporalResolution ; odrl:operator odrl:gteq ;
+                            odrl:rightOperand "PT1H"^^xsd:dayTimeDuration ] ] ."#,
+    )
+    .unwrap();
+    let mut request = request();
+    request.target = Some("urn:d".into());
+    let unknown = evaluate(&policies[0], &request, &world());
+    assert!(!unknown.permitted);
+    assert!(
+        unknown.reason.contains("temporal resolution is not known"),
+        "{}",
+        unknown.reason
+    );
+    let hourly = WorldState {
+        temporal_resolution: Some("PT1H".parse().unwrap()),
+        ..world()
+    };
+    assert!(evaluate(&policies[0], &request, &hourly).permitted);
+    let minutes = WorldState {
+        temporal_resolution: Some("PT15M".parse().unwrap()),
+        ..world()
+    };
+    assert!(!evaluate(&policies[0], &request, &minutes).permitted);
+}

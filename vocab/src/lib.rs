@@ -4,7 +4,9 @@
 //! Constants are plain `&str` so every crate can use them without an RDF library.
 
 mod catalogue;
+mod odrl_context;
 pub use catalogue::{dcat, dct, eu, foaf, sec, skos, vcard, void};
+pub use odrl_context::{ODRL_CONTEXT_URLS, odrl_context};
 
 /// RDF syntax terms.
 pub mod rdf {
@@ -98,6 +100,10 @@ pub mod hanse {
     /// ODRL left operand: the smallest group an answer may aggregate over (aggregation-only
     /// datasets); compared with `gteq` against the group size the query guarantees.
     pub const MINIMUM_GROUP_SIZE: &str = "https://w3id.org/hanse#minimumGroupSize";
+    /// ODRL left operand: the finest time interval the answer's values aggregate over
+    /// (`xsd:dayTimeDuration`, e.g. `PT1H`); compared with `gteq` against what the answer
+    /// guarantees.
+    pub const TEMPORAL_RESOLUTION: &str = "https://w3id.org/hanse#temporalResolution";
     /// The monotonic version of a node's signed catalogue (`xsd:integer`).
     pub const CATALOG_VERSION: &str = "https://w3id.org/hanse#catalogVersion";
     /// SHA-256 (hex) of the canonical form of the previous catalogue version.
