@@ -80,7 +80,7 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
-    /// Start a demo node with built-in sample data on http://127.0.0.1:7878.
+    /// Start the six-member demo consortium on loopback (HTTP from 127.0.0.1:7878 up).
     Demo(DemoArgs),
 }
 
@@ -168,10 +168,11 @@ pub struct QueryArgs {
 /// Arguments of `hanse demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the demo node here instead of in a temporary directory.
+    /// Keep the six node directories here (reused on the next run) instead of a temporary
+    /// directory.
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Address of the demo node's HTTP API.
+    /// HTTP address of the first node (Mechelen); the others take the next five ports.
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub http: SocketAddr,
 }

@@ -29,6 +29,7 @@
 //! | [`node`] | starting a node and shutting it down in order |
 //! | [`client`] | HTTP client of a running node, for the CLI |
 //! | [`demo_data`] | deterministic sample data for the demo and benchmarks |
+//! | [`demo_consortium`] | the six-member demo consortium `hanse demo` starts |
 //! | [`cli`] | the `hanse` command line |
 //! | [`telemetry`] | tracing setup |
 //! | `test_utils` | test nodes and in-process consortia (feature `test-utils`) |
@@ -44,6 +45,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod consortium;
+pub mod demo_consortium;
 pub mod demo_data;
 pub mod graph_store;
 pub mod http;

@@ -263,6 +263,21 @@ impl NodeHandle {
         &self.audit
     }
 
+    /// The node's first p2p listen address with its `/p2p/<PeerId>` suffix, waiting up to
+    /// ten seconds for the listener to come up.
+    pub async fn p2p_address(&self) -> anyhow::Result<String> {
+        let network = self
+            .network()
+            .ok_or_else(|| anyhow::anyhow!("the node has no network"))?;
+        for _ in 0..200 {
+            if let Some(address) = network.listen_addrs().await?.first() {
+                return Ok(format!("{address}/p2p/{}", network.local_peer_id()));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("no p2p listen address after 10 s")
+    }
+
     /// The node's RDF store.
     pub fn store(&self) -> &Store {
         &self.store

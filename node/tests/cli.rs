@@ -65,6 +65,11 @@ impl Drop for Running {
 impl Running {
     /// Waits for a stdout line containing `needle` (bounded) and returns it.
     fn wait_for_line(&mut self, needle: &str) -> String {
+        self.lines_until(needle).pop().unwrap_or_default()
+    }
+
+    /// Every stdout line up to and including the first that contains `needle`.
+    fn lines_until(&mut self, needle: &str) -> Vec<String> {
         let stdout = self.0.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -74,19 +79,23 @@ impl Running {
                 }
             }
         });
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let mut lines = Vec::new();
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             match rx.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => {
-                    // Keep draining so the child never blocks on a full pipe.
-                    std::thread::spawn(move || while rx.recv().is_ok() {});
-                    return line;
+                Ok(line) => {
+                    let done = line.contains(needle);
+                    lines.push(line);
+                    if done {
+                        // Keep draining so the child never blocks on a full pipe.
+                        std::thread::spawn(move || while rx.recv().is_ok() {});
+                        return lines;
+                    }
                 }
-                Ok(_) => {}
                 Err(_) => break,
             }
         }
-        panic!("no line containing `{needle}` within 60 s");
+        panic!("no line containing `{needle}` within 90 s; got {lines:#?}");
     }
 
     fn interrupt(&mut self) -> std::process::ExitStatus {
@@ -341,10 +350,36 @@ fn load_and_query_through_a_running_node() {
     assert!(running.interrupt().success());
 }
 
+/// Six consecutive free ports on loopback (the demo's nodes), returning the first.
+fn six_free_ports() -> u16 {
+    for _ in 0..100 {
+        let base = free_port();
+        if base < 65_000 && (1..6).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no six consecutive free ports");
+}
+
+/// Runs a printed example command with bash; returns stdout.
+fn run_printed(command: &str) -> String {
+    let command = command.replace("cargo run --release --", HANSE);
+    let out = Command::new("bash")
+        .args(["-c", &command])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`{command}` failed: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
 #[test]
-fn demo_serves_sample_data_and_stops_on_ctrl_c() {
+fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
     let tmp = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = six_free_ports();
     let child = Command::new(HANSE)
         .args([
             "demo",
@@ -358,53 +393,62 @@ fn demo_serves_sample_data_and_stops_on_ctrl_c() {
         .spawn()
         .expect("spawn hanse demo");
     let mut demo = Running(child);
-    demo.wait_for_line("Press Ctrl-C");
+    let lines = demo.lines_until("Press Ctrl-C");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("every node holds all 6 verified catalogues")),
+        "{lines:#?}"
+    );
+    let examples: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| l.starts_with("curl ") || l.starts_with("cargo run"))
+        .collect();
+    assert_eq!(examples.len(), 6, "{lines:#?}");
 
     // The README's first request, URL-encoded as curl --data-urlencode sends it.
-    let query = "SELECT * { ?s ?p ?o } LIMIT 3";
-    let encoded: String = url_encode(query);
-    let response = http_get(port, &format!("/sparql?query={encoded}"));
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(
-        response.contains("application/sparql-results+json"),
-        "{response}"
-    );
-    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
-    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    let first: serde_json::Value = serde_json::from_str(&run_printed(examples[0])).unwrap();
     assert_eq!(
-        json["results"]["bindings"].as_array().map(Vec::len),
-        Some(3),
-        "{body}"
+        first["results"]["bindings"].as_array().map(Vec::len),
+        Some(3)
+    );
+    // Bicycle counts of all four cities are in the federated catalogue.
+    let transport: serde_json::Value = serde_json::from_str(&run_printed(examples[1])).unwrap();
+    let bikes = transport
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["identifier"] == "bicycle-counts")
+        .count();
+    assert_eq!(bikes, 4, "{transport}");
+    // Every city's and the utility's datasets, from another node's federated catalogue.
+    let catalogue: serde_json::Value = serde_json::from_str(&run_printed(examples[2])).unwrap();
+    assert_eq!(
+        catalogue["results"]["bindings"].as_array().map(Vec::len),
+        Some(12),
+        "{catalogue}"
+    );
+    // Aggregates under the agreement; the district with 6 households is suppressed.
+    let averages: serde_json::Value = serde_json::from_str(&run_printed(examples[3])).unwrap();
+    assert_eq!(averages["status"], "complete", "{averages}");
+    let districts: Vec<&str> = averages["results"]["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["district"]["value"].as_str())
+        .collect();
+    assert_eq!(districts, ["noord", "oost", "zuid"]);
+    // Without the agreement: denied.
+    let denied: serde_json::Value = serde_json::from_str(&run_printed(examples[4])).unwrap();
+    assert_eq!(denied["status"], "denied", "{denied}");
+    // The `hanse query` example prints a table of mean NO2 per sensor.
+    let table = run_printed(examples[5]);
+    assert!(
+        table.contains("no2") && table.contains("aq-0003"),
+        "{table}"
     );
     assert!(demo.interrupt().success());
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// A minimal HTTP/1.1 GET, so this test needs no HTTP client crate.
-fn http_get(port: u16, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
 }
 
 #[test]

@@ -91,6 +91,31 @@ pub mod sdm {
     pub const PM10: &str = "https://smartdatamodels.org/dataModel.Environment/pm10";
     /// `pm25` attribute (particulate matter < 2.5 µm, µg/m³).
     pub const PM25: &str = "https://smartdatamodels.org/dataModel.Environment/pm25";
+    /// `TrafficFlowObserved` entity type (with `vehicleType` bicycle for bike counters).
+    pub const TRAFFIC_FLOW_OBSERVED: &str =
+        "https://smartdatamodels.org/dataModel.Transportation/TrafficFlowObserved";
+    /// `intensity` attribute (vehicles per observation period).
+    pub const INTENSITY: &str = "https://smartdatamodels.org/dataModel.Transportation/intensity";
+    /// `vehicleType` attribute.
+    pub const VEHICLE_TYPE: &str =
+        "https://smartdatamodels.org/dataModel.Transportation/vehicleType";
+    /// `OffStreetParking` entity type.
+    pub const OFF_STREET_PARKING: &str =
+        "https://smartdatamodels.org/dataModel.Parking/OffStreetParking";
+    /// `occupancy` attribute (fraction of spots taken).
+    pub const OCCUPANCY: &str = "https://smartdatamodels.org/dataModel.Parking/occupancy";
+    /// `WasteContainer` entity type.
+    pub const WASTE_CONTAINER: &str =
+        "https://smartdatamodels.org/dataModel.WasteManagement/WasteContainer";
+    /// `fillingLevel` attribute (fraction).
+    pub const FILLING_LEVEL: &str =
+        "https://smartdatamodels.org/dataModel.WasteManagement/fillingLevel";
+    /// `GreenspaceRecord` entity type.
+    pub const GREENSPACE_RECORD: &str =
+        "https://smartdatamodels.org/dataModel.ParksAndGardens/GreenspaceRecord";
+    /// `soilMoistureVwc` attribute (volumetric water content, fraction).
+    pub const SOIL_MOISTURE_VWC: &str =
+        "https://smartdatamodels.org/dataModel.ParksAndGardens/soilMoistureVwc";
 }
 
 /// hanse's own terms, for what no standard vocabulary covers (documented extensions).
@@ -104,6 +129,14 @@ pub mod hanse {
     /// (`xsd:dayTimeDuration`, e.g. `PT1H`); compared with `gteq` against what the answer
     /// guarantees.
     pub const TEMPORAL_RESOLUTION: &str = "https://w3id.org/hanse#temporalResolution";
+    /// Road surface temperature observation (no Smart Data Model exists; hanse extension).
+    pub const ROAD_SURFACE_OBSERVED: &str = "https://w3id.org/hanse#RoadSurfaceObserved";
+    /// Road surface temperature in °C (hanse extension).
+    pub const ROAD_SURFACE_TEMPERATURE: &str = "https://w3id.org/hanse#roadSurfaceTemperature";
+    /// Daily water consumption of a household, in litres (hanse extension).
+    pub const DAILY_WATER_CONSUMPTION: &str = "https://w3id.org/hanse#dailyWaterConsumption";
+    /// The district a household or place belongs to (hanse extension).
+    pub const DISTRICT: &str = "https://w3id.org/hanse#district";
     /// The monotonic version of a node's signed catalogue (`xsd:integer`).
     pub const CATALOG_VERSION: &str = "https://w3id.org/hanse#catalogVersion";
     /// SHA-256 (hex) of the canonical form of the previous catalogue version.

@@ -2,17 +2,22 @@
 //! and groups smaller than the policy's minimum are suppressed.
 //!
 //! [`guard`] accepts a SELECT whose projection holds only `GROUP BY` keys and aggregates (or
-//! expressions over them), and adds one hidden `COUNT(*)` per group; [`suppress_small_groups`]
-//! drops the rows whose count is under the minimum and removes the hidden column. The group
-//! size is the number of solutions a group aggregates.
+//! expressions over them), and adds hidden counts per group; [`suppress_small_groups`] drops
+//! the rows whose group is under the minimum and removes the hidden columns.
+//!
+//! The size of a group is the smallest number of distinct values that any variable of the
+//! aggregated pattern (other than the keys) takes in it: a mean over 42 readings of 6
+//! households has size 6, because `?household` takes 6 values. This errs on the side of
+//! suppression: a variable that is constant within a group (bind it to a constant instead)
+//! makes the group size 1.
 
 use serde_json::Value;
 use spargebra::Query;
 use spargebra::algebra::{AggregateExpression, GraphPattern};
-use spargebra::term::Variable;
+use spargebra::term::{TermPattern, Variable};
 use std::collections::HashSet;
 
-/// Name of the hidden group-size column.
+/// Prefix of the hidden group-size columns.
 pub const GROUP_SIZE_VARIABLE: &str = "hanse_group_size";
 
 /// Rewrites an aggregate query to also return each group's size; refuses anything else.
@@ -50,10 +55,11 @@ fn rewrite(pattern: GraphPattern, hidden: &Variable) -> Result<GraphPattern, Str
                     v.as_str()
                 )));
             }
+            let inner = rewrite(*inner, hidden)?;
             let mut variables = variables;
-            variables.push(hidden.clone());
+            variables.extend(hidden_columns(&inner));
             Ok(GraphPattern::Project {
-                inner: Box::new(rewrite(*inner, hidden)?),
+                inner: Box::new(inner),
                 variables,
             })
         }
@@ -99,6 +105,19 @@ fn rewrite(pattern: GraphPattern, hidden: &Variable) -> Result<GraphPattern, Str
                 hidden.clone(),
                 AggregateExpression::CountSolutions { distinct: false },
             ));
+            let mut counted = Vec::new();
+            resource_variables(&inner, &mut counted);
+            counted.retain(|v| !variables.contains(v));
+            for (i, variable) in counted.into_iter().enumerate() {
+                aggregates.push((
+                    Variable::new_unchecked(format!("{GROUP_SIZE_VARIABLE}_{i}")),
+                    AggregateExpression::FunctionCall {
+                        name: spargebra::algebra::AggregateFunction::Count,
+                        expr: spargebra::algebra::Expression::Variable(variable),
+                        distinct: true,
+                    },
+                ));
+            }
             Ok(GraphPattern::Group {
                 inner,
                 variables,
@@ -106,6 +125,70 @@ fn rewrite(pattern: GraphPattern, hidden: &Variable) -> Result<GraphPattern, Str
             })
         }
         _ => Err(refused("the query has no GROUP BY or aggregate")),
+    }
+}
+
+/// Variables in subject or object position of the pattern's triples and paths, in order of
+/// appearance: the resources a group aggregates over (graph names and predicates are not).
+fn resource_variables(pattern: &GraphPattern, found: &mut Vec<Variable>) {
+    let mut add = |term: &TermPattern| {
+        if let TermPattern::Variable(v) = term
+            && !found.contains(v)
+        {
+            found.push(v.clone());
+        }
+    };
+    match pattern {
+        GraphPattern::Bgp { patterns } => {
+            for triple in patterns {
+                add(&triple.subject);
+                add(&triple.object);
+            }
+        }
+        GraphPattern::Path {
+            subject, object, ..
+        } => {
+            add(subject);
+            add(object);
+        }
+        // The workspace enables spargebra's `sep-0006` (LATERAL).
+        GraphPattern::Join { left, right }
+        | GraphPattern::LeftJoin { left, right, .. }
+        | GraphPattern::Union { left, right }
+        | GraphPattern::Lateral { left, right } => {
+            resource_variables(left, found);
+            resource_variables(right, found);
+        }
+        GraphPattern::Minus { left, .. } => resource_variables(left, found),
+        GraphPattern::Filter { inner, .. }
+        | GraphPattern::Graph { inner, .. }
+        | GraphPattern::Extend { inner, .. }
+        | GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Project { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Slice { inner, .. }
+        | GraphPattern::Group { inner, .. }
+        | GraphPattern::Service { inner, .. } => resource_variables(inner, found),
+        GraphPattern::Values { .. } => {}
+    }
+}
+
+/// The hidden columns the rewritten group computes.
+fn hidden_columns(pattern: &GraphPattern) -> Vec<Variable> {
+    match pattern {
+        GraphPattern::Group { aggregates, .. } => aggregates
+            .iter()
+            .map(|(v, _)| v.clone())
+            .filter(|v| v.as_str().starts_with(GROUP_SIZE_VARIABLE))
+            .collect(),
+        GraphPattern::Extend { inner, .. }
+        | GraphPattern::Filter { inner, .. }
+        | GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Slice { inner, .. } => hidden_columns(inner),
+        _ => Vec::new(),
     }
 }
 
@@ -139,24 +222,34 @@ fn group_level_variables(pattern: &GraphPattern) -> Option<HashSet<Variable>> {
     }
 }
 
-/// Removes groups smaller than `minimum` and the hidden column from SPARQL JSON results.
+/// Removes groups smaller than `minimum` and the hidden columns from SPARQL JSON results.
 /// Returns the new body and the rows kept.
 pub fn suppress_small_groups(body: &[u8], minimum: u64) -> Result<(Vec<u8>, u64), String> {
     let mut results: Value =
         serde_json::from_slice(body).map_err(|e| format!("internal: results are not JSON: {e}"))?;
+    let hidden = |name: &str| name.starts_with(GROUP_SIZE_VARIABLE);
     if let Some(vars) = results["head"]["vars"].as_array_mut() {
-        vars.retain(|v| v != GROUP_SIZE_VARIABLE);
+        vars.retain(|v| !v.as_str().is_some_and(hidden));
     }
     let mut kept = 0;
     if let Some(bindings) = results["results"]["bindings"].as_array_mut() {
         bindings.retain_mut(|row| {
-            let size = row[GROUP_SIZE_VARIABLE]["value"]
-                .as_str()
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0);
-            if let Some(row) = row.as_object_mut() {
-                row.remove(GROUP_SIZE_VARIABLE);
-            }
+            let Some(row) = row.as_object_mut() else {
+                return false;
+            };
+            // The smallest of the hidden counts; a missing count (unbound) is 0.
+            let sizes: Vec<u64> = row
+                .iter()
+                .filter(|(name, _)| hidden(name))
+                .map(|(_, v)| {
+                    v["value"]
+                        .as_str()
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0)
+                })
+                .collect();
+            let size = sizes.iter().copied().min().unwrap_or(0);
+            row.retain(|name, _| !hidden(name));
             size >= minimum
         });
         kept = bindings.len() as u64;
@@ -205,10 +298,30 @@ mod tests {
     }
 
     #[test]
+    fn group_size_counts_distinct_resources() {
+        let rewritten = guard(parse(
+            "SELECT ?d (AVG(?l) AS ?mean) { GRAPH ?g { ?obs <urn:foi> ?h ; <urn:v> ?l . ?h <urn:district> ?d } } GROUP BY ?d",
+        ))
+        .unwrap()
+        .to_string();
+        for counted in [
+            "COUNT(DISTINCT ?obs)",
+            "COUNT(DISTINCT ?h)",
+            "COUNT(DISTINCT ?l)",
+        ] {
+            assert!(rewritten.contains(counted), "{counted} in {rewritten}");
+        }
+        // Graph names and the group key are not individuals.
+        assert!(
+            !rewritten.contains("COUNT(DISTINCT ?g)") && !rewritten.contains("COUNT(DISTINCT ?d)")
+        );
+    }
+
+    #[test]
     fn small_groups_are_suppressed() {
         let body = br#"{"head":{"vars":["d","n","hanse_group_size"]},"results":{"bindings":[
-            {"d":{"type":"literal","value":"north"},"hanse_group_size":{"type":"literal","value":"12"}},
-            {"d":{"type":"literal","value":"south"},"hanse_group_size":{"type":"literal","value":"3"}}]}}"#;
+            {"d":{"type":"literal","value":"north"},"hanse_group_size":{"type":"literal","value":"40"},"hanse_group_size_0":{"type":"literal","value":"12"}},
+            {"d":{"type":"literal","value":"south"},"hanse_group_size":{"type":"literal","value":"30"},"hanse_group_size_0":{"type":"literal","value":"3"}}]}}"#;
         let (body, kept) = suppress_small_groups(body, 10).unwrap();
         assert_eq!(kept, 1);
         let text = String::from_utf8(body).unwrap();

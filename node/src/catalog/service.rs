@@ -394,6 +394,7 @@ impl CatalogService {
         // Build at start: statistics may have changed while the node was down.
         let mut due: Option<Instant> = Some(Instant::now());
         let mut all_statistics = true;
+        let mut announced = 0;
         loop {
             let deadline = due.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
@@ -409,14 +410,16 @@ impl CatalogService {
                 }
                 () = tokio::time::sleep_until(deadline), if due.is_some() => {
                     due = None;
-                    match self.refresh_now(std::mem::take(&mut all_statistics)).await {
-                        Ok(Some(signed)) => {
-                            if let Some(network) = &network {
-                                self.announce(network, &signed).await;
-                            }
-                        }
-                        Ok(None) => tracing::debug!("catalogue unchanged"),
-                        Err(e) => tracing::error!("cannot publish the catalogue: {e}"),
+                    if let Err(e) = self.refresh_now(std::mem::take(&mut all_statistics)).await {
+                        tracing::error!("cannot publish the catalogue: {e}");
+                    }
+                    // Announce whatever is newer than the last announcement, including a
+                    // version signed through `refresh_now` by someone else.
+                    if let (Some(network), Some(own)) = (&network, self.own())
+                        && own.version > announced
+                    {
+                        self.announce(network, &own).await;
+                        announced = own.version;
                     }
                 }
                 event = next_event(&mut events) => {

@@ -1,25 +1,16 @@
-//! `hanse demo`: one command that shows a node answering SPARQL over sample data.
-//!
-//! Until the demo consortium lands this is a single city node (Mechelen) with a day of
-//! air-quality observations; the command and its flags stay the same as it grows.
+//! `hanse demo`: the whole data space on one machine — six members on loopback, each with
+//! its own data, signed catalogues gossiped to all, an open and a restricted dataset, and an
+//! agreement — with ready-to-run example requests.
 
 use super::DemoArgs;
 use super::serve::shutdown_signal;
-use crate::config::{LogSection, Role};
-use crate::demo_data::{self, AIR_QUALITY_GRAPH};
-use crate::identity::NodeIdentity;
-use crate::node::Node;
-use crate::node_dir::{InitOptions, NodeDir};
+use crate::config::LogSection;
+use crate::demo_consortium::{self, DEMO_PURPOSE, MEMBERS, UNIVERSITY, WATER};
 use anyhow::Context;
-use oxigraph::model::NamedNode;
-
-/// Sensors and hours of the built-in sample.
-const SENSORS: usize = 4;
-const HOURS: usize = 24;
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     crate::telemetry::init(&LogSection {
-        level: std::env::var("HANSE_LOG").unwrap_or_else(|_| "warn,hanse_node=info".into()),
+        level: std::env::var("HANSE_LOG").unwrap_or_else(|_| "warn".into()),
         ..LogSection::default()
     })
     .map_err(anyhow::Error::msg)?;
@@ -34,60 +25,73 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             temp.path().to_owned()
         }
     };
-    let dir = NodeDir::new(root.join("mechelen"));
-    if !dir.config_path().exists() {
-        dir.init(InitOptions {
-            name: "mechelen".into(),
-            role: Role::City,
-            http_listen: args.http,
-            force: false,
-            // A fixed seed keeps the demo node's PeerId the same on every run.
-            identity: Some(NodeIdentity::from_seed(
-                *b"hanse-demo-node-mechelen-0000001",
-            )),
-        })?;
-    }
-    let mut config = dir.load_config()?;
-    config.http.listen = args.http;
-    // Sample data lives in a named graph, as datasets do; let `?s ?p ?o` find it.
-    config.sparql.union_default_graph = true;
-    let node = Node::spawn(&dir, config).await.with_context(|| {
-        format!(
-            "cannot start the demo node (pass --http 127.0.0.1:<port> if {} is taken)",
-            args.http
-        )
-    })?;
-    let store = node.store().clone();
-    let loaded = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-        let graph = NamedNode::new_unchecked(AIR_QUALITY_GRAPH);
-        if store.contains_named_graph(&graph)? {
-            return Ok(0);
-        }
-        let quads = demo_data::air_quality(SENSORS, HOURS);
-        let mut transaction = store.start_transaction()?;
-        transaction.extend(&quads);
-        transaction.commit()?;
-        Ok(quads.len())
-    })
-    .await??;
-    let url = node.http_url();
     println!(
-        "hanse demo: city node `mechelen` with {SENSORS} air-quality sensors, {HOURS} h of NO2/PM10/PM2.5"
+        "hanse demo: starting the SCIFI demo consortium (6 nodes) in {}",
+        root.display()
     );
-    if loaded > 0 {
-        println!("  loaded    {loaded} triples into <{AIR_QUALITY_GRAPH}>");
+    let demo = demo_consortium::start(&root, args.http).await?;
+    println!(
+        "every node holds all 6 verified catalogues ({:.1} s after start)",
+        demo.converged_in.as_secs_f64()
+    );
+    println!();
+    for (node, member) in demo.nodes.iter().zip(MEMBERS) {
+        println!(
+            "  {:<14} {:<24} {:<36} {}",
+            member.name,
+            node.http_url(),
+            format!("{} ({})", member.organisation, member.role),
+            node.network()
+                .map(|n| n.local_peer_id().to_string())
+                .unwrap_or_default()
+        );
     }
-    println!("  node      {url}   (data in {})", dir.root().display());
+    let url = |i: usize| demo.nodes[i].http_url();
+    let water = demo.nodes[WATER]
+        .network()
+        .map(|n| n.local_peer_id().to_string())
+        .unwrap_or_default();
+    let token = demo.dirs[UNIVERSITY].root().join("admin.token");
+    let average = "SELECT ?district (ROUND(AVG(?litres)) AS ?mean) WHERE { ?obs <http://www.w3.org/ns/sosa/hasFeatureOfInterest> ?household ; <http://www.w3.org/ns/sosa/hasSimpleResult> ?litres . ?household <https://w3id.org/hanse#district> ?district } GROUP BY ?district ORDER BY ?district";
     println!();
     println!("Try:");
-    println!("  curl -G {url}/sparql --data-urlencode 'query=SELECT * {{ ?s ?p ?o }} LIMIT 3'");
-    println!("  curl {url}/api/node");
+    println!("  # SPARQL on Mechelen's node");
     println!(
-        "  cargo run --release -- query --url {url} 'PREFIX sosa: <http://www.w3.org/ns/sosa/> SELECT ?sensor (ROUND(AVG(?v)) AS ?no2) {{ ?o sosa:madeBySensor ?sensor ; sosa:observedProperty <https://smartdatamodels.org/dataModel.Environment/no2> ; sosa:hasSimpleResult ?v }} GROUP BY ?sensor ORDER BY ?sensor'"
+        "  curl -fsS -G {}/sparql --data-urlencode 'query=SELECT * {{ ?s ?p ?o }} LIMIT 3'",
+        url(0)
+    );
+    println!("  # every member's transport datasets, from the federated catalogue");
+    println!("  curl -fsS '{}/api/catalog/federated?theme=TRAN'", url(0));
+    println!("  # the federated catalogue is RDF too (one named graph per member)");
+    println!(
+        "  curl -fsS -G {}/sparql --data-urlencode 'query=SELECT ?dataset ?title WHERE {{ GRAPH ?catalog {{ ?dataset a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/title> ?title }} }} ORDER BY ?title'",
+        url(1)
+    );
+    println!(
+        "  # the university asks the water utility for averages per district (agreement {}; districts under 10 households are suppressed)",
+        demo.agreement
+    );
+    println!(
+        "  curl -fsS -H \"Authorization: Bearer $(cat {})\" -H 'Content-Type: application/json' {}/api/remote/sparql -d '{{\"provider\": \"{water}\", \"purpose\": \"{DEMO_PURPOSE}\", \"agreements\": [\"{}\"], \"query\": \"{average}\"}}'",
+        token.display(),
+        url(UNIVERSITY),
+        demo.agreement
+    );
+    println!("  # without the agreement, the utility refuses (and logs it)");
+    println!(
+        "  curl -fsS -H \"Authorization: Bearer $(cat {})\" -H 'Content-Type: application/json' {}/api/remote/sparql -d '{{\"provider\": \"{water}\", \"purpose\": \"{DEMO_PURPOSE}\", \"query\": \"{average}\"}}'",
+        token.display(),
+        url(UNIVERSITY),
+    );
+    println!(
+        "  cargo run --release -- query --url {} 'PREFIX sosa: <http://www.w3.org/ns/sosa/> SELECT ?sensor (ROUND(AVG(?v)) AS ?no2) {{ ?o sosa:madeBySensor ?sensor ; sosa:observedProperty <https://smartdatamodels.org/dataModel.Environment/no2> ; sosa:hasSimpleResult ?v }} GROUP BY ?sensor ORDER BY ?sensor'",
+        url(0)
     );
     println!();
     println!("Press Ctrl-C to stop.");
     shutdown_signal().await;
-    node.shutdown().await?;
+    for node in demo.nodes {
+        node.shutdown().await?;
+    }
     Ok(())
 }
