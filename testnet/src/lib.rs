@@ -9,9 +9,13 @@
 //! | [`policy_bench`] | latency of one ODRL policy evaluation |
 //! | [`catalog_bench`] | catalogue propagation, and the cost of building and signing one |
 //! | [`local_consortium`] | N in-process nodes in a fresh consortium |
+//! | [`processes`] | `up` / `down`: consortia of node processes |
+//! | [`scenario`] | scripted fault scenarios (`crash-restart`) |
 
 pub mod catalog_bench;
 pub mod local_consortium;
 pub mod network_bench;
 pub mod policy_bench;
+pub mod processes;
+pub mod scenario;
 pub mod sparql_bench;

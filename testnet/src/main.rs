@@ -1,13 +1,17 @@
 //! `hanse-testnet`: local test networks, scenarios and benchmarks for hanse.
 //!
-//! Today it runs benchmarks (`bench sparql`); launching consortia (`up`, `down`) and fault
-//! scenarios (`scenario`) arrive with the network.
+//! `up` / `down` run a consortium of node processes on loopback, `scenario` runs scripted
+//! fault checks, `bench` the benchmarks. The hidden `node` subcommand is one node process
+//! (`hanse serve`), which `up` and the scenarios start.
 
 use clap::{Parser, Subcommand};
 use hanse_testnet::catalog_bench::{self, CatalogBenchOptions};
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
 use hanse_testnet::policy_bench::{self, PolicyBenchOptions};
+use hanse_testnet::processes;
+use hanse_testnet::scenario::{self, ScenarioName};
 use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Local test networks, scenarios and benchmarks for hanse.
@@ -20,6 +24,38 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start N node processes with a fresh consortium and generated data; print their URLs
+    /// and idle memory. They keep running until `down`.
+    Up {
+        /// Number of nodes.
+        #[arg(long, default_value_t = 6)]
+        nodes: usize,
+        /// Directory for the node directories and the state file.
+        #[arg(long, default_value = "hanse-testnet")]
+        dir: PathBuf,
+    },
+    /// Stop the testnet started by `up` in this directory.
+    Down {
+        /// The directory given to `up`.
+        #[arg(long, default_value = "hanse-testnet")]
+        dir: PathBuf,
+    },
+    /// Run a scripted fault scenario on fresh node processes.
+    Scenario {
+        /// Which scenario.
+        #[arg(value_enum)]
+        name: ScenarioName,
+        /// Directory for the nodes (a temporary one by default).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Run one node (what `up` starts; the same as `hanse serve`).
+    #[command(hide = true)]
+    Node {
+        /// The node directory.
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Run a benchmark and print its figures side by side with the anchor.
     Bench {
         #[command(subcommand)]
@@ -53,6 +89,24 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Up { nodes, dir } => processes::up(&dir, nodes).await,
+            Command::Down { dir } => processes::down(&dir).await,
+            Command::Scenario { name, dir } => {
+                let temp = tempfile::Builder::new()
+                    .prefix("hanse-scenario-")
+                    .tempdir()?;
+                let root = dir.unwrap_or_else(|| temp.path().to_owned());
+                scenario::run(name, &root).await
+            }
+            Command::Node { dir } => {
+                let serve = hanse_node::cli::Cli::try_parse_from([
+                    "hanse".as_ref(),
+                    "serve".as_ref(),
+                    "--dir".as_ref(),
+                    dir.as_os_str(),
+                ])?;
+                hanse_node::cli::run(serve).await
+            }
             Command::Bench {
                 bench: Bench::Sparql(options),
             } => sparql_bench::run(options).await,

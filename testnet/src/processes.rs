@@ -1,0 +1,324 @@
+//! `hanse-testnet up|down|scenario`: consortia of node processes on loopback.
+//!
+//! `up` creates N node directories with a fresh consortium and generated data, starts each
+//! node as its own process (this binary's hidden `node` subcommand, which is `hanse serve`),
+//! waits until every node is connected to all others and holds every member's catalogue,
+//! and prints each node's URL and resident memory. The processes keep running; `down` stops
+//! them. State lives in `<dir>/testnet.json`.
+
+use anyhow::{Context, Result, bail};
+use hanse_node::NodeIdentity;
+use hanse_node::catalog::{AccessRights, DatasetDefinition};
+use hanse_node::config::{CONFIG_FILE, Config, Role};
+use hanse_node::consortium::{Member, MembershipDocument, SignedMembership};
+use hanse_node::demo_data::{self, SensorSample};
+use hanse_node::membership::CONSORTIUM_FILE;
+use hanse_node::node_dir::{InitOptions, NodeDir};
+use serde::{Deserialize, Serialize};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Name of the state file in the testnet directory.
+const STATE_FILE: &str = "testnet.json";
+
+/// One node process of a testnet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestnetNode {
+    /// Node name.
+    pub name: String,
+    /// Its directory.
+    pub dir: PathBuf,
+    /// HTTP API base URL.
+    pub url: String,
+    /// libp2p listen address with PeerId.
+    pub p2p: String,
+    /// PeerId.
+    pub peer_id: String,
+    /// The process id while running.
+    pub pid: Option<u32>,
+}
+
+/// A testnet's state file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Testnet {
+    /// The nodes, node 0 first (the bootstrap and steward).
+    pub nodes: Vec<TestnetNode>,
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn identity(index: usize) -> NodeIdentity {
+    let mut seed = [0x7e; 32];
+    seed[..8].copy_from_slice(&(index as u64).to_le_bytes());
+    NodeIdentity::from_seed(seed)
+}
+
+/// Creates `n` node directories under `root` with a consortium and generated data.
+pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
+    if root.join(STATE_FILE).exists() {
+        bail!(
+            "{} already holds a testnet; run `hanse-testnet down --dir {}` first",
+            root.display(),
+            root.display()
+        );
+    }
+    let mut document = MembershipDocument::new("testnet", "hanse testnet", 1);
+    let mut nodes = Vec::new();
+    for index in 0..n {
+        let name = format!("node{index:02}");
+        let dir = NodeDir::new(root.join(&name));
+        let identity = identity(index);
+        let http = free_port()?;
+        let p2p_port = free_port()?;
+        let role = match index % 4 {
+            0 if index == 0 => Role::Steward,
+            1 => Role::Utility,
+            2 => Role::Research,
+            _ => Role::City,
+        };
+        dir.init(InitOptions {
+            name: name.clone(),
+            role,
+            http_listen: format!("127.0.0.1:{http}").parse()?,
+            force: true,
+            identity: Some(identity.clone()),
+        })?;
+        document.members.push(Member {
+            peer_id: identity.peer_id().to_string(),
+            name: name.clone(),
+            organisation: format!("Testnet member {index}"),
+            role,
+            addresses: vec![format!("/ip4/127.0.0.1/tcp/{p2p_port}")],
+        });
+        nodes.push(TestnetNode {
+            name,
+            dir: dir.root().to_owned(),
+            url: format!("http://127.0.0.1:{http}"),
+            p2p: format!("/ip4/127.0.0.1/tcp/{p2p_port}/p2p/{}", identity.peer_id()),
+            peer_id: identity.peer_id().to_string(),
+            pid: None,
+        });
+    }
+    document.stewards.push(identity(0).peer_id().to_string());
+    let mut signed = SignedMembership::unsigned(document);
+    signed.sign(&identity(0))?;
+    for (index, node) in nodes.iter().enumerate() {
+        let dir = NodeDir::new(&node.dir);
+        std::fs::write(dir.root().join(CONSORTIUM_FILE), signed.to_json())?;
+        let mut config: Config = dir.load_config()?;
+        let port = node.p2p.split('/').nth(4).unwrap_or_default().to_owned();
+        config.p2p.listen = vec![format!("/ip4/127.0.0.1/tcp/{port}")];
+        config.p2p.mdns = false;
+        config.p2p.bootstrap = if index == 0 {
+            Vec::new()
+        } else {
+            vec![nodes[0].p2p.clone()]
+        };
+        config.sparql.union_default_graph = true;
+        config.log.level = "warn".into();
+        std::fs::write(dir.root().join(CONFIG_FILE), toml::to_string(&config)?)?;
+        generate_data(&dir, &config, index)?;
+    }
+    Ok(Testnet { nodes })
+}
+
+/// Loads a day of air-quality data and describes it as a public dataset.
+fn generate_data(dir: &NodeDir, config: &Config, index: usize) -> Result<()> {
+    let base = format!("https://node{index}.testnet.hanse.example/");
+    let graph = format!("{base}graph/air-quality");
+    let quads = demo_data::sensor_observations(
+        &demo_data::AIR_QUALITY,
+        &SensorSample {
+            base: &base,
+            graph: &graph,
+            // Spread the members over Flanders.
+            centre: (
+                50.8 + (index % 5) as f64 * 0.1,
+                3.2 + (index / 5) as f64 * 0.3,
+            ),
+            sensors: 4,
+            hours: 24,
+            seed: index as u64,
+        },
+    );
+    let store = dir.open_store(config)?;
+    let mut transaction = store.start_transaction()?;
+    transaction.extend(&quads);
+    transaction.commit()?;
+    store.flush()?;
+    drop(store);
+    let state = hanse_node::state::NodeState::open(&dir.resolve(&config.storage.state))?;
+    let iris = hanse_node::catalog::NodeIris::new(&dir.load_identity()?.peer_id());
+    let registry = hanse_node::catalog::DatasetRegistry::open(&state, iris)?;
+    let mut definition = DatasetDefinition::new("air-quality", "Air quality", &graph);
+    definition.themes = vec!["ENVI".into()];
+    definition.access_rights = AccessRights::Public;
+    definition.licence = Some("https://creativecommons.org/licenses/by/4.0/".into());
+    definition.policy = Some(
+        "@prefix odrl: <http://www.w3.org/ns/odrl/2/> . <#offer> a odrl:Offer ; \
+         odrl:permission [ odrl:action odrl:use ; odrl:target <> ] ."
+            .into(),
+    );
+    registry.create(definition)?;
+    state.flush()?;
+    Ok(())
+}
+
+/// Starts one node process (this executable's `node` subcommand) logging to `<dir>/node.log`.
+pub fn spawn_node(node: &TestnetNode) -> Result<Child> {
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let log = std::fs::File::create(node.dir.join("node.log"))?;
+    Command::new(exe)
+        .args(["node", "--dir"])
+        .arg(&node.dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start {}", node.name))
+}
+
+/// Resident memory of a process in MB (Linux `/proc`).
+pub fn resident_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// A node's `/api/catalog/status`, if it answers.
+pub async fn catalog_status(
+    client: &reqwest::Client,
+    node: &TestnetNode,
+) -> Option<serde_json::Value> {
+    client
+        .get(format!("{}/api/catalog/status", node.url))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()
+}
+
+/// Waits until every node answers and holds the catalogue of every member.
+pub async fn wait_converged(nodes: &[TestnetNode], limit: Duration) -> Result<Duration> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let started = Instant::now();
+    loop {
+        let mut complete = 0;
+        for node in nodes {
+            if let Some(status) = catalog_status(&client, node).await
+                && status["members"].as_array().map(Vec::len) == Some(nodes.len())
+            {
+                complete += 1;
+            }
+        }
+        if complete == nodes.len() {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > limit {
+            bail!(
+                "only {complete} of {} nodes hold every catalogue after {limit:?} (logs: <dir>/nodeNN/node.log)",
+                nodes.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `up`: prepare, start, wait, report.
+pub async fn up(root: &Path, n: usize) -> Result<()> {
+    std::fs::create_dir_all(root)?;
+    println!(
+        "preparing {n} nodes with generated data in {}",
+        root.display()
+    );
+    let mut testnet = prepare(root, n)?;
+    for node in &mut testnet.nodes {
+        let child = spawn_node(node)?;
+        node.pid = Some(child.id());
+        // The process outlives this command; `down` stops it by pid.
+        std::mem::forget(child);
+    }
+    save(root, &testnet)?;
+    let converged = wait_converged(&testnet.nodes, Duration::from_secs(300)).await?;
+    println!(
+        "{n} nodes up; every node holds all {n} catalogues after {:.1} s",
+        converged.as_secs_f64()
+    );
+    // Let start-up work (statistics, first gossip) settle before measuring idle memory.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut total = 0.0;
+    println!("{:<8} {:<24} {:>8}  peer", "node", "http", "RSS MB");
+    for node in &testnet.nodes {
+        let rss = node.pid.and_then(resident_mb).unwrap_or(0.0);
+        total += rss;
+        println!(
+            "{:<8} {:<24} {:>8.1}  {}",
+            node.name, node.url, rss, node.peer_id
+        );
+    }
+    println!(
+        "idle resident memory: {:.1} MB per node on average (goal: under 60 MB)",
+        total / n as f64
+    );
+    println!("stop with: hanse-testnet down --dir {}", root.display());
+    Ok(())
+}
+
+fn save(root: &Path, testnet: &Testnet) -> Result<()> {
+    std::fs::write(root.join(STATE_FILE), serde_json::to_vec_pretty(testnet)?)?;
+    Ok(())
+}
+
+/// Sends `signal` (e.g. `TERM`, `KILL`) to a process.
+pub fn signal(pid: u32, signal: &str) -> Result<()> {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()?;
+    if !status.success() {
+        bail!("kill -{signal} {pid} failed");
+    }
+    Ok(())
+}
+
+/// Whether a process runs (and is not a zombie).
+pub fn alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+            s.lines()
+                .any(|l| l.starts_with("State:") && l.contains('Z'))
+        })
+}
+
+/// `down`: stops every node of the testnet in `root` (SIGTERM, then SIGKILL after 30 s).
+pub async fn down(root: &Path) -> Result<()> {
+    let path = root.join(STATE_FILE);
+    let testnet: Testnet = serde_json::from_slice(
+        &std::fs::read(&path).with_context(|| format!("no testnet in {}", root.display()))?,
+    )?;
+    let pids: Vec<u32> = testnet.nodes.iter().filter_map(|n| n.pid).collect();
+    for pid in &pids {
+        if alive(*pid) {
+            let _ = signal(*pid, "TERM");
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pids.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for pid in pids.iter().filter(|p| alive(**p)) {
+        let _ = signal(*pid, "KILL");
+    }
+    std::fs::remove_file(&path)?;
+    println!("stopped {} nodes", pids.len());
+    Ok(())
+}

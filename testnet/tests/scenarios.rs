@@ -1,0 +1,73 @@
+//! The testnet binary as an engineer runs it: `up`, `down` and the crash-restart scenario,
+//! with real node processes on loopback.
+
+use std::process::Command;
+
+const TESTNET: &str = env!("CARGO_BIN_EXE_hanse-testnet");
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(TESTNET).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "hanse-testnet {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn crash_restart_loses_nothing_and_peers_catch_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "scenario",
+        "crash-restart",
+        "--dir",
+        tmp.path().to_str().unwrap(),
+    ]);
+    for expected in [
+        "killed with SIGKILL after",
+        "store opened without repair",
+        "every acknowledged batch is stored exactly once",
+        "both peers hold node01's current catalogue",
+        "scenario crash-restart: passed",
+    ] {
+        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
+    }
+}
+
+#[test]
+fn up_reports_every_node_and_down_stops_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let dir = dir.to_str().unwrap();
+    let out = run(&["up", "--nodes", "3", "--dir", dir]);
+    // Stop the processes even if an assertion below fails.
+    struct Down<'a>(&'a str);
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new(TESTNET)
+                .args(["down", "--dir", self.0])
+                .output();
+        }
+    }
+    let guard = Down(dir);
+    assert!(out.contains("every node holds all 3 catalogues"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("node0")).count(),
+        3,
+        "{out}"
+    );
+    assert!(out.contains("MB per node on average"), "{out}");
+    let refused = Command::new(TESTNET)
+        .args(["up", "--nodes", "3", "--dir", dir])
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "a second `up` in the same directory must refuse"
+    );
+    std::mem::forget(guard);
+    let out = run(&["down", "--dir", dir]);
+    assert!(out.contains("stopped 3 nodes"), "{out}");
+}
