@@ -275,7 +275,9 @@ impl Default for CatalogSection {
             max_bytes: 24 * 1024 * 1024,
             publish_debounce_ms: 500,
             refresh_interval_secs: 10,
-            sync_interval_secs: 15,
+            // A digest request is small; a short interval bounds how long a missed announcement
+            // stays missed.
+            sync_interval_secs: 5,
         }
     }
 }

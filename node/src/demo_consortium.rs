@@ -401,18 +401,31 @@ async fn agreement(nodes: &[NodeHandle]) -> anyhow::Result<String> {
     let network = university
         .network()
         .context("the university has no network")?;
-    let agreement = university
-        .access()
-        .request_access(
-            network,
-            identity(WATER).peer_id(),
-            "consumption",
-            DEMO_PURPOSE,
-            None,
-        )
-        .await
-        .context("the university could not obtain the demo agreement")?;
-    Ok(agreement.terms.id)
+    // The catalogues may have reached the university through other members before it is
+    // connected to the utility itself: retry while the utility is not reachable yet.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let requested = university
+            .access()
+            .request_access(
+                network,
+                identity(WATER).peer_id(),
+                "consumption",
+                DEMO_PURPOSE,
+                None,
+            )
+            .await;
+        match requested {
+            Ok(agreement) => return Ok(agreement.terms.id),
+            Err(crate::access::AccessError::Network(_)) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context("the university could not obtain the demo agreement"));
+            }
+        }
+    }
 }
 
 /// The graph IRI of the utility's consumption data, for printed examples.

@@ -9,6 +9,7 @@
 //! | `GET/PUT/POST/DELETE /store` | Graph Store HTTP Protocol, `?graph=IRI` or `?default`; writes need the admin token |
 //! | `GET /health` | liveness and version |
 //! | `GET /api/node` | name, role, PeerId, did:key, version, store size |
+//! | `POST /api/network/block` | block or unblock members at the connection gate (fault drills; admin token) |
 //! | `GET /api/peers` | connected consortium members with addresses and RTT |
 //! | `GET/POST /api/consortium` | the membership document and its status; submit an update (admin token) |
 //! | `GET/POST /api/datasets`, `GET/PUT/DELETE /api/datasets/{id}` | dataset definitions; writes need the admin token |
@@ -108,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(node_info::health))
         .route("/api/node", get(node_info::node))
         .route("/api/peers", get(network::peers))
+        .route("/api/network/block", post(network::block))
         .route("/api/datasets", get(catalog::list).post(catalog::create))
         .route(
             "/api/datasets/{id}",

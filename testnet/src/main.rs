@@ -48,6 +48,9 @@ enum Command {
         /// Directory for the nodes (a temporary one by default).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// How long a partition lasts, in seconds (partition-heal).
+        #[arg(long, default_value_t = 30)]
+        partition_secs: u64,
     },
     /// Run one node (what `up` starts; the same as `hanse serve`).
     #[command(hide = true)]
@@ -91,12 +94,16 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Up { nodes, dir } => processes::up(&dir, nodes).await,
             Command::Down { dir } => processes::down(&dir).await,
-            Command::Scenario { name, dir } => {
+            Command::Scenario {
+                name,
+                dir,
+                partition_secs,
+            } => {
                 let temp = tempfile::Builder::new()
                     .prefix("hanse-scenario-")
                     .tempdir()?;
                 let root = dir.unwrap_or_else(|| temp.path().to_owned());
-                scenario::run(name, &root).await
+                scenario::run(name, &root, std::time::Duration::from_secs(partition_secs)).await
             }
             Command::Node { dir } => {
                 let serve = hanse_node::cli::Cli::try_parse_from([

@@ -4,6 +4,12 @@
 //! over the Graph Store Protocol, node 1 is killed with SIGKILL and restarted. Checked: the
 //! store reopens without repair, every acknowledged batch is stored exactly once, and the
 //! peers receive node 1's current catalogue afterwards.
+//!
+//! `partition-heal`: six nodes split 3/3 while datasets change on both sides, then healed;
+//! checked: every node converges to every member's latest catalogue version (the time is
+//! printed). The partition is made at each node's connection gate (`POST
+//! /api/network/block`): members of the other side are disconnected and refused. Network
+//! namespaces are not used yet.
 
 use crate::processes::{self, TestnetNode, spawn_node, wait_converged};
 use anyhow::{Context, Result, bail};
@@ -16,13 +22,229 @@ use std::time::{Duration, Instant};
 pub enum ScenarioName {
     /// kill -9 a node while data flows in, restart it, check data and catalogue.
     CrashRestart,
+    /// Split six nodes 3/3 while datasets change on both sides, heal, check convergence.
+    PartitionHeal,
 }
 
-/// Runs a scenario in `root` (a fresh directory).
-pub async fn run(name: ScenarioName, root: &Path) -> Result<()> {
+/// Runs a scenario in `root` (a fresh directory); `partition` is how long a partition lasts.
+pub async fn run(name: ScenarioName, root: &Path, partition: Duration) -> Result<()> {
     match name {
         ScenarioName::CrashRestart => crash_restart(root).await,
+        ScenarioName::PartitionHeal => partition_heal(root, partition).await,
     }
+}
+
+/// Starts `n` fresh node processes, runs `steps`, and stops them whatever happened.
+async fn with_processes<F, Fut>(root: &Path, n: usize, steps: F) -> Result<()>
+where
+    F: FnOnce(Vec<TestnetNode>, Vec<Child>) -> Fut,
+    Fut: std::future::Future<Output = (Result<()>, Vec<Child>)>,
+{
+    std::fs::create_dir_all(root)?;
+    let testnet = processes::prepare(root, n)?;
+    let children: Vec<Child> = testnet
+        .nodes
+        .iter()
+        .map(spawn_node)
+        .collect::<Result<_>>()?;
+    let (result, mut children) = steps(testnet.nodes, children).await;
+    for child in &mut children {
+        let _ = processes::signal(child.id(), "TERM");
+    }
+    for child in &mut children {
+        let _ = child.wait();
+    }
+    result
+}
+
+fn token(node: &TestnetNode) -> Result<String> {
+    Ok(std::fs::read_to_string(node.dir.join("admin.token"))?
+        .trim()
+        .to_owned())
+}
+
+async fn block(
+    client: &reqwest::Client,
+    node: &TestnetNode,
+    others: &[&TestnetNode],
+    blocked: bool,
+) -> Result<()> {
+    let peers: Vec<&str> = others.iter().map(|n| n.peer_id.as_str()).collect();
+    let response = client
+        .post(format!("{}/api/network/block", node.url))
+        .bearer_auth(token(node)?)
+        .json(&serde_json::json!({ "peers": peers, "blocked": blocked }))
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("{}: block refused: {}", node.name, response.text().await?);
+    }
+    Ok(())
+}
+
+async fn connected(client: &reqwest::Client, node: &TestnetNode) -> Result<usize> {
+    let peers: serde_json::Value = client
+        .get(format!("{}/api/peers", node.url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(peers.as_array().map_or(0, Vec::len))
+}
+
+/// Every member's own catalogue version, read from the member itself.
+async fn own_versions(
+    client: &reqwest::Client,
+    nodes: &[TestnetNode],
+) -> Result<Vec<(String, u64)>> {
+    let mut versions = Vec::new();
+    for node in nodes {
+        let status = processes::catalog_status(client, node)
+            .await
+            .with_context(|| format!("{} does not answer", node.name))?;
+        versions.push((
+            node.peer_id.clone(),
+            status["own_version"].as_u64().unwrap_or(0),
+        ));
+    }
+    Ok(versions)
+}
+
+/// Whether `node` holds at least `versions` of every member.
+async fn holds_all(
+    client: &reqwest::Client,
+    node: &TestnetNode,
+    versions: &[(String, u64)],
+) -> bool {
+    let Some(status) = processes::catalog_status(client, node).await else {
+        return false;
+    };
+    let members = status["members"].as_array().cloned().unwrap_or_default();
+    versions.iter().all(|(peer, version)| {
+        members
+            .iter()
+            .any(|m| m[0] == peer.as_str() && m[1].as_u64() >= Some(*version))
+    })
+}
+
+async fn change_dataset(client: &reqwest::Client, node: &TestnetNode, round: usize) -> Result<()> {
+    let mut dataset: serde_json::Value = client
+        .get(format!("{}/api/datasets/air-quality", node.url))
+        .send()
+        .await?
+        .json()
+        .await?;
+    dataset["keywords"] = serde_json::json!([format!("round-{round}")]);
+    for derived in ["iri", "statistics", "modified"] {
+        if let Some(object) = dataset.as_object_mut() {
+            object.remove(derived);
+        }
+    }
+    let response = client
+        .put(format!("{}/api/datasets/air-quality", node.url))
+        .bearer_auth(token(node)?)
+        .json(&dataset)
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!(
+            "{}: dataset update refused: {}",
+            node.name,
+            response.text().await?
+        );
+    }
+    Ok(())
+}
+
+async fn partition_heal(root: &Path, partition: Duration) -> Result<()> {
+    with_processes(root, 6, |nodes, children| async move {
+        let result = partition_heal_steps(&nodes, partition).await;
+        (result, children)
+    })
+    .await
+}
+
+async fn partition_heal_steps(nodes: &[TestnetNode], partition: Duration) -> Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let converged = wait_converged(nodes, Duration::from_secs(120)).await?;
+    println!(
+        "6 nodes up, catalogues converged in {:.1} s",
+        converged.as_secs_f64()
+    );
+    let (left, right) = nodes.split_at(3);
+    let left_refs: Vec<&TestnetNode> = left.iter().collect();
+    let right_refs: Vec<&TestnetNode> = right.iter().collect();
+    for node in left {
+        block(&client, node, &right_refs, true).await?;
+    }
+    for node in right {
+        block(&client, node, &left_refs, true).await?;
+    }
+    let started = Instant::now();
+    loop {
+        let mut split = 0;
+        for node in nodes {
+            if connected(&client, node).await? == 2 {
+                split += 1;
+            }
+        }
+        if split == nodes.len() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("the partition did not take effect within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "partitioned 3/3 at the connection gate (no network namespaces) for {:.0} s; datasets change on both sides",
+        partition.as_secs_f64()
+    );
+    let mut round = 0;
+    while started.elapsed() < partition {
+        round += 1;
+        change_dataset(&client, &left[1], round).await?;
+        change_dataset(&client, &right[1], round).await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    // While split, neither side can know the other's latest version.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let latest = own_versions(&client, nodes).await?;
+    if holds_all(&client, &left[0], &latest).await {
+        bail!(
+            "node00 holds the other side's latest catalogue during the partition: not partitioned"
+        );
+    }
+    for node in nodes {
+        let others: Vec<&TestnetNode> = nodes.iter().filter(|n| n.name != node.name).collect();
+        block(&client, node, &others, false).await?;
+    }
+    let healed = Instant::now();
+    loop {
+        let latest = own_versions(&client, nodes).await?;
+        let mut current = 0;
+        for node in nodes {
+            if holds_all(&client, node, &latest).await {
+                current += 1;
+            }
+        }
+        if current == nodes.len() {
+            println!(
+                "healed: all 6 federated catalogues hold every member's latest version ({} changes per side) {:.1} s after healing",
+                round,
+                healed.elapsed().as_secs_f64()
+            );
+            break;
+        }
+        if healed.elapsed() > Duration::from_secs(120) {
+            bail!("only {current} of 6 nodes converged within 120 s of healing");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!("scenario partition-heal: passed");
+    Ok(())
 }
 
 const GRAPH: &str = "https://testnet.hanse.example/graph/ingest";

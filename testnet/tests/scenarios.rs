@@ -71,3 +71,23 @@ fn up_reports_every_node_and_down_stops_them() {
     let out = run(&["down", "--dir", dir]);
     assert!(out.contains("stopped 3 nodes"), "{out}");
 }
+
+#[test]
+fn a_healed_partition_converges_to_every_latest_catalogue() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "scenario",
+        "partition-heal",
+        "--partition-secs",
+        "6",
+        "--dir",
+        tmp.path().to_str().unwrap(),
+    ]);
+    for expected in [
+        "partitioned 3/3 at the connection gate",
+        "all 6 federated catalogues hold every member's latest version",
+        "scenario partition-heal: passed",
+    ] {
+        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
+    }
+}

@@ -90,3 +90,37 @@ pub async fn submit_membership(
     let version = network.submit_membership(update).await?;
     Ok(Json(json!({ "version": version })))
 }
+
+/// Body of `POST /api/network/block`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockBody {
+    /// PeerIds of members.
+    peers: Vec<String>,
+    /// `true` to block, `false` to unblock.
+    blocked: bool,
+}
+
+/// `POST /api/network/block` (admin token): disconnect and refuse (or re-admit) members at
+/// the connection gate, for fault drills such as network partitions. Answers the blocked set.
+#[tracing::instrument(skip_all)]
+pub async fn block(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<BlockBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    let network = state.network.as_ref().ok_or_else(not_in_consortium)?;
+    let peers = body
+        .peers
+        .iter()
+        .map(|p| {
+            p.parse()
+                .map_err(|_| ApiError::bad_request(format!("`{p}` is not a PeerId")))
+        })
+        .collect::<Result<Vec<libp2p::PeerId>, _>>()?;
+    let blocked = network.block(peers, body.blocked).await?;
+    Ok(Json(json!({
+        "blocked": blocked.iter().map(ToString::to_string).collect::<Vec<_>>()
+    })))
+}

@@ -83,6 +83,11 @@ pub(super) enum Command {
         channel: ResponseChannel<Response>,
         response: Response,
     },
+    Block {
+        peers: Vec<PeerId>,
+        blocked: bool,
+        reply: oneshot::Sender<Vec<PeerId>>,
+    },
 }
 
 /// A request from a member that the application answers (membership requests are answered
@@ -210,6 +215,22 @@ impl NetworkClient {
         .await
         .map_err(|_| NetworkError::Busy)?
         .map_err(|_| NetworkError::Stopped)
+    }
+
+    /// Blocks (or unblocks) members at the connection gate: blocked peers are disconnected
+    /// and refused until unblocked, whatever the membership says. For fault drills (network
+    /// partitions); returns the peers blocked afterwards.
+    pub async fn block(
+        &self,
+        peers: Vec<PeerId>,
+        blocked: bool,
+    ) -> Result<Vec<PeerId>, NetworkError> {
+        self.ask(|reply| Command::Block {
+            peers,
+            blocked,
+            reply,
+        })
+        .await
     }
 
     /// Dials an address (members only; the gate refuses others).

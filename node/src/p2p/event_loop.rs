@@ -48,6 +48,8 @@ pub(super) struct EventLoop {
     addresses: HashMap<PeerId, BTreeSet<Multiaddr>>,
     /// Non-members already logged as refused.
     refused: HashSet<PeerId>,
+    /// Members blocked by an operator (fault drills): kept off the allow list.
+    blocked: HashSet<PeerId>,
     listen_addrs: Vec<Multiaddr>,
     ticks: u64,
 }
@@ -80,6 +82,7 @@ impl EventLoop {
             peers: HashMap::new(),
             addresses: HashMap::new(),
             refused: HashSet::new(),
+            blocked: HashSet::new(),
             listen_addrs: Vec::new(),
             ticks: 0,
         }
@@ -133,7 +136,7 @@ impl EventLoop {
             let Ok(peer) = member.peer_id.parse::<PeerId>() else {
                 continue;
             };
-            if peer == local || self.swarm.is_connected(&peer) {
+            if peer == local || self.swarm.is_connected(&peer) || self.blocked.contains(&peer) {
                 continue;
             }
             let mut candidates: Vec<Multiaddr> = self
@@ -397,7 +400,9 @@ impl EventLoop {
             gate.disallow_peer(*removed);
         }
         for added in now.difference(&before) {
-            gate.allow_peer(*added);
+            if !self.blocked.contains(added) {
+                gate.allow_peer(*added);
+            }
         }
         if !now.contains(&self.local()) {
             tracing::error!("this node is no longer a member of the consortium");
@@ -555,6 +560,26 @@ impl EventLoop {
                 self.pending.insert(id, reply);
             }
             Command::Respond { channel, response } => self.respond(channel, response),
+            Command::Block {
+                peers,
+                blocked,
+                reply,
+            } => {
+                for peer in peers {
+                    if blocked {
+                        tracing::warn!(%peer, "blocking member at the connection gate");
+                        self.blocked.insert(peer);
+                        self.swarm.behaviour_mut().members_only.disallow_peer(peer);
+                        let _ = self.swarm.disconnect_peer_id(peer);
+                    } else if self.blocked.remove(&peer) {
+                        tracing::warn!(%peer, "unblocking member");
+                        if self.membership.is_member(&peer) {
+                            self.swarm.behaviour_mut().members_only.allow_peer(peer);
+                        }
+                    }
+                }
+                let _ = reply.send(self.blocked.iter().copied().collect());
+            }
             Command::Dial { address, reply } => {
                 let result = self
                     .swarm
