@@ -686,3 +686,111 @@ fn audit_verify_passes_then_fails_after_one_flipped_byte() {
     }
     fails_with(&["audit", "verify", "--dir", d], &["entry 1"]);
 }
+
+#[test]
+fn datasets_offline_and_online_and_an_offline_catalogue_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = tmp.path().join("node");
+    let port = free_port();
+    let http = format!("127.0.0.1:{port}");
+    init(&node, &http);
+    let dir = node.to_str().unwrap();
+
+    // Offline: written straight into the state database.
+    let out = hanse(&[
+        "dataset",
+        "create",
+        "--dir",
+        dir,
+        "bikes",
+        "--title",
+        "Bicycle counts",
+        "--graph",
+        "https://data.example/graph/bikes",
+        "--theme",
+        "TRAN",
+        "--access-rights",
+        "public",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    fails_with(
+        &[
+            "dataset",
+            "create",
+            "--dir",
+            dir,
+            "bad",
+            "--title",
+            "X",
+            "--graph",
+            "https://data.example/g",
+            "--theme",
+            "WEATHER",
+        ],
+        &["dataset `bad`", "themes", "not an EU data theme"],
+    );
+    fails_with(
+        &[
+            "dataset", "create", "--dir", dir, "bikes", "--title", "Again", "--graph", "urn:g",
+        ],
+        &["already exists"],
+    );
+    let list = hanse(&["dataset", "list", "--dir", dir]);
+    assert!(
+        text(&list.stdout).contains("Bicycle counts"),
+        "{}",
+        text(&list.stdout)
+    );
+
+    // Online: through the API; the node signs the catalogue.
+    let mut running = serve(&node);
+    running.wait_for_line("serving on");
+    let definition = tmp.path().join("air.toml");
+    std::fs::write(
+        &definition,
+        "id = \"air\"\ntitle = { en = \"Air quality\", nl = \"Luchtkwaliteit\" }\n\
+         description = \"NO2\"\ngraphs = [\"https://data.example/graph/air\"]\n",
+    )
+    .unwrap();
+    let out = hanse(&[
+        "dataset",
+        "create",
+        "--dir",
+        dir,
+        "--file",
+        definition.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let show = hanse(&["dataset", "show", "--dir", dir, "air"]);
+    assert!(
+        text(&show.stdout).contains("Luchtkwaliteit"),
+        "{}",
+        text(&show.stdout)
+    );
+
+    // The signed catalogue, fetched over HTTP, verifies offline; a changed byte does not.
+    let signed = tmp.path().join("catalogue.nq");
+    let mut body = String::new();
+    for _ in 0..100 {
+        body = run_printed(&format!(
+            "curl -fsS -H 'Accept: application/n-quads' http://{http}/api/catalog"
+        ));
+        if body.contains("dataset/air") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::write(&signed, &body).unwrap();
+    let out = hanse(&["catalog", "verify", signed.to_str().unwrap()]);
+    assert!(
+        text(&out.stdout).starts_with("valid: catalogue version"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(&signed, body.replace("Air quality", "Air qualitY")).unwrap();
+    fails_with(
+        &["catalog", "verify", signed.to_str().unwrap()],
+        &["bad signature"],
+    );
+    assert!(running.interrupt().success());
+}

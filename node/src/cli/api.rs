@@ -43,3 +43,40 @@ impl Api {
         Ok(body)
     }
 }
+
+/// How a command reaches a node's state: directly when the node is stopped (holding its
+/// lock), through its API when it runs.
+pub enum StateAccess {
+    /// The node is stopped: its directory, its opened state database and the lock.
+    Offline {
+        /// The node directory.
+        dir: crate::node_dir::NodeDir,
+        /// Its state database.
+        state: crate::state::NodeState,
+        /// Held until the command ends, so no node starts meanwhile.
+        lock: crate::node_dir::NodeLock,
+    },
+    /// The node is running.
+    Running(Api),
+}
+
+impl StateAccess {
+    /// Opens the node in `dir` offline, or finds its API if it runs.
+    pub fn of(dir: &super::DirArg) -> anyhow::Result<Self> {
+        let dir = crate::node_dir::NodeDir::new(&dir.dir);
+        let config = dir.load_config()?;
+        match dir.lock() {
+            Ok(lock) => {
+                let state = crate::state::NodeState::open(&dir.resolve(&config.storage.state))?;
+                Ok(StateAccess::Offline { dir, state, lock })
+            }
+            Err(crate::node_dir::NodeDirError::AlreadyRunning { .. }) => {
+                Ok(StateAccess::Running(Api {
+                    url: super::api_url(config.http.listen),
+                    token: dir.load_admin_token()?.as_str().to_owned(),
+                }))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

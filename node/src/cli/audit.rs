@@ -1,10 +1,8 @@
 //! `hanse audit show|verify`: read and check the access-decision log.
 
-use super::api::Api;
-use super::{DirArg, api_url};
+use super::DirArg;
+use super::api::{Api, StateAccess};
 use crate::audit::{AuditEntry, AuditLog};
-use crate::node_dir::{NodeDir, NodeDirError};
-use crate::state::NodeState;
 use anyhow::Context;
 use clap::Subcommand;
 
@@ -78,22 +76,12 @@ enum Source {
 
 impl Source {
     fn of(dir: &DirArg) -> anyhow::Result<Self> {
-        let dir = NodeDir::new(&dir.dir);
-        let config = dir.load_config()?;
-        match dir.lock() {
-            Ok(lock) => {
-                let state = NodeState::open(&dir.resolve(&config.storage.state))?;
-                Ok(Source::Offline(
-                    AuditLog::open(&state, dir.load_identity()?)?,
-                    lock,
-                ))
+        Ok(match StateAccess::of(dir)? {
+            StateAccess::Offline { dir, state, lock } => {
+                Source::Offline(AuditLog::open(&state, dir.load_identity()?)?, lock)
             }
-            Err(NodeDirError::AlreadyRunning { .. }) => Ok(Source::Api(Api {
-                url: api_url(config.http.listen),
-                token: dir.load_admin_token()?.as_str().to_owned(),
-            })),
-            Err(e) => Err(e.into()),
-        }
+            StateAccess::Running(api) => Source::Api(api),
+        })
     }
 }
 

@@ -4,11 +4,10 @@
 //! re-signed when it starts) or through a running node's API (published within
 //! `catalog.publish_debounce_ms`).
 
-use super::api::Api;
-use super::{DirArg, api_url};
+use super::DirArg;
+use super::api::{Api, StateAccess};
 use crate::catalog::{AccessRights, DatasetDefinition, DatasetRegistry, NodeIris, Text, signing};
-use crate::node_dir::{NodeDir, NodeDirError, NodeLock};
-use crate::state::NodeState;
+use crate::node_dir::NodeLock;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use reqwest::Method;
@@ -130,20 +129,13 @@ enum Target {
 
 impl Target {
     fn of(dir: &DirArg) -> anyhow::Result<Self> {
-        let dir = NodeDir::new(&dir.dir);
-        let config = dir.load_config()?;
-        match dir.lock() {
-            Ok(lock) => {
-                let state = NodeState::open(&dir.resolve(&config.storage.state))?;
+        Ok(match StateAccess::of(dir)? {
+            StateAccess::Offline { dir, state, lock } => {
                 let iris = NodeIris::new(&dir.load_identity()?.peer_id());
-                Ok(Target::Offline(DatasetRegistry::open(&state, iris)?, lock))
+                Target::Offline(DatasetRegistry::open(&state, iris)?, lock)
             }
-            Err(NodeDirError::AlreadyRunning { .. }) => Ok(Target::Api(Api {
-                url: api_url(config.http.listen),
-                token: dir.load_admin_token()?.as_str().to_owned(),
-            })),
-            Err(e) => Err(e.into()),
-        }
+            StateAccess::Running(api) => Target::Api(api),
+        })
     }
 }
 

@@ -7,6 +7,9 @@ use crate::support::{Running, full_mesh, mesh, stop};
 use anyhow::{Context, Result};
 use hanse_node::Role;
 use hanse_node::audit::AuditLog;
+// The utility's offer is the issue's example: research or city members, research or public
+// benefit, until 2027, aggregates over at least 10 households, attribution.
+use hanse_node::demo_consortium::UTILITY_OFFER;
 use hanse_node::state::NodeState;
 use hanse_node::test_utils::{prepare_nodes as prepare, test_consortium_with_roles};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
@@ -18,26 +21,6 @@ const BIKES: &str = "https://city.example/graph/bikes";
 const RESEARCH: &str = "https://w3id.org/dpv#ScientificResearch";
 const ACADEMIC: &str = "https://w3id.org/dpv#AcademicResearch";
 const MARKETING: &str = "https://w3id.org/dpv#Marketing";
-
-const UTILITY_OFFER: &str = r#"
-@prefix odrl: <http://www.w3.org/ns/odrl/2/> .
-@prefix dpv: <https://w3id.org/dpv#> .
-@prefix hanse: <https://w3id.org/hanse#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-<#offer> a odrl:Offer ;
-  odrl:permission [
-    odrl:action odrl:use ; odrl:target <> ;
-    odrl:constraint [ odrl:and (
-      [ odrl:leftOperand odrl:recipient ; odrl:operator odrl:isAnyOf ;
-        odrl:rightOperand <role:research>, <role:city> ]
-      [ odrl:or (
-        [ odrl:leftOperand odrl:purpose ; odrl:operator odrl:isA ; odrl:rightOperand dpv:PublicBenefit ]
-        [ odrl:leftOperand odrl:purpose ; odrl:operator odrl:isA ; odrl:rightOperand dpv:ResearchAndDevelopment ] ) ]
-      [ odrl:leftOperand odrl:dateTime ; odrl:operator odrl:lt ;
-        odrl:rightOperand "2027-12-31T00:00:00Z"^^xsd:dateTime ]
-      [ odrl:leftOperand hanse:minimumGroupSize ; odrl:operator odrl:gteq ; odrl:rightOperand 10 ] ) ] ;
-    odrl:duty [ odrl:action odrl:attribute ] ] .
-"#;
 
 const CITY_OFFER: &str = r#"
 @prefix odrl: <http://www.w3.org/ns/odrl/2/> .
