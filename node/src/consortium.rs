@@ -224,7 +224,7 @@ pub fn ed25519_public_key(peer: &PeerId) -> Option<[u8; 32]> {
 }
 
 /// The public key embedded in an ed25519 PeerId.
-fn public_key_of(peer: &PeerId) -> Option<PublicKey> {
+pub fn public_key_of(peer: &PeerId) -> Option<PublicKey> {
     let multihash = peer.as_ref();
     // Code 0x00 is the identity multihash: the digest is the protobuf-encoded public key.
     (multihash.code() == 0x00)

@@ -17,7 +17,6 @@ use crate::membership::CONSORTIUM_FILE;
 use crate::node::{Node, NodeHandle};
 use crate::node_dir::{InitOptions, NodeDir};
 use anyhow::Context;
-use oxigraph::model::NamedNode;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -426,9 +425,4 @@ async fn agreement(nodes: &[NodeHandle]) -> anyhow::Result<String> {
             }
         }
     }
-}
-
-/// The graph IRI of the utility's consumption data, for printed examples.
-pub fn consumption_graph() -> NamedNode {
-    NamedNode::new_unchecked(graph_of(&MEMBERS[WATER], "consumption"))
 }

@@ -88,6 +88,12 @@ pub struct AppState {
     pub access: AccessService,
 }
 
+/// Parses a PeerId named in a request, with an error that says so.
+fn parse_peer(text: &str) -> Result<libp2p::PeerId, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::bad_request(format!("`{text}` is not a PeerId")))
+}
+
 /// The API's routes with tracing, body-size and time limits.
 pub fn router(state: AppState) -> Router {
     // Whole-request bound: evaluation has its own timeout; this one also catches slow

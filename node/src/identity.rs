@@ -134,6 +134,18 @@ pub fn did_key_from_public_key(public_key: &[u8; 32]) -> String {
     format!("did:key:z{}", bs58::encode(bytes).into_string())
 }
 
+/// The `did:key` of an ed25519 PeerId.
+pub fn did_key_of(peer: &PeerId) -> Option<String> {
+    crate::consortium::ed25519_public_key(peer).map(|key| did_key_from_public_key(&key))
+}
+
+/// The libp2p public key named by an ed25519 `did:key` (a `#fragment` is ignored).
+pub fn public_key_of_did_key(did: &str) -> Option<libp2p::identity::PublicKey> {
+    let bytes = public_key_from_did_key(did)?;
+    let key = libp2p::identity::ed25519::PublicKey::try_from_bytes(&bytes).ok()?;
+    Some(key.into())
+}
+
 /// The raw ed25519 public key of a `did:key` (the inverse of [`did_key_from_public_key`]);
 /// a DID URL's `#fragment` is ignored.
 pub fn public_key_from_did_key(did: &str) -> Option<[u8; 32]> {

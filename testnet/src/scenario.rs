@@ -297,21 +297,11 @@ async fn wait_http(
 }
 
 async fn crash_restart(root: &Path) -> Result<()> {
-    std::fs::create_dir_all(root)?;
-    let testnet = processes::prepare(root, 3)?;
-    let mut children: Vec<Child> = testnet
-        .nodes
-        .iter()
-        .map(spawn_node)
-        .collect::<Result<_>>()?;
-    let result = crash_restart_steps(&testnet.nodes, &mut children).await;
-    for child in &mut children {
-        let _ = processes::signal(child.id(), "TERM");
-    }
-    for child in &mut children {
-        let _ = child.wait();
-    }
-    result
+    with_processes(root, 3, |nodes, mut children| async move {
+        let result = crash_restart_steps(&nodes, &mut children).await;
+        (result, children)
+    })
+    .await
 }
 
 async fn crash_restart_steps(nodes: &[TestnetNode], children: &mut [Child]) -> Result<()> {
@@ -321,7 +311,7 @@ async fn crash_restart_steps(nodes: &[TestnetNode], children: &mut [Child]) -> R
         converged.as_secs_f64()
     );
     let victim = &nodes[1];
-    let token = std::fs::read_to_string(victim.dir.join("admin.token"))?;
+    let token = token(victim)?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()?;
@@ -334,7 +324,7 @@ async fn crash_restart_steps(nodes: &[TestnetNode], children: &mut [Child]) -> R
     });
     let created = client
         .post(format!("{}/api/datasets", victim.url))
-        .bearer_auth(token.trim())
+        .bearer_auth(&token)
         .json(&dataset)
         .send()
         .await?;
@@ -344,7 +334,7 @@ async fn crash_restart_steps(nodes: &[TestnetNode], children: &mut [Child]) -> R
 
     // The writer: one batch of 10 subjects per request; a 2xx answer is an acknowledgement.
     let writer = {
-        let (client, url, token) = (client.clone(), victim.url.clone(), token.trim().to_owned());
+        let (client, url, token) = (client.clone(), victim.url.clone(), token.clone());
         tokio::spawn(async move {
             let mut acknowledged = 0usize;
             loop {

@@ -6,10 +6,9 @@
 //! agreement is honoured only while `FINALIZED`, before `valid_until`, and while its ODRL
 //! policy still permits the request at query time.
 
-use crate::identity::{NodeIdentity, public_key_from_did_key};
+use crate::identity::{NodeIdentity, public_key_of_did_key};
 use crate::state::NodeState;
 use libp2p::PeerId;
-use libp2p::identity::{PublicKey, ed25519};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -130,9 +129,7 @@ fn check(
     let peer: PeerId = peer
         .parse()
         .map_err(|_| invalid(format!("the {who} `{peer}` is not a PeerId")))?;
-    let key = crate::consortium::ed25519_public_key(&peer)
-        .and_then(|bytes| ed25519::PublicKey::try_from_bytes(&bytes).ok())
-        .map(PublicKey::from)
+    let key = crate::consortium::public_key_of(&peer)
         .ok_or_else(|| invalid(format!("the {who}'s PeerId holds no ed25519 key")))?;
     let signature = signature
         .and_then(|s| hex::decode(s).ok())
@@ -284,9 +281,7 @@ pub fn new_id() -> String {
 
 /// The consumer's PeerId from its `did:key` (used as the ODRL assignee).
 pub fn peer_of_did(did: &str) -> Option<PeerId> {
-    let key = public_key_from_did_key(did)?;
-    let key = ed25519::PublicKey::try_from_bytes(&key).ok()?;
-    Some(PublicKey::from(key).to_peer_id())
+    public_key_of_did_key(did).map(|key| key.to_peer_id())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::agreement::{
 use crate::audit::{AuditDecision, AuditLog, AuditRecord, query_hash};
 use crate::catalog::{AccessRights, CatalogService, DatasetDefinition};
 use crate::config::AccessSection;
-use crate::identity::NodeIdentity;
+use crate::identity::{NodeIdentity, did_key_of};
 use crate::membership::CurrentMembership;
 use crate::p2p::{NetworkClient, Request, Response};
 use crate::sparql::{ResultFormat, SparqlService, parse_query};
@@ -154,9 +154,7 @@ impl AccessService {
     /// What the policy engine knows about `peer`: PeerId, did:key, `role:<role>`, organisation.
     fn recipient(&self, peer: &PeerId) -> BTreeSet<String> {
         let mut recipient = BTreeSet::from([peer.to_string()]);
-        if let Some(key) = crate::consortium::ed25519_public_key(peer) {
-            recipient.insert(crate::identity::did_key_from_public_key(&key));
-        }
+        recipient.extend(did_key_of(peer));
         if let Some(membership) = &self.inner.membership {
             membership.read(|m| {
                 if let Some(member) = m.document.member(peer) {
@@ -169,9 +167,7 @@ impl AccessService {
     }
 
     fn did_of(peer: &PeerId) -> String {
-        crate::consortium::ed25519_public_key(peer)
-            .map(|k| crate::identity::did_key_from_public_key(&k))
-            .unwrap_or_else(|| peer.to_string())
+        did_key_of(peer).unwrap_or_else(|| peer.to_string())
     }
 
     fn policy_request(&self, peer: &PeerId, target: &str, purpose: Option<&str>) -> PolicyRequest {

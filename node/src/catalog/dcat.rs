@@ -10,7 +10,7 @@ use super::dataset::DatasetDefinition;
 use super::iris::NodeIris;
 use super::stats::DatasetStatistics;
 use hanse_vocab::{dcat, dct, eu, foaf, geo, hanse, odrl, rdf, skos, vcard, void, xsd};
-use oxigraph::model::{Graph, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{Graph, Literal, NamedNode, Term, Triple};
 use sha2::{Digest, Sha256};
 
 /// The SPARQL 1.1 Protocol, which the node's data service conforms to.
@@ -290,12 +290,4 @@ fn dataset(
         Ok(None) => {}
         Err(e) => tracing::error!(dataset = %id, "policy left out of the catalogue: {e}"),
     }
-}
-
-/// Subjects of a graph, for tests and summaries.
-pub fn subjects_of_type(graph: &Graph, class: &str) -> Vec<NamedOrBlankNode> {
-    graph
-        .subjects_for_predicate_object(iri(rdf::TYPE).as_ref(), iri(class).as_ref())
-        .map(|s| s.into_owned())
-        .collect()
 }

@@ -11,9 +11,9 @@
 use super::iris::NodeIris;
 use super::signing::{self, SignatureError, SignedCatalog};
 use super::stats::BoundingBox;
-use hanse_vocab::{dcat, dct, eu, foaf, hanse, odrl, rdf, void};
+use hanse_vocab::{dcat, dct, eu, foaf, hanse, odrl, void};
 use libp2p::PeerId;
-use oxigraph::model::{Graph, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, TermRef};
+use oxigraph::model::{Graph, GraphNameRef, NamedNode, NamedNodeRef, TermRef};
 use oxigraph::store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -275,11 +275,11 @@ impl FederatedCatalog {
                 tracing::warn!("unreadable stored catalogue under {key:?}: skipped");
                 continue;
             };
-            // Stored catalogues were verified on arrival; verify again anyway, it is cheap
-            // next to trusting a damaged file.
-            match signing::verify(stored.nquads.as_bytes(), usize::MAX) {
-                Ok(signed) => catalog.index_catalog(&signed),
-                Err(e) => tracing::warn!("stored catalogue no longer verifies: {e}"),
+            // Verified on arrival: parse only, so a restart does not canonicalise every
+            // member's catalogue again.
+            match signing::parse(stored.nquads.as_bytes(), usize::MAX) {
+                Ok(parsed) => catalog.index_catalog(&parsed.trusted(stored.hash)),
+                Err(e) => tracing::warn!("stored catalogue cannot be read: {e}"),
             }
         }
         Ok(catalog)
@@ -359,8 +359,20 @@ impl FederatedCatalog {
         is_member: impl Fn(&PeerId) -> bool,
         consortium: &str,
     ) -> Result<SignedCatalog, Rejection> {
-        let signed = signing::verify(nquads, self.max_bytes)?;
-        self.store_verified(signed, is_member, consortium)
+        let parsed = signing::parse(nquads, self.max_bytes)?;
+        // Replays and duplicate deliveries are common: refuse them before canonicalising.
+        // A forged copy claiming an old version is refused either way.
+        let claimed = &parsed.catalog;
+        if let Some(stored) = self.version_of(&claimed.publisher)
+            && claimed.version <= stored
+        {
+            return Err(Rejection::NotNewer {
+                publisher: claimed.publisher,
+                offered: claimed.version,
+                stored,
+            });
+        }
+        self.store_verified(parsed.verify()?, is_member, consortium)
     }
 
     /// Stores a catalogue whose proof was already verified (e.g. the node's own).
@@ -585,15 +597,6 @@ pub fn summarise(graph: &Graph, publisher: &PeerId, version: u64) -> Vec<Federat
         });
     }
     datasets
-}
-
-/// Whether `graph` types `subject` as `class` (used by tests).
-pub fn has_type(graph: &Graph, subject: &str, class: &str) -> bool {
-    graph.contains(oxigraph::model::TripleRef::new(
-        NamedOrBlankNodeRef::NamedNode(named(subject)),
-        named(rdf::TYPE),
-        named(class),
-    ))
 }
 
 #[cfg(test)]

@@ -12,10 +12,9 @@
 //! Data Integrity proofs look as RDF).
 
 use super::iris::NodeIris;
-use crate::identity::{NodeIdentity, did_key_from_public_key, public_key_from_did_key};
+use crate::identity::{NodeIdentity, public_key_of_did_key};
 use hanse_vocab::{dcat, hanse, rdf, sec, xsd};
 use libp2p::PeerId;
-use libp2p::identity::{PublicKey, ed25519};
 use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
 use oxigraph::model::Graph;
 use oxigraph::model::{
@@ -243,6 +242,11 @@ fn catalogue_header(
 
 /// Parses a signed catalogue and checks its proof; `max_bytes` bounds the input.
 pub fn verify(bytes: &[u8], max_bytes: usize) -> Result<SignedCatalog, SignatureError> {
+    parse(bytes, max_bytes)?.verify()
+}
+
+/// Parses a signed catalogue and reads its proof and header without checking the signature.
+pub fn parse(bytes: &[u8], max_bytes: usize) -> Result<ParsedCatalog, SignatureError> {
     if bytes.len() > max_bytes {
         return Err(SignatureError::TooLarge {
             size: bytes.len(),
@@ -319,41 +323,67 @@ pub fn verify(bytes: &[u8], max_bytes: usize) -> Result<SignedCatalog, Signature
     let Some(Term::NamedNode(method)) = option(sec::VERIFICATION_METHOD) else {
         return Err(malformed("missing verificationMethod"));
     };
-    let key_bytes = public_key_from_did_key(method.as_str())
-        .ok_or_else(|| malformed("verificationMethod must be an ed25519 did:key"))?;
-    let key = ed25519::PublicKey::try_from_bytes(&key_bytes)
-        .map_err(|_| malformed("verificationMethod holds no valid ed25519 key"))?;
-    let key = PublicKey::from(key);
+    let key = public_key_of_did_key(method.as_str())
+        .ok_or_else(|| malformed("verificationMethod must be a valid ed25519 did:key"))?;
     let publisher = key.to_peer_id();
-    debug_assert_eq!(
-        method.as_str().split('#').next(),
-        Some(did_key_from_public_key(&key_bytes).as_str())
-    );
     let signature = value
         .value()
         .strip_prefix('z')
         .and_then(|b58| bs58::decode(b58).into_vec().ok())
         .ok_or_else(|| malformed("proofValue must be base58-btc multibase"))?;
-    let hash = graph_hash(&document)?;
-    if !key.verify(&hash_data(&options, &hash)?, &signature) {
-        return Err(SignatureError::BadSignature(publisher));
-    }
     if link.subject.to_string() != format!("<{}>", NodeIris::new(&publisher).catalog()) {
         return Err(malformed(
             "the proof is not attached to the signer's catalogue",
         ));
     }
     let (version, previous_hash, consortium) = catalogue_header(&document, &publisher)?;
-    Ok(SignedCatalog {
-        publisher,
-        version,
-        previous_hash,
-        consortium,
-        hash,
-        created,
-        document,
-        nquads: String::from_utf8_lossy(bytes).into_owned(),
+    Ok(ParsedCatalog {
+        catalog: SignedCatalog {
+            publisher,
+            version,
+            previous_hash,
+            consortium,
+            hash: String::new(),
+            created,
+            document,
+            nquads: String::from_utf8_lossy(bytes).into_owned(),
+        },
+        key,
+        options,
+        signature,
     })
+}
+
+/// A signed catalogue whose structure has been read but whose proof is not checked yet:
+/// cheap checks (membership, version) can run before canonicalisation.
+pub struct ParsedCatalog {
+    /// The catalogue as it claims to be (`hash` is empty until verified).
+    pub catalog: SignedCatalog,
+    key: libp2p::identity::PublicKey,
+    options: Vec<Triple>,
+    signature: Vec<u8>,
+}
+
+impl ParsedCatalog {
+    /// Canonicalises the document and checks the proof.
+    pub fn verify(mut self) -> Result<SignedCatalog, SignatureError> {
+        let hash = graph_hash(&self.catalog.document)?;
+        if !self
+            .key
+            .verify(&hash_data(&self.options, &hash)?, &self.signature)
+        {
+            return Err(SignatureError::BadSignature(self.catalog.publisher));
+        }
+        self.catalog.hash = hash;
+        Ok(self.catalog)
+    }
+
+    /// The catalogue without checking the proof, for copies this node verified on arrival
+    /// and stored with their `hash`.
+    pub fn trusted(mut self, hash: String) -> SignedCatalog {
+        self.catalog.hash = hash;
+        self.catalog
+    }
 }
 
 fn to_canon_quad(quad: QuadRef<'_>) -> oxrdf_canon::Quad {

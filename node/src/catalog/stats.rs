@@ -182,17 +182,16 @@ pub fn compute(store: &Store, graphs: &[NamedNode]) -> Result<DatasetStatistics,
         return Ok(DatasetStatistics::default());
     }
     let values = values_clause(graphs);
-    // With one graph there are no duplicates to remove, and DISTINCT over millions of
-    // triples is the expensive part.
-    let triples_query = if graphs.len() == 1 {
-        format!(
-            "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) {{ {values} GRAPH ?g {{ ?s ?p ?o }} }}"
-        )
+    // The dataset's triples, each once. With one graph there are no duplicates to remove,
+    // and DISTINCT over millions of triples is the expensive part.
+    let distinct_triples = if graphs.len() == 1 {
+        format!("{values} GRAPH ?g {{ ?s ?p ?o }}")
     } else {
-        format!(
-            "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) {{ SELECT DISTINCT ?s ?p ?o {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} }}"
-        )
+        format!("SELECT DISTINCT ?s ?p ?o {{ {values} GRAPH ?g {{ ?s ?p ?o }} }}")
     };
+    let triples_query = format!(
+        "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) {{ {distinct_triples} }}"
+    );
     let counts = select(store, &triples_query)?;
     let (triples, distinct_subjects) = counts
         .first()
@@ -207,9 +206,7 @@ pub fn compute(store: &Store, graphs: &[NamedNode]) -> Result<DatasetStatistics,
     )?);
     let properties = largest(select(
         store,
-        &format!(
-            "SELECT ?p (COUNT(*) AS ?n) {{ SELECT DISTINCT ?s ?p ?o {{ {values} GRAPH ?g {{ ?s ?p ?o }} }} }} GROUP BY ?p"
-        ),
+        &format!("SELECT ?p (COUNT(*) AS ?n) {{ {distinct_triples} }} GROUP BY ?p"),
     )?);
     let temporal = select(
         store,

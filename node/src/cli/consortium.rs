@@ -305,13 +305,9 @@ fn show(signed: &SignedMembership) {
             .parse()
             .ok()
             .as_ref()
-            .and_then(crate::consortium::ed25519_public_key)
+            .and_then(crate::identity::did_key_of)
         {
-            println!(
-                "  {:<16} {}",
-                "",
-                crate::identity::did_key_from_public_key(&key)
-            );
+            println!("  {:<16} {}", "", key);
         }
     }
     println!("signatures  {}", signed.signatures.len());

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use libp2p::PeerId;
 use serde::{Deserialize, Serialize};
 
 impl From<AgreementError> for ApiError {
@@ -51,11 +50,6 @@ fn view(state: &AppState, agreement: Agreement) -> AgreementView {
         provider_side: agreement.terms.provider == state.info.peer_id,
         agreement,
     }
-}
-
-fn parse_peer(text: &str) -> Result<PeerId, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::bad_request(format!("`{text}` is not a PeerId")))
 }
 
 /// `GET /api/agreements`
@@ -107,7 +101,7 @@ pub async fn request(
 ) -> Result<Response, ApiError> {
     require_admin(&headers, &state.admin_token)?;
     let network = state.network.as_ref().ok_or(AccessError::NoNetwork)?;
-    let provider = parse_peer(&body.provider)?;
+    let provider = super::parse_peer(&body.provider)?;
     let agreement = state
         .access
         .request_access(
@@ -177,7 +171,7 @@ pub async fn remote_query(
 ) -> Result<Json<crate::access::RemoteAnswer>, ApiError> {
     require_admin(&headers, &state.admin_token)?;
     let network = state.network.as_ref().ok_or(AccessError::NoNetwork)?;
-    let provider = parse_peer(&body.provider)?;
+    let provider = super::parse_peer(&body.provider)?;
     let answer = state
         .access
         .remote_query(

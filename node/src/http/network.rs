@@ -114,11 +114,8 @@ pub async fn block(
     let peers = body
         .peers
         .iter()
-        .map(|p| {
-            p.parse()
-                .map_err(|_| ApiError::bad_request(format!("`{p}` is not a PeerId")))
-        })
-        .collect::<Result<Vec<libp2p::PeerId>, _>>()?;
+        .map(|p| super::parse_peer(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let blocked = network.block(peers, body.blocked).await?;
     Ok(Json(json!({
         "blocked": blocked.iter().map(ToString::to_string).collect::<Vec<_>>()

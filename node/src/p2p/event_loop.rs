@@ -5,7 +5,7 @@ use super::behaviour::{Behaviour, BehaviourEvent};
 use super::client::{Command, InboundRequest, NetworkEvent, PeerSummary};
 use super::protocol::{Request, Response};
 use crate::consortium::{MembershipError, SignedMembership};
-use crate::identity::did_key_from_public_key;
+use crate::identity::did_key_of;
 use crate::membership::{CurrentMembership, CurrentMembershipError};
 use libp2p::core::ConnectedPoint;
 use libp2p::futures::StreamExt;
@@ -603,8 +603,7 @@ impl EventLoop {
                     role: member.role.to_string(),
                     organisation: member.organisation.clone(),
                     peer_id: peer.to_string(),
-                    did_key: crate::consortium::ed25519_public_key(peer)
-                        .map(|k| did_key_from_public_key(&k)),
+                    did_key: did_key_of(peer),
                     addresses: state
                         .connections
                         .values()
