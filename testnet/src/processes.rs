@@ -47,14 +47,16 @@ pub struct Testnet {
     pub nodes: Vec<TestnetNode>,
 }
 
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn identity(index: usize) -> NodeIdentity {
-    let mut seed = [0x7e; 32];
-    seed[..8].copy_from_slice(&(index as u64).to_le_bytes());
-    NodeIdentity::from_seed(seed)
+/// `n` distinct free loopback ports. All listeners are held until every port is chosen, so
+/// the kernel cannot hand out the same port twice within one testnet.
+fn free_ports(n: usize) -> Result<Vec<u16>> {
+    let listeners = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    listeners
+        .iter()
+        .map(|l| Ok(l.local_addr()?.port()))
+        .collect()
 }
 
 /// Creates `n` node directories under `root` with a consortium and generated data.
@@ -68,12 +70,14 @@ pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
     }
     let mut document = MembershipDocument::new("testnet", "hanse testnet", 1);
     let mut nodes = Vec::new();
-    for index in 0..n {
+    // Fresh keys per testnet: testnets running side by side (parallel tests) must never
+    // share PeerIds, or their nodes would take each other for members.
+    let identities: Vec<NodeIdentity> = (0..n).map(|_| NodeIdentity::generate()).collect();
+    let ports = free_ports(2 * n)?;
+    for (index, identity) in identities.iter().enumerate() {
         let name = format!("node{index:02}");
         let dir = NodeDir::new(root.join(&name));
-        let identity = identity(index);
-        let http = free_port()?;
-        let p2p_port = free_port()?;
+        let (http, p2p_port) = (ports[2 * index], ports[2 * index + 1]);
         let role = match index % 4 {
             0 if index == 0 => Role::Steward,
             1 => Role::Utility,
@@ -103,9 +107,9 @@ pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
             pid: None,
         });
     }
-    document.stewards.push(identity(0).peer_id().to_string());
+    document.stewards.push(identities[0].peer_id().to_string());
     let mut signed = SignedMembership::unsigned(document);
-    signed.sign(&identity(0))?;
+    signed.sign(&identities[0])?;
     for (index, node) in nodes.iter().enumerate() {
         let dir = NodeDir::new(&node.dir);
         std::fs::write(dir.root().join(CONSORTIUM_FILE), signed.to_json())?;
@@ -224,13 +228,46 @@ pub async fn wait_converged(nodes: &[TestnetNode], limit: Duration) -> Result<Du
             return Ok(started.elapsed());
         }
         if started.elapsed() > limit {
+            let mut report = String::new();
+            for node in nodes {
+                report.push_str(&diagnose(&client, node).await);
+            }
             bail!(
-                "only {complete} of {} nodes hold every catalogue after {limit:?} (logs: <dir>/nodeNN/node.log)",
+                "only {complete} of {} nodes hold every catalogue after {limit:?}:\n{report}",
                 nodes.len()
             );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// One line per node for a failure report: alive or not, members held, and the end of its
+/// log, so that a CI failure can be read without the (deleted) node directories.
+async fn diagnose(client: &reqwest::Client, node: &TestnetNode) -> String {
+    let alive = node.pid.is_some_and(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.contains(") Z ") && !stat.contains(") X "))
+    });
+    let members = match catalog_status(client, node).await {
+        Some(status) => format!(
+            "holds {} catalogues",
+            status["members"].as_array().map_or(0, Vec::len)
+        ),
+        None => "API does not answer".to_owned(),
+    };
+    let log = std::fs::read_to_string(node.dir.join("node.log")).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(8).collect();
+    let mut line = format!(
+        "  {} ({}, pid {:?}, {}): {members}\n",
+        node.name,
+        if alive { "running" } else { "not running" },
+        node.pid,
+        node.url
+    );
+    for entry in tail.into_iter().rev() {
+        line.push_str(&format!("      | {entry}\n"));
+    }
+    line
 }
 
 /// `up`: prepare, start, wait, report.

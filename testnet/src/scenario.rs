@@ -41,12 +41,15 @@ where
     Fut: std::future::Future<Output = (Result<()>, Vec<Child>)>,
 {
     std::fs::create_dir_all(root)?;
-    let testnet = processes::prepare(root, n)?;
+    let mut testnet = processes::prepare(root, n)?;
     let children: Vec<Child> = testnet
         .nodes
         .iter()
         .map(spawn_node)
         .collect::<Result<_>>()?;
+    for (node, child) in testnet.nodes.iter_mut().zip(&children) {
+        node.pid = Some(child.id());
+    }
     let (result, mut children) = steps(testnet.nodes, children).await;
     for child in &mut children {
         let _ = processes::signal(child.id(), "TERM");
