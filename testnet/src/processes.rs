@@ -47,6 +47,17 @@ pub struct Testnet {
     pub nodes: Vec<TestnetNode>,
 }
 
+/// Node `index`'s key, derived from the testnet directory and the index: stable across runs
+/// in the same directory, yet testnets side by side (parallel tests) never share PeerIds,
+/// which would make their nodes take each other for members.
+fn identity(root: &Path, index: usize) -> NodeIdentity {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(root.as_os_str().as_encoded_bytes());
+    hasher.update((index as u64).to_le_bytes());
+    NodeIdentity::from_seed(hasher.finalize().into())
+}
+
 /// `n` distinct free loopback ports. All listeners are held until every port is chosen, so
 /// the kernel cannot hand out the same port twice within one testnet.
 fn free_ports(n: usize) -> Result<Vec<u16>> {
@@ -70,9 +81,7 @@ pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
     }
     let mut document = MembershipDocument::new("testnet", "hanse testnet", 1);
     let mut nodes = Vec::new();
-    // Fresh keys per testnet: testnets running side by side (parallel tests) must never
-    // share PeerIds, or their nodes would take each other for members.
-    let identities: Vec<NodeIdentity> = (0..n).map(|_| NodeIdentity::generate()).collect();
+    let identities: Vec<NodeIdentity> = (0..n).map(|i| identity(root, i)).collect();
     let ports = free_ports(2 * n)?;
     for (index, identity) in identities.iter().enumerate() {
         let name = format!("node{index:02}");

@@ -34,6 +34,8 @@ pub mod xsd {
     pub const INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
     /// `xsd:double`.
     pub const DOUBLE: &str = "http://www.w3.org/2001/XMLSchema#double";
+    /// `xsd:boolean`.
+    pub const BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
 }
 
 /// W3C SOSA (Sensor, Observation, Sample, and Actuator).
@@ -116,6 +118,80 @@ pub mod sdm {
     /// `soilMoistureVwc` attribute (volumetric water content, fraction).
     pub const SOIL_MOISTURE_VWC: &str =
         "https://smartdatamodels.org/dataModel.ParksAndGardens/soilMoistureVwc";
+}
+
+/// The Smart Data Models entity types hanse maps sensors to, with the namespace of their
+/// attributes (an attribute's IRI is the namespace followed by its name, e.g. `no2`).
+pub mod sdm_models {
+    /// One entity type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Model {
+        /// The type's name (`AirQualityObserved`).
+        pub name: &'static str,
+        /// The namespace of the type and its attributes.
+        pub namespace: &'static str,
+    }
+
+    impl Model {
+        /// The type's IRI.
+        pub fn iri(&self) -> String {
+            format!("{}{}", self.namespace, self.name)
+        }
+
+        /// An attribute's IRI.
+        pub fn attribute(&self, name: &str) -> String {
+            format!("{}{name}", self.namespace)
+        }
+    }
+
+    const SDM: &str = "https://smartdatamodels.org/";
+
+    macro_rules! models {
+        ($($name:literal in $domain:literal),* $(,)?) => {
+            &[$(Model { name: $name, namespace: concat!("https://smartdatamodels.org/", $domain, "/") }),*]
+        };
+    }
+
+    /// The supported types. `RoadSurfaceObserved` is a hanse extension (below).
+    pub const MODELS: &[Model] = models![
+        "AirQualityObserved" in "dataModel.Environment",
+        "WeatherObserved" in "dataModel.Weather",
+        "TrafficFlowObserved" in "dataModel.Transportation",
+        "CrowdFlowObserved" in "dataModel.Transportation",
+        "WasteContainer" in "dataModel.WasteManagement",
+        "ParkingSpot" in "dataModel.Parking",
+        "OffStreetParking" in "dataModel.Parking",
+        "GreenspaceRecord" in "dataModel.ParksAndGardens",
+        "WaterConsumptionObserved" in "dataModel.WaterConsumption",
+    ];
+
+    /// Road surface temperature has no Smart Data Model; hanse documents its own type in the
+    /// `hanse:` namespace with the attributes `roadSurfaceTemperature` and `airTemperature`.
+    pub const ROAD_SURFACE_OBSERVED: Model = Model {
+        name: "RoadSurfaceObserved",
+        namespace: super::hanse::NS,
+    };
+
+    /// The model with this name.
+    pub fn model(name: &str) -> Option<Model> {
+        MODELS
+            .iter()
+            .copied()
+            .chain([ROAD_SURFACE_OBSERVED])
+            .find(|m| m.name == name)
+    }
+
+    /// Whether an IRI is in a Smart Data Models namespace.
+    pub fn is_sdm(iri: &str) -> bool {
+        iri.starts_with(SDM)
+    }
+}
+
+/// QUDT schema terms.
+pub mod qudt {
+    /// `qudt:unit`: the unit of an observation's simple result (hanse puts it on the
+    /// observation itself, next to `sosa:hasSimpleResult`).
+    pub const UNIT: &str = "http://qudt.org/schema/qudt/unit";
 }
 
 /// hanse's own terms, for what no standard vocabulary covers (documented extensions).
