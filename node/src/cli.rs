@@ -7,6 +7,7 @@ pub mod audit;
 pub mod consortium;
 pub mod dataset;
 mod demo;
+mod ingest;
 mod init;
 mod load;
 mod query;
@@ -79,6 +80,12 @@ pub enum Command {
         /// What to do with the log.
         #[command(subcommand)]
         command: audit::AuditCommand,
+    },
+    /// Sensor ingest: CSV files of past measurements, source status, dead letters.
+    Ingest {
+        /// What to do.
+        #[command(subcommand)]
+        command: ingest::IngestCommand,
     },
     /// Start the six-member demo consortium on loopback (HTTP from 127.0.0.1:7878 up).
     Demo(DemoArgs),
@@ -189,6 +196,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dataset { command } => dataset::run(command).await,
         Command::Access { command } => access::run(command).await,
         Command::Catalog { command } => dataset::run_catalog(command),
+        Command::Ingest { command } => ingest::run(command).await,
         Command::Demo(args) => demo::run(args).await,
     }
 }

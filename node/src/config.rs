@@ -111,6 +111,8 @@ pub struct Config {
     pub catalog: CatalogSection,
     /// Agreements and remote access.
     pub access: AccessSection,
+    /// Sensor ingest.
+    pub ingest: IngestSection,
     /// Logging.
     pub log: LogSection,
 }
@@ -301,6 +303,37 @@ impl Default for AccessSection {
     }
 }
 
+/// `[ingest]`: sensor sources and how their observations are written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestSection {
+    /// Directory of source mapping files (`*.toml`, one per source).
+    pub sources_dir: PathBuf,
+    /// Most observations written in one transaction.
+    pub max_batch_observations: usize,
+    /// Messages waiting for the writer before sources are slowed down.
+    pub queue_capacity: usize,
+    /// Largest `POST /api/ingest/{source}` body, in bytes.
+    pub max_http_bytes: usize,
+    /// How long an HTTP push waits for its batch to be durable before answering 503, in s.
+    pub write_timeout_secs: u64,
+    /// How often retention (hourly aggregates, deleting old raw observations) runs, in s.
+    pub retention_interval_secs: u64,
+}
+
+impl Default for IngestSection {
+    fn default() -> Self {
+        Self {
+            sources_dir: PathBuf::from("sources"),
+            max_batch_observations: 50_000,
+            queue_capacity: 256,
+            max_http_bytes: 32 * 1024 * 1024,
+            write_timeout_secs: 30,
+            retention_interval_secs: 3600,
+        }
+    }
+}
+
 /// `[log]`: what is logged and how.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -409,6 +442,17 @@ impl Config {
                 ),
             });
         }
+        let ingest = &self.ingest;
+        if ingest.max_batch_observations == 0
+            || ingest.queue_capacity == 0
+            || ingest.write_timeout_secs == 0
+            || ingest.retention_interval_secs == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "ingest.max_batch_observations / queue_capacity / write_timeout_secs / retention_interval_secs",
+                message: "must be at least 1".into(),
+            });
+        }
         if self.http.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid {
                 key: "http.max_concurrent_queries",
@@ -490,6 +534,20 @@ max_agreement_days = {acc_days}
 # Longest remote query accepted, in bytes.
 max_query_bytes = {acc_query}
 
+[ingest]
+# Source mapping files, one per source (see docs/ingest.md and docs/sources/).
+sources_dir = "{ing_dir}"
+# Most observations written in one transaction; messages are acknowledged after it commits.
+max_batch_observations = {ing_batch}
+# Messages waiting for the writer before sources are slowed down (backpressure).
+queue_capacity = {ing_queue}
+# Largest POST /api/ingest/{{source}} body, in bytes.
+max_http_bytes = {ing_http}
+# How long an HTTP push waits for its batch to be durable before answering 503, in seconds.
+write_timeout_secs = {ing_timeout}
+# How often hourly aggregates are computed and expired raw observations deleted, in seconds.
+retention_interval_secs = {ing_retention}
+
 [log]
 # EnvFilter directive, e.g. "info" or "hanse_node=debug,info". HANSE_LOG overrides it.
 level = "{level}"
@@ -522,6 +580,12 @@ format = "text"
             cat_sync = d.catalog.sync_interval_secs,
             acc_days = d.access.max_agreement_days,
             acc_query = d.access.max_query_bytes,
+            ing_dir = d.ingest.sources_dir.display(),
+            ing_batch = d.ingest.max_batch_observations,
+            ing_queue = d.ingest.queue_capacity,
+            ing_http = d.ingest.max_http_bytes,
+            ing_timeout = d.ingest.write_timeout_secs,
+            ing_retention = d.ingest.retention_interval_secs,
         )
     }
 }

@@ -12,14 +12,17 @@ use crate::demo_data::{
     self, AIR_QUALITY, BICYCLE_COUNTS, PARKING, ROAD_TEMPERATURE, SOIL_MOISTURE, SensorKind,
     SensorSample, WASTE_BINS,
 };
+use crate::demo_sensors;
 use crate::identity::NodeIdentity;
 use crate::membership::CONSORTIUM_FILE;
+use crate::mqtt_broker::EmbeddedBroker;
 use crate::node::{Node, NodeHandle};
 use crate::node_dir::{InitOptions, NodeDir};
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// The consortium's id.
 pub const CONSORTIUM_ID: &str = "scifi-demo";
@@ -240,12 +243,17 @@ pub struct DemoConsortium {
     pub agreement: String,
     /// Time until every node held all six verified catalogues.
     pub converged_in: Duration,
+    /// The embedded MQTT broker the cities' live sensors publish to.
+    pub broker: EmbeddedBroker,
+    /// Stops the simulated sensors.
+    pub sensors: CancellationToken,
 }
 
 /// Creates (first run) and starts the six nodes under `root`, HTTP on `http` and the five
 /// following ports, then waits until every federated catalogue holds all six catalogues.
 pub async fn start(root: &Path, http: SocketAddr) -> anyhow::Result<DemoConsortium> {
     let started = Instant::now();
+    let broker = EmbeddedBroker::start(0)?;
     let mut dirs = Vec::new();
     let mut document = MembershipDocument::new(CONSORTIUM_ID, "SCIFI demo consortium", 1);
     for (index, member) in MEMBERS.iter().enumerate() {
@@ -280,6 +288,11 @@ pub async fn start(root: &Path, http: SocketAddr) -> anyhow::Result<DemoConsorti
             std::fs::write(&consortium, signed.to_json())
                 .with_context(|| format!("cannot write {}", consortium.display()))?;
         }
+        let sources = dir.root().join("sources");
+        std::fs::create_dir_all(&sources)?;
+        for (name, text) in demo_sensors::sources(&MEMBERS[index], &broker.url()) {
+            std::fs::write(sources.join(format!("{name}.toml")), text)?;
+        }
         let mut config = dir.load_config()?;
         config.http.listen = SocketAddr::new(http.ip(), http.port() + index as u16);
         config.p2p.listen = vec!["/ip4/127.0.0.1/tcp/0".into()];
@@ -304,12 +317,63 @@ pub async fn start(root: &Path, http: SocketAddr) -> anyhow::Result<DemoConsorti
     wait_for_catalogues(&nodes, Duration::from_secs(60)).await?;
     let converged_in = started.elapsed();
     let agreement = agreement(&nodes).await?;
+    let sensors = CancellationToken::new();
+    wait_for_subscriptions(&nodes).await?;
+    tokio::spawn(demo_sensors::simulate(broker.addr(), sensors.clone()));
+    wait_for_first_readings(&nodes).await?;
     Ok(DemoConsortium {
         nodes,
         dirs,
         agreement,
         converged_in,
+        broker,
+        sensors,
     })
+}
+
+/// Waits until every live source is subscribed (the broker keeps nothing for a client that
+/// has not subscribed yet).
+async fn wait_for_subscriptions(nodes: &[NodeHandle]) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let connected = nodes.iter().all(|node| {
+            node.ingest()
+                .status()
+                .iter()
+                .all(|s| s.mqtt_connected != Some(false))
+        });
+        if connected {
+            // The subscription follows the connection acknowledgement.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!(
+                "the demo's live sensor sources did not connect to the embedded MQTT broker within 30 s"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until every live source has stored its first reading, so the printed examples
+/// show live data at once.
+async fn wait_for_first_readings(nodes: &[NodeHandle]) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let stored = nodes
+            .iter()
+            .all(|node| node.ingest().status().iter().all(|s| s.messages_stored > 0));
+        if stored {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!(
+                "the demo's live sensor readings were not stored within 30 s (see `curl …/api/ingest/status`)"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Loads the member's sample data and datasets unless a previous run did.

@@ -18,6 +18,10 @@
 //! | `GET /api/catalog/status` | catalogue versions held and recent rejections |
 //! | `GET/POST /api/agreements`, `GET /api/agreements/{id}`, `POST …/{id}/revoke` | agreements (admin token) |
 //! | `POST /api/remote/sparql` | a query to one member under this node's agreements (admin token) |
+//! | `POST /api/ingest/{source}` | push sensor messages or CSV rows (the source's token) |
+//! | `GET /api/ingest/status` | per-source ingest counters |
+//! | `GET /api/ingest/dead-letters`, `POST …/replay`, `DELETE …/{id}` | refused messages (admin token) |
+//! | `POST /api/ingest/retention` | run retention now (admin token) |
 //! | `GET /api/audit`, `/api/audit/verify` | the signed access-decision log and its verification (admin token) |
 
 mod access;
@@ -26,6 +30,7 @@ mod auth;
 mod catalog;
 mod error;
 mod graph_store;
+mod ingest;
 mod negotiate;
 mod network;
 mod node_info;
@@ -38,6 +43,7 @@ use crate::admin_token::AdminToken;
 use crate::audit::AuditLog;
 use crate::catalog::CatalogService;
 use crate::config::Role;
+use crate::ingest::IngestService;
 use crate::membership::CurrentMembership;
 use crate::p2p::NetworkClient;
 use crate::sparql::SparqlService;
@@ -86,6 +92,10 @@ pub struct AppState {
     pub catalog: CatalogService,
     /// Agreements and remote queries.
     pub access: AccessService,
+    /// Sensor ingest.
+    pub ingest: IngestService,
+    /// Largest ingest push body, in bytes.
+    pub ingest_max_bytes: usize,
 }
 
 /// Parses a PeerId named in a request, with an error that says so.
@@ -100,7 +110,20 @@ pub fn router(state: AppState) -> Router {
     // uploads and slow clients, so no request holds a connection forever.
     let request_timeout = state.sparql.limits().query_timeout() + Duration::from_secs(60);
     let max_body = state.max_body_bytes;
+    let ingest_max = state.ingest_max_bytes;
     Router::new()
+        .route(
+            "/api/ingest/{source}",
+            post(ingest::push).layer(DefaultBodyLimit::max(ingest_max)),
+        )
+        .route("/api/ingest/status", get(ingest::status))
+        .route("/api/ingest/dead-letters", get(ingest::dead_letters))
+        .route("/api/ingest/dead-letters/replay", post(ingest::replay))
+        .route(
+            "/api/ingest/dead-letters/{id}",
+            axum::routing::delete(ingest::delete_dead_letter),
+        )
+        .route("/api/ingest/retention", post(ingest::retention))
         .route(
             "/sparql",
             get(sparql::query_by_get).post(sparql::query_or_update_by_post),

@@ -13,11 +13,13 @@
 //! | [`identity`] | the ed25519 key, PeerId and `did:key` |
 //! | [`access`] | agreements, and policy enforcement on remote queries |
 //! | [`requests`] | answering node-to-node requests |
+//! | [`ingest`] | sensor sources wired to the store: batching writer, dead letters, retention |
 //! | [`admin_token`] | the bearer token write endpoints require |
 //! | [`audit`] | the signed, hash-chained log of remote access decisions |
 //! | [`catalog`] | datasets, the signed DCAT-AP catalogue, the federated catalogue |
 //! | [`consortium`] | the signed membership document and its verification rules |
 //! | [`membership`] | the current membership, shared and persisted to `consortium.json` |
+//! | [`mqtt_broker`] | the embedded MQTT broker of the demo and tests |
 //! | [`p2p`] | the libp2p swarm: members-only connections, gossip, requests |
 //! | `atomic_file` | atomic file writes; 0600 for secrets |
 //! | [`state`] | the sled state database |
@@ -29,6 +31,7 @@
 //! | [`node`] | starting a node and shutting it down in order |
 //! | [`client`] | HTTP client of a running node, for the CLI |
 //! | [`demo_data`] | deterministic sample data for the demo and benchmarks |
+//! | [`demo_sensors`] | the demo's live MQTT sensors and their source mappings |
 //! | [`demo_consortium`] | the six-member demo consortium `hanse demo` starts |
 //! | [`cli`] | the `hanse` command line |
 //! | [`telemetry`] | tracing setup |
@@ -47,11 +50,14 @@ pub mod config;
 pub mod consortium;
 pub mod demo_consortium;
 pub mod demo_data;
+pub mod demo_sensors;
 pub mod graph_store;
 pub mod http;
 pub mod identity;
+pub mod ingest;
 pub mod loader;
 pub mod membership;
+pub mod mqtt_broker;
 pub mod node;
 pub mod node_dir;
 pub mod p2p;

@@ -15,6 +15,7 @@ use crate::audit::{AuditError, AuditLog};
 use crate::catalog::{CatalogError, CatalogParts, CatalogService};
 use crate::config::Config;
 use crate::http::{AppState, NodeInfo, router};
+use crate::ingest::{IngestError, IngestParts, IngestService};
 use crate::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
 use crate::node_dir::{NodeDir, NodeDirError, NodeLock};
 use crate::p2p::{self, NetworkClient, NetworkError};
@@ -66,6 +67,9 @@ pub enum NodeError {
     /// The catalogue could not be opened.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// The ingest sources could not be loaded.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
     /// The p2p network could not start.
     #[error(transparent)]
     Network(#[from] NetworkError),
@@ -90,6 +94,8 @@ pub struct NodeHandle {
     catalog_task: JoinHandle<()>,
     access: AccessService,
     audit: AuditLog,
+    ingest: IngestService,
+    ingest_task: JoinHandle<()>,
     // Held until shutdown completes so no second node opens the same directory meanwhile.
     _lock: NodeLock,
 }
@@ -162,6 +168,14 @@ impl Node {
             network.as_ref().map(|(client, _)| client.clone()),
             cancel.child_token(),
         ));
+        let ingest = IngestService::open(IngestParts {
+            root: dir.root().to_owned(),
+            config: config.ingest.clone(),
+            store: store.clone(),
+            state: state.clone(),
+            catalog: catalog.clone(),
+        })?;
+        let ingest_task = tokio::spawn(ingest.clone().run(cancel.child_token()));
         let sparql = SparqlService::new(
             store.clone(),
             config.sparql.clone(),
@@ -201,6 +215,8 @@ impl Node {
             audit: audit.clone(),
             catalog: catalog.clone(),
             access: access.clone(),
+            ingest: ingest.clone(),
+            ingest_max_bytes: config.ingest.max_http_bytes,
         });
         let shutdown = cancel.clone();
         let server = tokio::spawn(async move {
@@ -227,6 +243,8 @@ impl Node {
             catalog_task,
             access,
             audit,
+            ingest,
+            ingest_task,
             _lock: lock,
         })
     }
@@ -278,6 +296,11 @@ impl NodeHandle {
         anyhow::bail!("no p2p listen address after 10 s")
     }
 
+    /// The node's sensor ingest.
+    pub fn ingest(&self) -> &IngestService {
+        &self.ingest
+    }
+
     /// The node's RDF store.
     pub fn store(&self) -> &Store {
         &self.store
@@ -292,6 +315,11 @@ impl NodeHandle {
             .server
             .await
             .map_err(|e| NodeError::Server(e.to_string()))?;
+        if let Err(e) = self.ingest_task.await {
+            tracing::error!("ingest task failed: {e}");
+        }
+        // Every acknowledged message is already committed; this lets queued ones finish.
+        self.ingest.close(std::time::Duration::from_secs(30)).await;
         if let Err(e) = self.catalog_task.await {
             tracing::error!("catalogue task failed: {e}");
         }

@@ -3,10 +3,10 @@
 //! durably stored when it stopped.
 
 use crate::source::MqttSettings;
-use rumqttc::{AsyncClient, EventLoop, MqttOptions, QoS, Transport};
+use rumqttc::{MqttOptions, QoS, Transport};
 use std::time::Duration;
 
-pub use rumqttc::{Event, Incoming, Publish};
+pub use rumqttc::{AsyncClient, Event, EventLoop, Incoming, Publish};
 
 /// Largest MQTT packet accepted (a TTN uplink is a few kB).
 pub const MAX_PACKET_BYTES: usize = 256 * 1024;
@@ -92,16 +92,15 @@ pub fn connect(
     })
 }
 
-impl MqttConnection {
-    /// Subscribes to every topic at QoS 1 (after each `ConnAck`).
-    pub async fn subscribe(&self) -> Result<(), rumqttc::ClientError> {
-        for topic in &self.topics {
-            self.client
-                .subscribe(topic.clone(), QoS::AtLeastOnce)
-                .await?;
-        }
-        Ok(())
+/// Subscribes to every topic at QoS 1 (after each `ConnAck`).
+pub async fn subscribe(
+    client: &AsyncClient,
+    topics: &[String],
+) -> Result<(), rumqttc::ClientError> {
+    for topic in topics {
+        client.subscribe(topic.clone(), QoS::AtLeastOnce).await?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,12 +8,16 @@
 //! | [`network_bench`] | consortium formation time and gossip propagation |
 //! | [`policy_bench`] | latency of one ODRL policy evaluation |
 //! | [`catalog_bench`] | catalogue propagation, and the cost of building and signing one |
+//! | [`ingest_bench`] | sensor ingest over HTTP and MQTT against oxigraph's bulk loader |
+//! | [`mqtt_load`] | a QoS 1 MQTT publisher of meter readings |
 //! | [`local_consortium`] | N in-process nodes in a fresh consortium |
 //! | [`processes`] | `up` / `down`: consortia of node processes |
-//! | [`scenario`] | scripted fault scenarios (`crash-restart`) |
+//! | [`scenario`] | scripted fault scenarios (`crash-restart`, `partition-heal`) |
 
 pub mod catalog_bench;
+pub mod ingest_bench;
 pub mod local_consortium;
+pub mod mqtt_load;
 pub mod network_bench;
 pub mod policy_bench;
 pub mod processes;

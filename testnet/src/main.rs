@@ -6,6 +6,7 @@
 
 use clap::{Parser, Subcommand};
 use hanse_testnet::catalog_bench::{self, CatalogBenchOptions};
+use hanse_testnet::ingest_bench::{self, IngestBenchOptions};
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
 use hanse_testnet::policy_bench::{self, PolicyBenchOptions};
 use hanse_testnet::processes;
@@ -76,6 +77,8 @@ enum Bench {
     Policy(PolicyBenchOptions),
     /// Catalogue propagation (dataset change to last member) and build/sign cost.
     Catalog(CatalogBenchOptions),
+    /// Sensor ingest over HTTP and MQTT against oxigraph's bulk loader on the same triples.
+    Ingest(IngestBenchOptions),
 }
 
 fn main() -> ExitCode {
@@ -126,6 +129,9 @@ fn main() -> ExitCode {
             Command::Bench {
                 bench: Bench::Catalog(options),
             } => catalog_bench::run(options).await,
+            Command::Bench {
+                bench: Bench::Ingest(options),
+            } => ingest_bench::run(options).await,
         }
     });
     match result {

@@ -1,9 +1,12 @@
 //! `hanse-testnet scenario NAME`: scripted fault checks on node processes.
 //!
 //! `crash-restart`: three nodes; while a writer streams acknowledged batches into node 1
-//! over the Graph Store Protocol, node 1 is killed with SIGKILL and restarted. Checked: the
-//! store reopens without repair, every acknowledged batch is stored exactly once, and the
-//! peers receive node 1's current catalogue afterwards.
+//! over the Graph Store Protocol and a publisher sends QoS 1 readings to node 1's MQTT
+//! source (through a broker in this process), node 1 is killed with SIGKILL and restarted.
+//! Checked: the store reopens without repair, every acknowledged batch is stored exactly
+//! once, every MQTT message the broker acknowledged is stored exactly once (the broker
+//! redelivers what the node had not acknowledged), and the peers receive node 1's current
+//! catalogue afterwards.
 //!
 //! `partition-heal`: six nodes split 3/3 while datasets change on both sides, then healed;
 //! checked: every node converges to every member's latest catalogue version (the time is
@@ -11,8 +14,10 @@
 //! /api/network/block`): members of the other side are disconnected and refused. Network
 //! namespaces are not used yet.
 
+use crate::mqtt_load::{self, Publisher};
 use crate::processes::{self, TestnetNode, spawn_node, wait_converged};
 use anyhow::{Context, Result, bail};
+use hanse_node::mqtt_broker::EmbeddedBroker;
 use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -35,13 +40,19 @@ pub async fn run(name: ScenarioName, root: &Path, partition: Duration) -> Result
 }
 
 /// Starts `n` fresh node processes, runs `steps`, and stops them whatever happened.
-async fn with_processes<F, Fut>(root: &Path, n: usize, steps: F) -> Result<()>
+async fn with_processes<F, Fut>(
+    root: &Path,
+    n: usize,
+    before_start: impl FnOnce(&[TestnetNode]) -> Result<()>,
+    steps: F,
+) -> Result<()>
 where
     F: FnOnce(Vec<TestnetNode>, Vec<Child>) -> Fut,
     Fut: std::future::Future<Output = (Result<()>, Vec<Child>)>,
 {
     std::fs::create_dir_all(root)?;
     let mut testnet = processes::prepare(root, n)?;
+    before_start(&testnet.nodes)?;
     let children: Vec<Child> = testnet
         .nodes
         .iter()
@@ -160,10 +171,15 @@ async fn change_dataset(client: &reqwest::Client, node: &TestnetNode, round: usi
 }
 
 async fn partition_heal(root: &Path, partition: Duration) -> Result<()> {
-    with_processes(root, 6, |nodes, children| async move {
-        let result = partition_heal_steps(&nodes, partition).await;
-        (result, children)
-    })
+    with_processes(
+        root,
+        6,
+        |_| Ok(()),
+        |nodes, children| async move {
+            let result = partition_heal_steps(&nodes, partition).await;
+            (result, children)
+        },
+    )
     .await
 }
 
@@ -279,6 +295,28 @@ async fn count_subjects(client: &reqwest::Client, node: &TestnetNode) -> Result<
         .context("no count in the answer")
 }
 
+/// Waits until the node's MQTT source is subscribed (messages sent before are not queued
+/// for it).
+async fn wait_mqtt_connected(client: &reqwest::Client, node: &TestnetNode) -> Result<()> {
+    for _ in 0..300 {
+        let status: Option<serde_json::Value> = match client
+            .get(format!("{}/api/ingest/status", node.url))
+            .send()
+            .await
+        {
+            Ok(response) => response.json().await.ok(),
+            Err(_) => None,
+        };
+        if status.is_some_and(|s| s[0]["mqtt_connected"] == true) {
+            // The subscription follows the connection acknowledgement.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("{}: the MQTT source did not connect within 30 s", node.name)
+}
+
 async fn wait_http(
     client: &reqwest::Client,
     node: &TestnetNode,
@@ -300,14 +338,31 @@ async fn wait_http(
 }
 
 async fn crash_restart(root: &Path) -> Result<()> {
-    with_processes(root, 3, |nodes, mut children| async move {
-        let result = crash_restart_steps(&nodes, &mut children).await;
-        (result, children)
-    })
+    // Node 1 also ingests meter readings over MQTT from a broker in this process, which
+    // outlives the node's crash.
+    let broker = EmbeddedBroker::start(0)?;
+    let source = mqtt_load::meter_source(&broker.url(), "hanse-node01-meters", 1);
+    with_processes(
+        root,
+        3,
+        |nodes| {
+            let sources = nodes[1].dir.join("sources");
+            std::fs::create_dir_all(&sources)?;
+            Ok(std::fs::write(sources.join("meters.toml"), source)?)
+        },
+        |nodes, mut children| async move {
+            let result = crash_restart_steps(&nodes, &mut children, &broker).await;
+            (result, children)
+        },
+    )
     .await
 }
 
-async fn crash_restart_steps(nodes: &[TestnetNode], children: &mut [Child]) -> Result<()> {
+async fn crash_restart_steps(
+    nodes: &[TestnetNode],
+    children: &mut [Child],
+    broker: &EmbeddedBroker,
+) -> Result<()> {
     let converged = wait_converged(nodes, Duration::from_secs(120)).await?;
     println!(
         "3 nodes up, catalogues converged in {:.1} s",
@@ -366,6 +421,8 @@ async fn crash_restart_steps(nodes: &[TestnetNode], children: &mut [Child]) -> R
             }
         })
     };
+    wait_mqtt_connected(&client, victim).await?;
+    let publisher = Publisher::start(broker.addr(), "meter-1", u64::MAX, 1);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     processes::signal(children[1].id(), "KILL")?;
     let _ = children[1].wait();
@@ -373,7 +430,12 @@ async fn crash_restart_steps(nodes: &[TestnetNode], children: &mut [Child]) -> R
     if acknowledged == 0 {
         bail!("no write was acknowledged before the kill: the scenario tested nothing");
     }
-    println!("node01 killed with SIGKILL after {acknowledged} acknowledged batches");
+    println!(
+        "node01 killed with SIGKILL after {acknowledged} acknowledged batches and {} MQTT publishes",
+        publisher.published()
+    );
+    // Readings go on while the node is down; the broker keeps them for its session.
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     children[1] = spawn_node(victim)?;
     let reopened = wait_http(&client, victim, Duration::from_secs(60)).await?;
@@ -389,6 +451,25 @@ async fn crash_restart_steps(nodes: &[TestnetNode], children: &mut [Child]) -> R
     }
     println!(
         "every acknowledged batch is stored exactly once ({stored} subjects, {expected} acknowledged)"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let published = publisher.finish().await?;
+    let started = Instant::now();
+    let mut stored = 0;
+    while started.elapsed() < Duration::from_secs(60) {
+        stored = mqtt_load::meter_observations(&client, &victim.url).await?;
+        if stored >= published {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    if stored != published {
+        bail!(
+            "{published} MQTT messages acknowledged by the broker, {stored} stored: data lost or duplicated"
+        );
+    }
+    println!(
+        "every MQTT message the broker acknowledged is stored exactly once ({published} messages, {stored} observations)"
     );
 
     // The restarted node re-signs its catalogue with the new statistics at start.

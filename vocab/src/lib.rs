@@ -213,6 +213,21 @@ pub mod hanse {
     pub const DAILY_WATER_CONSUMPTION: &str = "https://w3id.org/hanse#dailyWaterConsumption";
     /// The district a household or place belongs to (hanse extension).
     pub const DISTRICT: &str = "https://w3id.org/hanse#district";
+    /// `hanse:HourlyAggregate`: count, min, max and mean of one sensor's property over one
+    /// hour (what retention keeps once raw observations expire, and what aggregation-only
+    /// policies share). Carries `sosa:madeBySensor`, `sosa:observedProperty`,
+    /// `sosa:hasFeatureOfInterest` and the properties below.
+    pub const HOURLY_AGGREGATE: &str = "https://w3id.org/hanse#HourlyAggregate";
+    /// `hanse:hourStart`: the `xsd:dateTime` an aggregate's hour starts at (UTC).
+    pub const HOUR_START: &str = "https://w3id.org/hanse#hourStart";
+    /// `hanse:observationCount`: observations in the aggregate.
+    pub const OBSERVATION_COUNT: &str = "https://w3id.org/hanse#observationCount";
+    /// `hanse:minimum`.
+    pub const MINIMUM: &str = "https://w3id.org/hanse#minimum";
+    /// `hanse:maximum`.
+    pub const MAXIMUM: &str = "https://w3id.org/hanse#maximum";
+    /// `hanse:mean`.
+    pub const MEAN: &str = "https://w3id.org/hanse#mean";
     /// The monotonic version of a node's signed catalogue (`xsd:integer`).
     pub const CATALOG_VERSION: &str = "https://w3id.org/hanse#catalogVersion";
     /// SHA-256 (hex) of the canonical form of the previous catalogue version.

@@ -1,9 +1,8 @@
 //! `hanse access request|list|show|revoke`: agreements with other members, through the
 //! running node's API (negotiation needs the node's network).
 
+use super::DirArg;
 use super::api::Api;
-use super::{DirArg, api_url};
-use crate::node_dir::NodeDir;
 use anyhow::Context;
 use clap::Subcommand;
 use reqwest::Method;
@@ -57,15 +56,6 @@ pub enum AccessCommand {
     },
 }
 
-fn api(dir: &DirArg) -> anyhow::Result<Api> {
-    let dir = NodeDir::new(&dir.dir);
-    let config = dir.load_config()?;
-    Ok(Api {
-        url: api_url(config.http.listen),
-        token: dir.load_admin_token()?.as_str().to_owned(),
-    })
-}
-
 fn print_row(a: &Value) {
     println!(
         "{:<32} {:<10} {:<10} {:<20} {:<40} {}",
@@ -94,7 +84,7 @@ pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
         } => {
             let body = json!({ "provider": provider, "dataset": dataset, "purpose": purpose,
                                "valid_for_secs": valid_for });
-            let answer = api(&dir)?
+            let answer = Api::for_dir(&dir)?
                 .send(
                     Method::POST,
                     "/api/agreements",
@@ -115,7 +105,7 @@ pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
         }
         AccessCommand::List { dir } => {
             let list: Vec<Value> =
-                serde_json::from_slice(&api(&dir)?.get("/api/agreements").await?)?;
+                serde_json::from_slice(&Api::for_dir(&dir)?.get("/api/agreements").await?)?;
             println!(
                 "{:<32} {:<10} {:<10} {:<20} {:<40} valid until",
                 "id", "status", "side", "dataset", "purpose"
@@ -124,13 +114,16 @@ pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
             println!("({} agreements)", list.len());
         }
         AccessCommand::Show { dir, id } => {
-            let agreement: Value =
-                serde_json::from_slice(&api(&dir)?.get(&format!("/api/agreements/{id}")).await?)?;
+            let agreement: Value = serde_json::from_slice(
+                &Api::for_dir(&dir)?
+                    .get(&format!("/api/agreements/{id}"))
+                    .await?,
+            )?;
             println!("{}", serde_json::to_string_pretty(&agreement)?);
         }
         AccessCommand::Revoke { dir, id, reason } => {
             let body = json!({ "reason": reason });
-            api(&dir)?
+            Api::for_dir(&dir)?
                 .send(
                     Method::POST,
                     &format!("/api/agreements/{id}/revoke"),

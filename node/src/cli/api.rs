@@ -12,6 +12,16 @@ pub struct Api {
 }
 
 impl Api {
+    /// The API of the node in `dir` (its listen address and admin token).
+    pub fn for_dir(dir: &super::DirArg) -> anyhow::Result<Api> {
+        let dir = crate::node_dir::NodeDir::new(&dir.dir);
+        let config = dir.load_config()?;
+        Ok(Api {
+            url: super::api_url(config.http.listen),
+            token: dir.load_admin_token()?.as_str().to_owned(),
+        })
+    }
+
     /// `GET path`; the body on success, the node's message as the error otherwise.
     pub async fn get(&self, path: &str) -> anyhow::Result<Vec<u8>> {
         self.send(Method::GET, path, None).await
@@ -24,6 +34,20 @@ impl Api {
         path: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> anyhow::Result<Vec<u8>> {
+        let (status, body) = self.exchange(method, path, body).await?;
+        if !status.is_success() {
+            bail!("{}", String::from_utf8_lossy(&body).trim());
+        }
+        Ok(body)
+    }
+
+    /// Like [`Api::send`], but any answer is returned with its status.
+    pub async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> anyhow::Result<(reqwest::StatusCode, Vec<u8>)> {
         let url = format!("{}{path}", self.url);
         let mut request = reqwest::Client::new()
             .request(method, &url)
@@ -36,11 +60,7 @@ impl Api {
             .await
             .with_context(|| format!("cannot reach the running node at {url}"))?;
         let status = response.status();
-        let body = response.bytes().await?.to_vec();
-        if !status.is_success() {
-            bail!("{}", String::from_utf8_lossy(&body).trim());
-        }
-        Ok(body)
+        Ok((status, response.bytes().await?.to_vec()))
     }
 }
 

@@ -84,12 +84,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         url(UNIVERSITY),
     );
     println!(
+        "  # live sensors: the cities ingest MQTT readings (TTN, IoT Agent JSON and UltraLight, SenML, JSON) every 5 s"
+    );
+    println!("  curl -fsS {}/api/ingest/status", url(0));
+    println!(
+        "  curl -fsS -G {}/sparql --data-urlencode 'query=SELECT ?entity ?no2 ?at WHERE {{ ?entity <https://smartdatamodels.org/dataModel.Environment/no2> ?no2 ; <https://smartdatamodels.org/dataModel.Environment/dateObserved> ?at }}'",
+        url(0)
+    );
+    println!(
         "  cargo run --release -- query --url {} 'PREFIX sosa: <http://www.w3.org/ns/sosa/> SELECT ?sensor (ROUND(AVG(?v)) AS ?no2) {{ ?o sosa:madeBySensor ?sensor ; sosa:observedProperty <https://smartdatamodels.org/dataModel.Environment/no2> ; sosa:hasSimpleResult ?v }} GROUP BY ?sensor ORDER BY ?sensor'",
         url(0)
     );
     println!();
     println!("Press Ctrl-C to stop.");
     shutdown_signal().await;
+    demo.sensors.cancel();
     for node in demo.nodes {
         node.shutdown().await?;
     }

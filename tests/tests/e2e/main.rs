@@ -4,5 +4,6 @@
 mod access;
 mod catalogue;
 mod http_api;
+mod ingest;
 mod network;
 mod support;

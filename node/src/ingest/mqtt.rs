@@ -1,0 +1,150 @@
+//! One MQTT subscription loop per source: receive, queue for the writer, acknowledge in order
+//! once durable.
+//!
+//! MQTT 3.1.1 wants PUBACKs in the order the publishes arrived; the writer commits in queue
+//! order, so the loop keeps the pending acknowledgements in a FIFO and sends each when its
+//! batch is stored. A failed write is never acknowledged: the loop reconnects and the broker
+//! delivers the message again from the persistent session.
+
+use super::IngestService;
+use super::writer::{WriteError, WriteOutcome};
+use hanse_sensors::mqtt::{Event, Incoming, MqttConnection, Publish, connect, subscribe};
+use hanse_sensors::source::MqttSettings;
+use std::collections::VecDeque;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+type Pending = VecDeque<(oneshot::Receiver<Result<WriteOutcome, WriteError>>, Publish)>;
+
+/// Waits for the oldest pending batch; never completes when nothing is pending.
+async fn oldest(pending: &mut Pending) -> Result<WriteOutcome, WriteError> {
+    match pending.front_mut() {
+        Some((answer, _)) => answer.await.unwrap_or(Err(WriteError::Stopped)),
+        None => std::future::pending().await,
+    }
+}
+
+fn read_file(service: &IngestService, path: &std::path::Path) -> Result<Vec<u8>, String> {
+    let path = service.root().join(path);
+    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+#[tracing::instrument(skip(service, settings, cancel), fields(url = %settings.url))]
+pub(super) async fn run(
+    service: IngestService,
+    source: String,
+    settings: MqttSettings,
+    cancel: CancellationToken,
+) {
+    let Ok(counters) = service.source(&source).map(|s| s.counters.clone()) else {
+        return;
+    };
+    let secrets = (|| -> Result<_, String> {
+        let password = settings
+            .password_file
+            .as_deref()
+            .map(|p| read_file(&service, p).map(|b| String::from_utf8_lossy(&b).trim().to_owned()))
+            .transpose()?;
+        let ca = settings
+            .ca_file
+            .as_deref()
+            .map(|p| read_file(&service, p))
+            .transpose()?;
+        Ok((password, ca))
+    })();
+    let (password, ca) = match secrets {
+        Ok(secrets) => secrets,
+        Err(e) => {
+            tracing::error!("MQTT source disabled: {e}");
+            counters.error(&e);
+            return;
+        }
+    };
+    let mut backoff = Duration::from_millis(500);
+    while !cancel.is_cancelled() {
+        let connection = match connect(&source, &settings, password.clone(), ca.clone()) {
+            Ok(connection) => connection,
+            Err(e) => {
+                tracing::error!("MQTT source disabled: {e}");
+                counters.error(&e.to_string());
+                return;
+            }
+        };
+        let reason = session(&service, &source, connection, &cancel, &mut backoff).await;
+        counters.set_connected(false);
+        if cancel.is_cancelled() {
+            break;
+        }
+        counters.error(&reason);
+        tracing::warn!("MQTT connection lost ({reason}); reconnecting in {backoff:?}");
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// One connection's life; returns why it ended.
+async fn session(
+    service: &IngestService,
+    source: &str,
+    connection: MqttConnection,
+    cancel: &CancellationToken,
+    backoff: &mut Duration,
+) -> String {
+    // Taken apart: the event loop is not `Sync`, so no reference to it may live across an
+    // await elsewhere.
+    let MqttConnection {
+        client,
+        mut event_loop,
+        topics,
+    } = connection;
+    let Ok(counters) = service.source(source).map(|s| s.counters.clone()) else {
+        return "source removed".into();
+    };
+    let mut pending = Pending::new();
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => {
+                // Pending messages stay unacknowledged; the broker redelivers them next time.
+                let _ = client.try_disconnect();
+                return "node stopping".into();
+            }
+            stored = oldest(&mut pending) => {
+                let Some((_, publish)) = pending.pop_front() else { continue };
+                match stored {
+                    Ok(_) => {
+                        if let Err(e) = client.ack(&publish).await {
+                            return format!("cannot acknowledge: {e}");
+                        }
+                    }
+                    // Drop the connection so the broker redelivers everything unacknowledged.
+                    Err(e) => return format!("write failed, message not acknowledged: {e}"),
+                }
+            }
+            event = event_loop.poll() => match event {
+                Ok(Event::Incoming(Incoming::ConnAck(ack))) => {
+                    tracing::info!(session_present = ack.session_present, "MQTT connected");
+                    counters.set_connected(true);
+                    *backoff = Duration::from_millis(500);
+                    if let Err(e) = subscribe(&client, &topics).await {
+                        return format!("cannot subscribe: {e}");
+                    }
+                }
+                Ok(Event::Incoming(Incoming::Publish(publish))) => {
+                    let topic = publish.topic.clone();
+                    let payload = publish.payload.to_vec();
+                    // Waits while the writer's queue is full: the broker holds what we do not read.
+                    match service.enqueue_message(source, topic, payload).await {
+                        Ok(answer) => pending.push_back((answer, publish)),
+                        Err(e) => return format!("cannot queue a message: {e}"),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => return e.to_string(),
+            },
+        }
+    }
+}
