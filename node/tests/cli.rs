@@ -405,7 +405,7 @@ fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
         .map(|l| l.trim())
         .filter(|l| l.starts_with("curl ") || l.starts_with("cargo run"))
         .collect();
-    assert_eq!(examples.len(), 6, "{lines:#?}");
+    assert_eq!(examples.len(), 8, "{lines:#?}");
 
     // The README's first request, URL-encoded as curl --data-urlencode sends it.
     let first: serde_json::Value = serde_json::from_str(&run_printed(examples[0])).unwrap();
@@ -442,8 +442,27 @@ fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
     // Without the agreement: denied.
     let denied: serde_json::Value = serde_json::from_str(&run_printed(examples[4])).unwrap();
     assert_eq!(denied["status"], "denied", "{denied}");
+    // Live sensors: every city's MQTT sources have stored readings.
+    let ingest: serde_json::Value = serde_json::from_str(&run_printed(examples[5])).unwrap();
+    let sources = ingest.as_array().unwrap();
+    assert_eq!(sources.len(), 2, "{ingest}");
+    assert!(
+        sources
+            .iter()
+            .all(|s| s["mqtt_connected"] == true && s["messages_stored"].as_u64() >= Some(1)),
+        "{ingest}"
+    );
+    // The latest state of Mechelen's live air-quality sensor.
+    let latest: serde_json::Value = serde_json::from_str(&run_printed(examples[6])).unwrap();
+    let entities = latest["results"]["bindings"].as_array().unwrap();
+    assert!(
+        entities.iter().any(|b| b["entity"]["value"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("live/entity/aq-live-grote-markt"))),
+        "{latest}"
+    );
     // The `hanse query` example prints a table of mean NO2 per sensor.
-    let table = run_printed(examples[5]);
+    let table = run_printed(examples[7]);
     assert!(
         table.contains("no2") && table.contains("aq-0003"),
         "{table}"

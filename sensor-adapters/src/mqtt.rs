@@ -84,7 +84,8 @@ pub fn connect(
             None => Transport::tls_with_default_config(),
         });
     }
-    let (client, event_loop) = AsyncClient::new(options, 64);
+    // Room for a burst of acknowledgements between two polls of the event loop.
+    let (client, event_loop) = AsyncClient::new(options, 1024);
     Ok(MqttConnection {
         client,
         event_loop,
@@ -92,15 +93,16 @@ pub fn connect(
     })
 }
 
-/// Subscribes to every topic at QoS 1 (after each `ConnAck`).
-pub async fn subscribe(
-    client: &AsyncClient,
-    topics: &[String],
-) -> Result<(), rumqttc::ClientError> {
-    for topic in topics {
-        client.subscribe(topic.clone(), QoS::AtLeastOnce).await?;
-    }
-    Ok(())
+/// The client's request channel is full; poll the event loop and try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrySendFull;
+
+/// Queues a QoS 1 subscription to every topic (after each `ConnAck`) without waiting.
+pub fn try_subscribe(client: &AsyncClient, topics: &[String]) -> Result<(), TrySendFull> {
+    let filters = topics
+        .iter()
+        .map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce));
+    client.try_subscribe_many(filters).map_err(|_| TrySendFull)
 }
 
 #[cfg(test)]

@@ -126,7 +126,7 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
     let mqtt_messages = options.mqtt_observations.div_ceil(fields as u64);
     let target = http_observations + mqtt_messages * fields as u64;
     let started = Instant::now();
-    let publisher = Publisher::start(broker.addr(), "mqtt", mqtt_messages, fields);
+    let publisher = Publisher::start(broker.addr(), "mqtt", mqtt_messages, fields, 0);
     loop {
         let stored = observations_stored(&client, &url).await?;
         if stored >= target {
@@ -148,7 +148,9 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
     let loader_dir = tempfile::tempdir()?;
     let store = Store::open(loader_dir.path())?;
     let started = Instant::now();
-    store.bulk_loader().load_quads(quads)?;
+    let mut loader = store.bulk_loader();
+    loader.load_quads(quads)?;
+    loader.commit()?;
     let loader_time = started.elapsed();
 
     let rate = |n: u64, t: Duration| n as f64 / t.as_secs_f64();

@@ -82,13 +82,15 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// Publishes `meter_message(seq, fields)` for seq = 0, 1, … on `meters/{device}` until stopped
-    /// or `limit` messages, as fast as the broker acknowledges (at most 100 in flight).
+    /// Publishes `meter_message(seq, fields)` for seq = 0, 1, … on `meters/{device}` until
+    /// stopped or `limit` messages; at most `per_second` messages a second (0: as fast as the
+    /// broker acknowledges, at most 100 in flight).
     pub fn start(
         broker: std::net::SocketAddr,
         device: &str,
         limit: u64,
         fields: usize,
+        per_second: u64,
     ) -> Publisher {
         let stop = Arc::new(AtomicBool::new(false));
         let published = Arc::new(AtomicU64::new(0));
@@ -121,7 +123,14 @@ impl Publisher {
         let (stop_flag, count, acks) = (stop.clone(), published.clone(), acknowledged.clone());
         let task = tokio::spawn(async move {
             let mut seq = 0;
+            let started = std::time::Instant::now();
             while !stop_flag.load(Ordering::Relaxed) && seq < limit {
+                if per_second > 0 {
+                    let due = Duration::from_secs_f64(seq as f64 / per_second as f64);
+                    if let Some(wait) = due.checked_sub(started.elapsed()) {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
                 client
                     .publish(&topic, QoS::AtLeastOnce, false, meter_message(seq, fields))
                     .await

@@ -422,7 +422,7 @@ async fn crash_restart_steps(
         })
     };
     wait_mqtt_connected(&client, victim).await?;
-    let publisher = Publisher::start(broker.addr(), "meter-1", u64::MAX, 1);
+    let publisher = Publisher::start(broker.addr(), "meter-1", u64::MAX, 1, 2000);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     processes::signal(children[1].id(), "KILL")?;
     let _ = children[1].wait();

@@ -29,6 +29,7 @@ fn crash_restart_loses_nothing_and_peers_catch_up() {
         "killed with SIGKILL after",
         "store opened without repair",
         "every acknowledged batch is stored exactly once",
+        "every MQTT message the broker acknowledged is stored exactly once",
         "both peers hold node01's current catalogue",
         "scenario crash-restart: passed",
     ] {

@@ -8,7 +8,9 @@
 
 use super::IngestService;
 use super::writer::{WriteError, WriteOutcome};
-use hanse_sensors::mqtt::{Event, Incoming, MqttConnection, Publish, connect, subscribe};
+use hanse_sensors::mqtt::{
+    Event, Incoming, MqttConnection, Publish, TrySendFull, connect, try_subscribe,
+};
 use hanse_sensors::source::MqttSettings;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -105,7 +107,27 @@ async fn session(
         return "source removed".into();
     };
     let mut pending = Pending::new();
+    // Acknowledgements and subscriptions are queued without waiting: the client's request
+    // channel is drained only by polling the event loop below, so awaiting a full channel
+    // here would stop the loop for good.
+    let mut acks: VecDeque<Publish> = VecDeque::new();
+    let mut subscribe_pending = false;
     loop {
+        if subscribe_pending {
+            match try_subscribe(&client, &topics) {
+                Ok(()) => subscribe_pending = false,
+                Err(TrySendFull) => {}
+            }
+        }
+        while let Some(publish) = acks.front() {
+            match client.try_ack(publish) {
+                Ok(()) => {
+                    acks.pop_front();
+                }
+                Err(rumqttc::ClientError::TryRequest(_)) => break,
+                Err(e) => return format!("cannot acknowledge: {e}"),
+            }
+        }
         tokio::select! {
             _ = cancel.cancelled() => {
                 // Pending messages stay unacknowledged; the broker redelivers them next time.
@@ -115,11 +137,7 @@ async fn session(
             stored = oldest(&mut pending) => {
                 let Some((_, publish)) = pending.pop_front() else { continue };
                 match stored {
-                    Ok(_) => {
-                        if let Err(e) = client.ack(&publish).await {
-                            return format!("cannot acknowledge: {e}");
-                        }
-                    }
+                    Ok(_) => acks.push_back(publish),
                     // Drop the connection so the broker redelivers everything unacknowledged.
                     Err(e) => return format!("write failed, message not acknowledged: {e}"),
                 }
@@ -129,9 +147,7 @@ async fn session(
                     tracing::info!(session_present = ack.session_present, "MQTT connected");
                     counters.set_connected(true);
                     *backoff = Duration::from_millis(500);
-                    if let Err(e) = subscribe(&client, &topics).await {
-                        return format!("cannot subscribe: {e}");
-                    }
+                    subscribe_pending = true;
                 }
                 Ok(Event::Incoming(Incoming::Publish(publish))) => {
                     let topic = publish.topic.clone();
