@@ -113,11 +113,9 @@ async fn session(
     let mut acks: VecDeque<Publish> = VecDeque::new();
     let mut subscribe_pending = false;
     loop {
-        if subscribe_pending {
-            match try_subscribe(&client, &topics) {
-                Ok(()) => subscribe_pending = false,
-                Err(TrySendFull) => {}
-            }
+        // A full channel (`TrySendFull`) is retried on the next turn.
+        if subscribe_pending && try_subscribe(&client, &topics).is_ok() {
+            subscribe_pending = false;
         }
         while let Some(publish) = acks.front() {
             match client.try_ack(publish) {
