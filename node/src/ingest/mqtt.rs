@@ -8,9 +8,7 @@
 
 use super::IngestService;
 use super::writer::{WriteError, WriteOutcome};
-use hanse_sensors::mqtt::{
-    Event, Incoming, MqttConnection, Publish, TrySendFull, connect, try_subscribe,
-};
+use hanse_sensors::mqtt::{Event, Incoming, MqttConnection, Publish, connect, try_subscribe};
 use hanse_sensors::source::MqttSettings;
 use std::collections::VecDeque;
 use std::time::Duration;
