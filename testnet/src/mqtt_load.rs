@@ -181,17 +181,5 @@ pub async fn meter_observations(client: &reqwest::Client, url: &str) -> Result<u
     let query = format!(
         "SELECT (COUNT(?o) AS ?n) WHERE {{ GRAPH <{METER_GRAPH}> {{ ?o a <http://www.w3.org/ns/sosa/Observation> }} }}"
     );
-    let answer: serde_json::Value = client
-        .post(format!("{url}/sparql"))
-        .header("content-type", "application/sparql-query")
-        .header("accept", "application/sparql-results+json")
-        .body(query)
-        .send()
-        .await?
-        .json()
-        .await?;
-    answer["results"]["bindings"][0]["n"]["value"]
-        .as_str()
-        .and_then(|v| v.parse().ok())
-        .context("no count in the answer")
+    crate::processes::sparql_count(client, url, query).await
 }

@@ -203,6 +203,23 @@ pub fn resident_mb(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// The `?n` of a `SELECT (COUNT(…) AS ?n)` query on the node at `url`.
+pub async fn sparql_count(client: &reqwest::Client, url: &str, query: String) -> Result<u64> {
+    let answer: serde_json::Value = client
+        .post(format!("{url}/sparql"))
+        .header("content-type", "application/sparql-query")
+        .header("accept", "application/sparql-results+json")
+        .body(query)
+        .send()
+        .await?
+        .json()
+        .await?;
+    answer["results"]["bindings"][0]["n"]["value"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .context("no count in the answer")
+}
+
 /// A node's `/api/catalog/status`, if it answers.
 pub async fn catalog_status(
     client: &reqwest::Client,

@@ -280,19 +280,7 @@ async fn count_subjects(client: &reqwest::Client, node: &TestnetNode) -> Result<
     let query = format!(
         "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s <urn:ex:seq> ?b }} }}"
     );
-    let answer: serde_json::Value = client
-        .post(format!("{}/sparql", node.url))
-        .header("content-type", "application/sparql-query")
-        .header("accept", "application/sparql-results+json")
-        .body(query)
-        .send()
-        .await?
-        .json()
-        .await?;
-    answer["results"]["bindings"][0]["n"]["value"]
-        .as_str()
-        .and_then(|v| v.parse().ok())
-        .context("no count in the answer")
+    processes::sparql_count(client, &node.url, query).await
 }
 
 /// Waits until the node's MQTT source is subscribed (messages sent before are not queued

@@ -47,6 +47,23 @@ fn store_error(e: impl std::fmt::Display) -> RetentionError {
     RetentionError::Store(e.to_string())
 }
 
+/// Runs a SELECT query on the store; `None` if it is not a SELECT.
+fn select<'a>(
+    store: &'a Store,
+    query: &str,
+) -> Result<Option<oxigraph::sparql::QuerySolutionIter<'a>>, RetentionError> {
+    let results = SparqlEvaluator::new()
+        .parse_query(query)
+        .map_err(store_error)?
+        .on_store(store)
+        .execute()
+        .map_err(store_error)?;
+    Ok(match results {
+        QueryResults::Solutions(solutions) => Some(solutions),
+        _ => None,
+    })
+}
+
 /// The graph holding a source's hourly aggregates.
 pub fn aggregates_graph(mapper: &Mapper) -> String {
     match mapper.graph() {
@@ -136,13 +153,7 @@ fn aggregate(
         time = sosa::PHENOMENON_TIME,
         until = literal_time(until),
     );
-    let results = SparqlEvaluator::new()
-        .parse_query(&query)
-        .map_err(store_error)?
-        .on_store(store)
-        .execute()
-        .map_err(store_error)?;
-    let QueryResults::Solutions(solutions) = results else {
+    let Some(solutions) = select(store, &query)? else {
         return Ok(0);
     };
     let target = GraphName::NamedNode(NamedNode::new_unchecked(aggregates_graph(mapper)));
@@ -233,13 +244,7 @@ fn delete_raw(
         time = sosa::PHENOMENON_TIME,
         cutoff = literal_time(cutoff),
     );
-    let results = SparqlEvaluator::new()
-        .parse_query(&query)
-        .map_err(store_error)?
-        .on_store(store)
-        .execute()
-        .map_err(store_error)?;
-    let QueryResults::Solutions(solutions) = results else {
+    let Some(solutions) = select(store, &query)? else {
         return Ok(0);
     };
     let subjects: Vec<NamedOrBlankNode> = solutions
