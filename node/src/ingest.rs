@@ -29,7 +29,9 @@ use crate::config::IngestSection;
 use crate::state::NodeState;
 use dead_letters::{DeadLetter, DeadLetterError, DeadLetterStore};
 use hanse_sensors::formats::CsvReader;
-use hanse_sensors::{Mapper, OffsetDateTime, PayloadError, SourceConfig, SourceError, format_time};
+use hanse_sensors::{
+    CSV_TOPIC_PREFIX, Mapper, OffsetDateTime, PayloadError, SourceConfig, SourceError, format_time,
+};
 use oxigraph::store::Store;
 use serde::Serialize;
 use status::{SourceCounters, SourceStatus};
@@ -436,14 +438,10 @@ impl IngestService {
                 CsvReader::new(body.as_slice()).map_err(|e| IngestError::Csv(e.to_string()))?;
             let mut rows = Vec::new();
             while let Some(row) = reader.next_row() {
-                let result = row
-                    .readings
-                    .map_err(PayloadError::from)
-                    .and_then(|r| Ok(mapper.map(&r, now)?));
                 rows.push(Mapped {
-                    topic: format!("csv:{}", row.line),
+                    topic: format!("{CSV_TOPIC_PREFIX}{}", row.line),
                     payload: row.text.into_bytes(),
-                    result,
+                    result: mapper.map_decoded(row.readings, now),
                 });
             }
             rows
@@ -536,6 +534,23 @@ impl IngestService {
     fn root(&self) -> &Path {
         &self.inner.root
     }
+}
+
+/// Removes the quads of `graph` with this subject (and predicate, if given) in a
+/// transaction; returns how many there were.
+pub(crate) fn remove_matching(
+    transaction: &mut oxigraph::store::Transaction<'_>,
+    subject: oxigraph::model::NamedOrBlankNodeRef<'_>,
+    predicate: Option<oxigraph::model::NamedNodeRef<'_>>,
+    graph: oxigraph::model::GraphNameRef<'_>,
+) -> Result<usize, oxigraph::store::StorageError> {
+    let old: Vec<oxigraph::model::Quad> = transaction
+        .quads_for_pattern(Some(subject), predicate, None, Some(graph))
+        .collect::<Result<_, _>>()?;
+    for quad in &old {
+        transaction.remove(quad);
+    }
+    Ok(old.len())
 }
 
 /// The writer's answer to one job.

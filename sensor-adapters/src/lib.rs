@@ -21,7 +21,7 @@ pub mod source;
 pub mod units;
 
 pub use formats::{DecodeError, PayloadFormat};
-pub use mapping::{Mapper, MappingError, PayloadError};
+pub use mapping::{CSV_TOPIC_PREFIX, Mapper, MappingError, PayloadError};
 pub use observation::{DeviceDescription, Observation};
 pub use reading::{RawValue, Reading, format_time, parse_time_text};
 pub use source::{SourceConfig, SourceError};

@@ -1,6 +1,6 @@
 //! The mapper: a source's mapping file, checked once, applied to every message.
 
-use crate::formats::DecodeError;
+use crate::formats::{CsvReader, DecodeError};
 use crate::observation::{DeviceDescription, Observation, iri_segment};
 use crate::reading::{RawValue, Reading, format_time};
 use crate::source::{SourceConfig, SourceError, ValueKind};
@@ -10,6 +10,9 @@ use hanse_vocab::xsd;
 use oxrdf::{GraphName, Literal, NamedNode};
 use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
+
+/// Topic prefix of a CSV row kept on its own (`csv:{line}`).
+pub const CSV_TOPIC_PREFIX: &str = "csv:";
 
 /// A source's mapping, checked and ready to map messages.
 #[derive(Debug, Clone)]
@@ -239,15 +242,30 @@ impl Mapper {
         &self.graph
     }
 
-    /// Decodes and maps one message.
+    /// Decodes and maps one message. A topic `csv:{line}` marks a CSV row kept on its own
+    /// (a dead letter): its payload is a one-row CSV document, whatever the source's format.
     pub fn decode_and_map(
         &self,
         topic: &str,
         payload: &[u8],
         received_at: OffsetDateTime,
     ) -> Result<Vec<Observation>, PayloadError> {
-        let readings = self.config.format.decode(topic, payload, received_at)?;
-        Ok(self.map(&readings, received_at)?)
+        let readings = if topic.starts_with(CSV_TOPIC_PREFIX) {
+            CsvReader::new(payload)
+                .and_then(|mut reader| reader.next_row().ok_or(DecodeError::NoReadings)?.readings)
+        } else {
+            self.config.format.decode(topic, payload, received_at)
+        };
+        self.map_decoded(readings, received_at)
+    }
+
+    /// Maps what a decoder returned, passing its error on.
+    pub fn map_decoded(
+        &self,
+        readings: Result<Vec<Reading>, DecodeError>,
+        received_at: OffsetDateTime,
+    ) -> Result<Vec<Observation>, PayloadError> {
+        Ok(self.map(&readings?, received_at)?)
     }
 
     /// Maps decoded readings. Fields the mapping does not name are ignored (battery, RSSI…);

@@ -100,10 +100,19 @@ impl From<tokio::task::JoinError> for ApiError {
 
 /// Maps a body-reading failure, naming the configured size limit when that was the cause.
 pub fn body_error(rejection: BytesRejection, max_body_bytes: usize) -> ApiError {
+    body_error_for(
+        rejection,
+        max_body_bytes,
+        "the request body exceeds {} bytes (http.max_body_bytes)",
+    )
+}
+
+/// [`body_error`] for a route with its own limit; `{}` in `message` stands for the limit.
+pub fn body_error_for(rejection: BytesRejection, limit: usize, message: &str) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body exceeds {max_body_bytes} bytes (http.max_body_bytes)"),
+            message.replace("{}", &limit.to_string()),
         )
     } else {
         ApiError::new(rejection.status(), rejection.body_text())

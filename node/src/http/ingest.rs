@@ -1,6 +1,7 @@
 //! `/api/ingest`: HTTP push of sensor messages, ingest status, dead letters and retention.
 
-use super::auth::require_admin;
+use super::auth::{bearer_token, require_admin};
+use super::error::body_error_for;
 use super::{ApiError, AppState};
 use crate::ingest::dead_letters::DeadLetter;
 use crate::ingest::retention::RetentionReport;
@@ -42,15 +43,6 @@ pub struct PushParams {
     i: Option<String>,
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-}
-
 /// `POST /api/ingest/{source}` (the source's token or the admin token): one message in the
 /// source's format, or CSV rows with `Content-Type: text/csv`. Answers once stored: 200 with
 /// counts, or 422 if every message was refused (each is kept as a dead letter).
@@ -62,20 +54,14 @@ pub async fn push(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let limit = state.ingest_max_bytes;
     let body = body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "the body exceeds {limit} bytes (ingest.max_http_bytes); send smaller batches"
-                ),
-            )
-        } else {
-            ApiError::new(r.status(), r.body_text())
-        }
+        body_error_for(
+            r,
+            state.ingest_max_bytes,
+            "the body exceeds {} bytes (ingest.max_http_bytes); send smaller batches",
+        )
     })?;
-    let token = bearer(&headers);
+    let token = bearer_token(&headers);
     let admin = token.is_some_and(|t| state.admin_token.matches(t));
     if token.is_none() {
         return Err(ApiError::new(

@@ -5,8 +5,7 @@
 use super::dead_letters::DeadLetter;
 use super::writer::WriteJob;
 use super::{IngestError, IngestService};
-use hanse_sensors::formats::CsvReader;
-use hanse_sensors::{Mapper, OffsetDateTime, PayloadError, SourceConfig};
+use hanse_sensors::{Mapper, OffsetDateTime, SourceConfig};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -91,19 +90,8 @@ impl IngestService {
         let mapper = source.mapper();
         let received_at = hanse_sensors::parse_time_text(&letter.received_at)
             .unwrap_or_else(OffsetDateTime::now_utc);
-        let result = if letter.topic.starts_with("csv:") {
-            CsvReader::new(letter.payload.as_slice())
-                .and_then(|mut reader| {
-                    reader
-                        .next_row()
-                        .ok_or(hanse_sensors::DecodeError::NoReadings)?
-                        .readings
-                })
-                .map_err(PayloadError::from)
-                .and_then(|r| Ok(mapper.map(&r, received_at)?))
-        } else {
-            mapper.decode_and_map(&letter.topic, &letter.payload, received_at)
-        };
-        result.map_err(|e| e.to_string())
+        mapper
+            .decode_and_map(&letter.topic, &letter.payload, received_at)
+            .map_err(|e| e.to_string())
     }
 }

@@ -6,6 +6,7 @@
 //! two-hour window for late messages; aggregates are replaced, so recomputing is safe) and
 //! deletes only raw observations from hours already aggregated.
 
+use super::remove_matching;
 use crate::state::NodeState;
 use hanse_sensors::{Mapper, OffsetDateTime, format_time, parse_time_text};
 use hanse_vocab::{hanse, rdf, sosa, xsd};
@@ -189,18 +190,13 @@ fn aggregate(
             sensor.as_str(),
             hour.value()
         ));
-        let old: Vec<Quad> = transaction
-            .quads_for_pattern(
-                Some(subject.as_ref().into()),
-                None,
-                None,
-                Some(target.as_ref()),
-            )
-            .collect::<Result<_, _>>()
-            .map_err(store_error)?;
-        for quad in &old {
-            transaction.remove(quad);
-        }
+        remove_matching(
+            &mut transaction,
+            subject.as_ref().into(),
+            None,
+            target.as_ref(),
+        )
+        .map_err(store_error)?;
         let start =
             Literal::new_typed_literal(format!("{}:00:00Z", hour.value()), iri(xsd::DATE_TIME));
         let mut push = |p: &str, o: Term| {
@@ -257,18 +253,13 @@ fn delete_raw(
     for chunk in subjects.chunks(10_000) {
         let mut transaction = store.start_transaction().map_err(store_error)?;
         for subject in chunk {
-            let quads: Vec<Quad> = transaction
-                .quads_for_pattern(
-                    Some(subject.as_ref()),
-                    None,
-                    None,
-                    Some(graph_name.as_ref()),
-                )
-                .collect::<Result<_, _>>()
-                .map_err(store_error)?;
-            for quad in &quads {
-                transaction.remove(quad);
-            }
+            remove_matching(
+                &mut transaction,
+                subject.as_ref(),
+                None,
+                graph_name.as_ref(),
+            )
+            .map_err(store_error)?;
         }
         transaction.commit().map_err(store_error)?;
     }

@@ -6,6 +6,7 @@
 //! connections stop reading and the broker holds the messages.
 
 use super::dead_letters::{DeadLetter, DeadLetterStore};
+use super::remove_matching;
 use super::status::SourceCounters;
 use crate::catalog::CatalogService;
 use hanse_sensors::{Mapper, Observation, parse_time_text};
@@ -201,17 +202,12 @@ impl Writer {
                         "{}/geometry",
                         description.feature.as_str()
                     ));
-                    let old: Vec<Quad> = transaction
-                        .quads_for_pattern(
-                            Some(geometry.as_ref().into()),
-                            None,
-                            None,
-                            Some(graph.as_ref()),
-                        )
-                        .collect::<Result<_, _>>()?;
-                    for quad in &old {
-                        transaction.remove(quad);
-                    }
+                    remove_matching(
+                        &mut transaction,
+                        geometry.as_ref().into(),
+                        None,
+                        graph.as_ref(),
+                    )?;
                     description.quads(graph, &mut quads);
                     self.described
                         .insert(observation.feature.clone(), description.location);
@@ -268,17 +264,12 @@ fn update_latest_state(
     if stored_time.is_some_and(|t| t > observation.phenomenon_time) {
         return Ok(());
     }
-    let old: Vec<Quad> = transaction
-        .quads_for_pattern(
-            Some(feature.as_ref().into()),
-            Some(property.as_ref()),
-            None,
-            Some(graph.as_ref()),
-        )
-        .collect::<Result<_, _>>()?;
-    for quad in &old {
-        transaction.remove(quad);
-    }
+    remove_matching(
+        transaction,
+        feature.as_ref().into(),
+        Some(property.as_ref()),
+        graph.as_ref(),
+    )?;
     transaction.insert(QuadRef::new(feature, property, &observation.value, graph));
     if stored_time != Some(observation.phenomenon_time) {
         for quad in &current {
