@@ -113,6 +113,8 @@ pub struct Config {
     pub access: AccessSection,
     /// Sensor ingest.
     pub ingest: IngestSection,
+    /// Federated SPARQL.
+    pub federation: FederationSection,
     /// Logging.
     pub log: LogSection,
 }
@@ -303,6 +305,52 @@ impl Default for AccessSection {
     }
 }
 
+/// `[federation]`: federated SPARQL across the consortium.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationSection {
+    /// Wall-clock limit of one federated query, in seconds.
+    pub timeout_secs: u64,
+    /// How long one member may take to answer one sub-query, in seconds.
+    pub source_timeout_secs: u64,
+    /// Sub-queries in flight at once, over all members.
+    pub max_in_flight: usize,
+    /// Most rows a sub-query answer or a join in the middle of a query may hold.
+    pub max_intermediate_rows: usize,
+    /// Bindings sent per bound-join sub-query (`VALUES` block size).
+    pub bound_join_block: usize,
+    /// Purpose stated when a query names none (a DPV IRI).
+    pub default_purpose: Option<String>,
+    /// HTTP SPARQL endpoints that `SERVICE` may call besides members (exact IRIs).
+    pub allowed_services: Vec<String>,
+}
+
+impl FederationSection {
+    /// The federated query limit.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+
+    /// The per-member limit.
+    pub fn source_timeout(&self) -> Duration {
+        Duration::from_secs(self.source_timeout_secs)
+    }
+}
+
+impl Default for FederationSection {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 60,
+            source_timeout_secs: 15,
+            max_in_flight: 16,
+            max_intermediate_rows: 1_000_000,
+            bound_join_block: 200,
+            default_purpose: None,
+            allowed_services: Vec::new(),
+        }
+    }
+}
+
 /// `[ingest]`: sensor sources and how their observations are written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -453,6 +501,18 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        let federation = &self.federation;
+        if federation.timeout_secs == 0
+            || federation.source_timeout_secs == 0
+            || federation.max_in_flight == 0
+            || federation.max_intermediate_rows == 0
+            || federation.bound_join_block == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "federation.timeout_secs / source_timeout_secs / max_in_flight / max_intermediate_rows / bound_join_block",
+                message: "must be at least 1".into(),
+            });
+        }
         if self.http.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid {
                 key: "http.max_concurrent_queries",
@@ -548,6 +608,23 @@ write_timeout_secs = {ing_timeout}
 # How often hourly aggregates are computed and expired raw observations deleted, in seconds.
 retention_interval_secs = {ing_retention}
 
+[federation]
+# Wall-clock limit of one federated query (`/sparql?federated=true`), in seconds.
+timeout_secs = {fed_timeout}
+# How long one member may take to answer one sub-query, in seconds; a member that takes
+# longer is marked failed and the answer partial.
+source_timeout_secs = {fed_source_timeout}
+# Sub-queries in flight at once, over all members.
+max_in_flight = {fed_in_flight}
+# Most rows a member's answer or an intermediate join may hold.
+max_intermediate_rows = {fed_rows}
+# Bindings sent per bound-join sub-query (VALUES block size).
+bound_join_block = {fed_block}
+# Purpose stated when a query names none, e.g. "https://w3id.org/dpv#AcademicResearch".
+# default_purpose = "https://w3id.org/dpv#ServiceProvision"
+# HTTP SPARQL endpoints SERVICE may call besides members; others are refused.
+allowed_services = []
+
 [log]
 # EnvFilter directive, e.g. "info" or "hanse_node=debug,info". HANSE_LOG overrides it.
 level = "{level}"
@@ -586,6 +663,11 @@ format = "text"
             ing_http = d.ingest.max_http_bytes,
             ing_timeout = d.ingest.write_timeout_secs,
             ing_retention = d.ingest.retention_interval_secs,
+            fed_timeout = d.federation.timeout_secs,
+            fed_source_timeout = d.federation.source_timeout_secs,
+            fed_in_flight = d.federation.max_in_flight,
+            fed_rows = d.federation.max_intermediate_rows,
+            fed_block = d.federation.bound_join_block,
         )
     }
 }

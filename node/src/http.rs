@@ -5,7 +5,7 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET/POST /sparql` | SPARQL 1.1 Protocol: query (anyone on the API), update (admin token) |
+//! | `GET/POST /sparql` | SPARQL 1.1 Protocol: query (anyone on the API), update (admin token); `federated=true` asks the whole consortium, `SERVICE <hanse://<PeerId>/sparql>` one member |
 //! | `GET/PUT/POST/DELETE /store` | Graph Store HTTP Protocol, `?graph=IRI` or `?default`; writes need the admin token |
 //! | `GET /health` | liveness and version |
 //! | `GET /api/node` | name, role, PeerId, did:key, version, store size |
@@ -43,6 +43,7 @@ use crate::admin_token::AdminToken;
 use crate::audit::AuditLog;
 use crate::catalog::CatalogService;
 use crate::config::Role;
+use crate::federation::FederationService;
 use crate::ingest::IngestService;
 use crate::membership::CurrentMembership;
 use crate::p2p::NetworkClient;
@@ -92,6 +93,8 @@ pub struct AppState {
     pub catalog: CatalogService,
     /// Agreements and remote queries.
     pub access: AccessService,
+    /// Federated queries.
+    pub federation: FederationService,
     /// Sensor ingest.
     pub ingest: IngestService,
     /// Largest ingest push body, in bytes.

@@ -14,6 +14,7 @@ use crate::access::{AccessService, AgreementError, AgreementStore};
 use crate::audit::{AuditError, AuditLog};
 use crate::catalog::{CatalogError, CatalogParts, CatalogService};
 use crate::config::Config;
+use crate::federation::FederationService;
 use crate::http::{AppState, NodeInfo, router};
 use crate::ingest::{IngestError, IngestParts, IngestService};
 use crate::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
@@ -93,6 +94,7 @@ pub struct NodeHandle {
     catalog: CatalogService,
     catalog_task: JoinHandle<()>,
     access: AccessService,
+    federation: FederationService,
     audit: AuditLog,
     ingest: IngestService,
     ingest_task: JoinHandle<()>,
@@ -190,6 +192,13 @@ impl Node {
             membership.clone(),
             config.access.clone(),
         );
+        let federation = FederationService::new(
+            catalog.clone(),
+            access.clone(),
+            sparql.clone(),
+            network.as_ref().map(|(client, _)| client.clone()),
+            config.federation.clone(),
+        );
         if let (Some(inbound), Some((client, _))) = (inbound, &network) {
             tokio::spawn(requests::serve(
                 inbound,
@@ -215,6 +224,7 @@ impl Node {
             audit: audit.clone(),
             catalog: catalog.clone(),
             access: access.clone(),
+            federation: federation.clone(),
             ingest: ingest.clone(),
             ingest_max_bytes: config.ingest.max_http_bytes,
         });
@@ -242,6 +252,7 @@ impl Node {
             catalog,
             catalog_task,
             access,
+            federation,
             audit,
             ingest,
             ingest_task,
@@ -274,6 +285,11 @@ impl NodeHandle {
     /// The node's access service (agreements, remote queries).
     pub fn access(&self) -> &AccessService {
         &self.access
+    }
+
+    /// The node's federated query service.
+    pub fn federation(&self) -> &FederationService {
+        &self.federation
     }
 
     /// The node's audit log of remote access decisions.

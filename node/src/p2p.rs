@@ -16,7 +16,7 @@ mod event_loop;
 mod protocol;
 
 pub use client::{InboundRequest, NetworkClient, NetworkEvent, PeerSummary};
-pub use protocol::{Request, Response};
+pub use protocol::{ChunkStatus, QueryLimits, Request, Response, SolutionChunk};
 
 use crate::config::P2pSection;
 use crate::identity::NodeIdentity;

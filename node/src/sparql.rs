@@ -8,11 +8,13 @@
 //! proper status instead of a truncated body.
 
 use crate::config::SparqlSection;
+use crate::solutions::SolutionTable;
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{
-    CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator, UpdateEvaluationError,
+    CancellationToken, DefaultServiceHandler, PreparedSparqlQuery, QueryEvaluationError,
+    QueryResults, QuerySolutionIter, ServiceHandler, SparqlEvaluator, UpdateEvaluationError,
 };
 use oxigraph::store::Store;
 use spargebra::algebra::GraphPattern;
@@ -280,17 +282,36 @@ impl SparqlService {
     ) -> Result<Vec<u8>, SparqlError> {
         let timeout = self.limits.query_timeout();
         let max_rows = self.limits.max_result_rows;
-        let (default_graphs, named_graphs) =
-            dataset.parse("default-graph-uri", "named-graph-uri")?;
         if has_service(query_pattern(&query)) {
             return Err(SparqlError::Unsupported(
                 "SERVICE calls are not allowed on this endpoint".into(),
             ));
         }
         let cancel = CancellationToken::new();
-        let mut prepared = SparqlEvaluator::new()
-            .with_cancellation_token(cancel.clone())
-            .for_query(query);
+        let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let prepared = self.prepare(evaluator, query, dataset, force_dataset)?;
+        let store = self.store.clone();
+        self.run_blocking(cancel, timeout, move || {
+            let results = prepared
+                .on_store(&store)
+                .execute()
+                .map_err(|e| from_evaluation(e, timeout))?;
+            write_results(results, format, max_rows, timeout)
+        })
+        .await
+    }
+
+    /// Prepares `query` with `evaluator` over the dataset the protocol parameters name.
+    fn prepare(
+        &self,
+        evaluator: SparqlEvaluator,
+        query: Query,
+        dataset: &DatasetParams,
+        force_dataset: bool,
+    ) -> Result<PreparedSparqlQuery, SparqlError> {
+        let (default_graphs, named_graphs) =
+            dataset.parse("default-graph-uri", "named-graph-uri")?;
+        let mut prepared = evaluator.for_query(query);
         let spec = prepared.dataset_mut();
         if force_dataset || !default_graphs.is_empty() || !named_graphs.is_empty() {
             spec.set_default_graph(default_graphs.into_iter().map(GraphName::from).collect());
@@ -303,7 +324,73 @@ impl SparqlService {
         } else if self.limits.union_default_graph && spec.is_default_dataset() {
             spec.set_default_graph_as_union();
         }
+        Ok(prepared)
+    }
+
+    /// Evaluates a SELECT or ASK over the restricted dataset of `permitted` graphs (see
+    /// [`Self::query_restricted`]) into a table of at most `max_rows` rows (never more than
+    /// `sparql.max_result_rows`), within `timeout` (never more than `sparql.query_timeout_secs`).
+    /// ASK answers as a table without columns: one row for true, none for false. The flag
+    /// says whether rows were cut.
+    #[tracing::instrument(skip_all, fields(graphs = permitted.len()))]
+    pub async fn select_restricted(
+        &self,
+        query: Query,
+        permitted: &[NamedNode],
+        max_rows: usize,
+        timeout: Duration,
+    ) -> Result<(SolutionTable, bool), SparqlError> {
+        if has_service(query_pattern(&query)) {
+            return Err(SparqlError::Unsupported(
+                "SERVICE calls are not allowed in remote queries".into(),
+            ));
+        }
+        if !matches!(query, Query::Select { .. } | Query::Ask { .. }) {
+            return Err(SparqlError::Unsupported(
+                "remote queries must be SELECT or ASK".into(),
+            ));
+        }
+        let timeout = timeout.min(self.limits.query_timeout());
+        let max_rows = max_rows.min(self.limits.max_result_rows);
+        let dataset = DatasetParams {
+            default_graphs: permitted.iter().map(|g| g.as_str().to_owned()).collect(),
+            named_graphs: permitted.iter().map(|g| g.as_str().to_owned()).collect(),
+        };
+        let cancel = CancellationToken::new();
+        let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let prepared = self.prepare(evaluator, query, &dataset, true)?;
         let store = self.store.clone();
+        self.run_blocking(cancel, timeout, move || {
+            let results = prepared
+                .on_store(&store)
+                .execute()
+                .map_err(|e| from_evaluation(e, timeout))?;
+            collect_table(results, max_rows, timeout)
+        })
+        .await
+    }
+
+    /// Evaluates `query` with SERVICE calls answered by `services` (members over the network,
+    /// tables computed by the federation), over `store` (the node's own store, or an empty
+    /// one when every source is a service), and writes the result in `format`.
+    pub async fn query_with_services(
+        &self,
+        query: Query,
+        store: Store,
+        services: ServiceHandlers,
+        format: ResultFormat,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, SparqlError> {
+        let max_rows = self.limits.max_result_rows;
+        let cancel = CancellationToken::new();
+        let mut evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        for (name, handler) in services.named {
+            evaluator = evaluator.with_service_handler(name, handler);
+        }
+        if let Some(default) = services.default {
+            evaluator = evaluator.with_default_service_handler(BoxedService(default));
+        }
+        let prepared = self.prepare(evaluator, query, &DatasetParams::default(), false)?;
         self.run_blocking(cancel, timeout, move || {
             let results = prepared
                 .on_store(&store)
@@ -395,7 +482,53 @@ impl SparqlService {
     }
 }
 
-fn query_pattern(query: &Query) -> &GraphPattern {
+/// SERVICE handlers for [`SparqlService::query_with_services`].
+#[derive(Default)]
+pub struct ServiceHandlers {
+    /// Handlers for exactly named services.
+    pub named: Vec<(NamedNode, TableService)>,
+    /// The handler for every other service name.
+    pub default: Option<Box<dyn DefaultServiceHandler<Error = QueryEvaluationError>>>,
+}
+
+/// Lets a boxed handler be registered (oxigraph wants a sized one).
+struct BoxedService(Box<dyn DefaultServiceHandler<Error = QueryEvaluationError>>);
+
+impl DefaultServiceHandler for BoxedService {
+    type Error = QueryEvaluationError;
+
+    fn handle(
+        &self,
+        service_name: &NamedNode,
+        pattern: &GraphPattern,
+        base_iri: Option<&oxiri::Iri<String>>,
+    ) -> Result<QuerySolutionIter<'static>, QueryEvaluationError> {
+        self.0.handle(service_name, pattern, base_iri)
+    }
+}
+
+/// A SERVICE that answers with a table computed beforehand.
+pub struct TableService(pub Arc<SolutionTable>);
+
+impl ServiceHandler for TableService {
+    type Error = QueryEvaluationError;
+
+    fn handle(
+        &self,
+        _pattern: &GraphPattern,
+        _base_iri: Option<&oxiri::Iri<String>>,
+    ) -> Result<QuerySolutionIter<'static>, QueryEvaluationError> {
+        Ok(SolutionTable::clone(&self.0).into_solutions())
+    }
+}
+
+/// Whether a graph pattern contains a `SERVICE` call anywhere.
+pub fn uses_service(query: &Query) -> bool {
+    has_service(query_pattern(query))
+}
+
+/// The pattern of a query.
+pub fn query_pattern(query: &Query) -> &GraphPattern {
     match query {
         Query::Select { pattern, .. }
         | Query::Ask { pattern, .. }
@@ -404,8 +537,44 @@ fn query_pattern(query: &Query) -> &GraphPattern {
     }
 }
 
+/// Collects solutions into a table, cutting at `max_rows` (the flag says whether it cut).
+fn collect_table(
+    results: QueryResults<'_>,
+    max_rows: usize,
+    timeout: Duration,
+) -> Result<(SolutionTable, bool), SparqlError> {
+    match results {
+        QueryResults::Solutions(solutions) => {
+            let mut table = SolutionTable::empty(solutions.variables().to_vec());
+            for solution in solutions {
+                if table.rows.len() >= max_rows {
+                    return Ok((table, true));
+                }
+                let solution = solution.map_err(|e| from_evaluation(e, timeout))?;
+                let row = table
+                    .variables
+                    .iter()
+                    .map(|v| solution.get(v).cloned())
+                    .collect();
+                table.rows.push(row);
+            }
+            Ok((table, false))
+        }
+        QueryResults::Boolean(value) => {
+            let mut table = SolutionTable::empty(Vec::new());
+            if value {
+                table.rows.push(Vec::new());
+            }
+            Ok((table, false))
+        }
+        QueryResults::Graph(_) => Err(SparqlError::Unsupported(
+            "remote queries must be SELECT or ASK".into(),
+        )),
+    }
+}
+
 /// Serialises results into memory, refusing more than `max_rows` rows.
-fn write_results(
+pub(crate) fn write_results(
     results: QueryResults<'_>,
     format: ResultFormat,
     max_rows: usize,

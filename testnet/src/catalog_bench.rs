@@ -118,6 +118,7 @@ fn synthetic(index: usize) -> (DatasetDefinition, DatasetStatistics) {
             max_lon: 4.5,
             max_lat: 51.1,
         }),
+        subject_authorities: vec!["https://city.example/".into()],
     };
     (definition, stats)
 }

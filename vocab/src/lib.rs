@@ -236,6 +236,9 @@ pub mod hanse {
     pub const CONSORTIUM: &str = "https://w3id.org/hanse#consortium";
     /// A named graph that holds a dataset's data (on the dataset).
     pub const GRAPH: &str = "https://w3id.org/hanse#graph";
+    /// An IRI authority (`scheme://host/`) that every IRI subject of a dataset starts with
+    /// one of; absent when there are too many to list. Federated source selection uses it.
+    pub const SUBJECT_AUTHORITY: &str = "https://w3id.org/hanse#subjectAuthority";
 }
 
 /// W3C ODRL 2.2.

@@ -11,7 +11,8 @@
 //! suppression: a variable that is constant within a group (bind it to a constant instead)
 //! makes the group size 1.
 
-use serde_json::Value;
+use crate::solutions::{Row, SolutionTable};
+use oxigraph::model::Term;
 use spargebra::Query;
 use spargebra::algebra::{AggregateExpression, GraphPattern};
 use spargebra::term::{TermPattern, Variable};
@@ -222,40 +223,44 @@ fn group_level_variables(pattern: &GraphPattern) -> Option<HashSet<Variable>> {
     }
 }
 
-/// Removes groups smaller than `minimum` and the hidden columns from SPARQL JSON results.
-/// Returns the new body and the rows kept.
-pub fn suppress_small_groups(body: &[u8], minimum: u64) -> Result<(Vec<u8>, u64), String> {
-    let mut results: Value =
-        serde_json::from_slice(body).map_err(|e| format!("internal: results are not JSON: {e}"))?;
-    let hidden = |name: &str| name.starts_with(GROUP_SIZE_VARIABLE);
-    if let Some(vars) = results["head"]["vars"].as_array_mut() {
-        vars.retain(|v| !v.as_str().is_some_and(hidden));
+/// Removes the groups smaller than `minimum` and the hidden group-size columns.
+pub fn suppress_small_groups(table: SolutionTable, minimum: u64) -> SolutionTable {
+    let hidden: Vec<usize> = table
+        .variables
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.as_str().starts_with(GROUP_SIZE_VARIABLE))
+        .map(|(i, _)| i)
+        .collect();
+    let size = |row: &Row| -> u64 {
+        // The smallest of the hidden counts; a missing count (unbound) is 0.
+        hidden
+            .iter()
+            .map(|&i| match &row[i] {
+                Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
+                _ => 0,
+            })
+            .min()
+            .unwrap_or(0)
+    };
+    let keep = |i: &usize| !hidden.contains(i);
+    SolutionTable {
+        variables: (0..table.variables.len())
+            .filter(keep)
+            .map(|i| table.variables[i].clone())
+            .collect(),
+        rows: table
+            .rows
+            .iter()
+            .filter(|row| size(row) >= minimum)
+            .map(|row| {
+                (0..row.len())
+                    .filter(keep)
+                    .map(|i| row[i].clone())
+                    .collect()
+            })
+            .collect(),
     }
-    let mut kept = 0;
-    if let Some(bindings) = results["results"]["bindings"].as_array_mut() {
-        bindings.retain_mut(|row| {
-            let Some(row) = row.as_object_mut() else {
-                return false;
-            };
-            // The smallest of the hidden counts; a missing count (unbound) is 0.
-            let sizes: Vec<u64> = row
-                .iter()
-                .filter(|(name, _)| hidden(name))
-                .map(|(_, v)| {
-                    v["value"]
-                        .as_str()
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0)
-                })
-                .collect();
-            let size = sizes.iter().copied().min().unwrap_or(0);
-            row.retain(|name, _| !hidden(name));
-            size >= minimum
-        });
-        kept = bindings.len() as u64;
-    }
-    let body = serde_json::to_vec(&results).map_err(|e| e.to_string())?;
-    Ok((body, kept))
 }
 
 #[cfg(test)]
@@ -319,13 +324,21 @@ mod tests {
 
     #[test]
     fn small_groups_are_suppressed() {
-        let body = br#"{"head":{"vars":["d","n","hanse_group_size"]},"results":{"bindings":[
-            {"d":{"type":"literal","value":"north"},"hanse_group_size":{"type":"literal","value":"40"},"hanse_group_size_0":{"type":"literal","value":"12"}},
-            {"d":{"type":"literal","value":"south"},"hanse_group_size":{"type":"literal","value":"30"},"hanse_group_size_0":{"type":"literal","value":"3"}}]}}"#;
-        let (body, kept) = suppress_small_groups(body, 10).unwrap();
-        assert_eq!(kept, 1);
-        let text = String::from_utf8(body).unwrap();
-        assert!(text.contains("north") && !text.contains("south"));
-        assert!(!text.contains(GROUP_SIZE_VARIABLE));
+        use oxigraph::model::Literal;
+        let text = |v: &str| Some(Term::from(Literal::new_simple_literal(v)));
+        let table = SolutionTable {
+            variables: ["d", "hanse_group_size", "hanse_group_size_0"]
+                .into_iter()
+                .map(Variable::new_unchecked)
+                .collect(),
+            rows: vec![
+                vec![text("north"), text("40"), text("12")],
+                vec![text("south"), text("30"), text("3")],
+                vec![text("west"), text("30"), None],
+            ],
+        };
+        let kept = suppress_small_groups(table, 10);
+        assert_eq!(kept.variables, vec![Variable::new_unchecked("d")]);
+        assert_eq!(kept.rows, vec![vec![text("north")]]);
     }
 }

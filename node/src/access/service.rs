@@ -5,24 +5,24 @@
 //! graphs the requester may use. Consumer side: requesting agreements and sending queries.
 //! Every provider decision, allow or deny, goes to the signed audit log.
 
-use super::aggregation;
+mod query;
+
 use super::agreement::{
     Agreement, AgreementError, AgreementState, AgreementStore, AgreementTerms, new_id,
 };
 use crate::audit::{AuditDecision, AuditLog, AuditRecord, query_hash};
-use crate::catalog::{AccessRights, CatalogService, DatasetDefinition};
+use crate::catalog::{AccessRights, CatalogService, DatasetDefinition, FederatedDataset};
 use crate::config::AccessSection;
 use crate::identity::{NodeIdentity, did_key_of};
 use crate::membership::CurrentMembership;
 use crate::p2p::{NetworkClient, Request, Response};
-use crate::sparql::{ResultFormat, SparqlService, parse_query};
+use crate::sparql::SparqlService;
 use hanse_policy::{
     ConstraintNode, DateTime, Policy, PolicyKind, Request as PolicyRequest, Value, WorldState,
 };
 use hanse_vocab::{hanse, odrl};
 use libp2p::PeerId;
 use oxigraph::model::NamedNode;
-use oxigraph::sparql::results::QueryResultsFormat;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ pub enum AccessError {
 /// A provider's answer to a remote query, as the consumer API returns it.
 #[derive(Debug, Serialize)]
 pub struct RemoteAnswer {
-    /// `complete` or `denied`.
+    /// `complete`, `truncated` (rows cut at `sparql.max_result_rows`) or `denied`.
     pub status: &'static str,
     /// The provider's reason for a denial.
     pub reason: Option<String>,
@@ -68,6 +68,7 @@ struct Inner {
     sparql: SparqlService,
     membership: Option<CurrentMembership>,
     config: AccessSection,
+    answers: query::OpenAnswers,
 }
 
 /// The access service; cheap to clone.
@@ -142,6 +143,7 @@ impl AccessService {
                 sparql,
                 membership,
                 config,
+                answers: query::OpenAnswers::default(),
             }),
         }
     }
@@ -235,10 +237,19 @@ impl AccessService {
                 purpose,
                 agreements,
                 datasets,
+                limits,
             } => {
-                self.serve_query(peer, &query, purpose.as_deref(), &agreements, &datasets)
-                    .await
+                self.serve_query(
+                    peer,
+                    &query,
+                    purpose.as_deref(),
+                    &agreements,
+                    &datasets,
+                    limits,
+                )
+                .await
             }
+            Request::QueryMore { id } => self.serve_more(peer, id),
             _ => {
                 let _ = network;
                 return None;
@@ -628,111 +639,6 @@ impl AccessService {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(%peer))]
-    async fn serve_query(
-        &self,
-        peer: PeerId,
-        text: &str,
-        purpose: Option<&str>,
-        agreement_ids: &[String],
-        requested: &[String],
-    ) -> Response {
-        let deny = |reason: String, dataset: &str| {
-            self.audit(
-                Audited {
-                    peer: &peer,
-                    dataset,
-                    purpose,
-                    agreement: (!agreement_ids.is_empty()).then(|| agreement_ids.join(",")),
-                    query: text,
-                },
-                AuditDecision::Deny,
-                &reason,
-                None,
-            );
-            tracing::info!("remote query denied: {reason}");
-            Response::QueryAnswer {
-                denied: Some(reason),
-                results: None,
-                rows: 0,
-                datasets: Vec::new(),
-            }
-        };
-        let requested_label = requested.join(",");
-        if text.len() > self.inner.config.max_query_bytes {
-            return deny(
-                format!(
-                    "query of {} bytes exceeds access.max_query_bytes ({})",
-                    text.len(),
-                    self.inner.config.max_query_bytes
-                ),
-                &requested_label,
-            );
-        }
-        let query = match parse_query(text) {
-            Ok(q) => q,
-            Err(e) => return deny(e.to_string(), &requested_label),
-        };
-        let guarded = aggregation::guard(query.clone());
-        let authorisation =
-            match self.authorise(&peer, purpose, agreement_ids, requested, guarded.is_ok()) {
-                Ok(a) => a,
-                Err(reason) => return deny(reason, &requested_label),
-            };
-        let datasets_label = authorisation.datasets.join(",");
-        let format = ResultFormat::Results(QueryResultsFormat::Json);
-        let evaluated = match (authorisation.minimum_group, guarded) {
-            (Some(minimum), Ok(guarded)) => self
-                .inner
-                .sparql
-                .query_restricted(guarded, &authorisation.graphs, format)
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|body| aggregation::suppress_small_groups(&body, minimum)),
-            _ => self
-                .inner
-                .sparql
-                .query_restricted(query, &authorisation.graphs, format)
-                .await
-                .map_err(|e| e.to_string())
-                .map(|body| {
-                    let rows = serde_json::from_slice::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| v["results"]["bindings"].as_array().map(Vec::len))
-                        .unwrap_or(0) as u64;
-                    (body, rows)
-                }),
-        };
-        let (body, rows) = match evaluated {
-            Ok(answer) => answer,
-            Err(reason) => return deny(reason, &datasets_label),
-        };
-        for id in &authorisation.agreements {
-            let _ = self.inner.agreements.update(id, |a| a.uses += 1);
-        }
-        let agreement =
-            (!authorisation.agreements.is_empty()).then(|| authorisation.agreements.join(","));
-        self.audit(
-            Audited {
-                peer: &peer,
-                dataset: &datasets_label,
-                purpose,
-                agreement,
-                query: text,
-            },
-            AuditDecision::Allow,
-            "permitted",
-            Some(rows),
-        );
-        tracing::info!(datasets = %datasets_label, rows, "remote query answered");
-        Response::QueryAnswer {
-            denied: None,
-            results: Some(body),
-            rows,
-            datasets: authorisation.datasets,
-        }
-    }
-
     // ---- consumer ----
 
     /// Negotiates an agreement with `provider` for `dataset` and `purpose`: request, check
@@ -799,51 +705,56 @@ impl AccessService {
         }
     }
 
-    /// Sends a query to `provider` under `agreements` for `purpose`.
-    pub async fn remote_query(
+    /// Whether this node may use a member's dataset for `purpose`, judged from the member's
+    /// catalogue before asking: open data by its offer (`offers` are the policies of the
+    /// publisher's catalogue), restricted data by a finalized agreement held here. Returns
+    /// the agreement to present, or why the dataset must not be asked.
+    pub fn usable(
         &self,
-        network: &NetworkClient,
-        provider: PeerId,
-        query: &str,
+        dataset: &FederatedDataset,
         purpose: Option<&str>,
-        agreements: Vec<String>,
-        datasets: Vec<String>,
-    ) -> Result<RemoteAnswer, AccessError> {
-        let request = Request::Query {
-            query: query.to_owned(),
-            purpose: purpose.map(str::to_owned),
-            agreements,
-            datasets,
-        };
-        match network
-            .request(provider, request)
-            .await
-            .map_err(|e| AccessError::Network(e.to_string()))?
-        {
-            Response::QueryAnswer {
-                denied: Some(reason),
-                ..
-            } => Ok(RemoteAnswer {
-                status: "denied",
-                reason: Some(reason),
-                results: None,
-                rows: 0,
-                datasets: Vec::new(),
-            }),
-            Response::QueryAnswer {
-                denied: None,
-                results,
-                rows,
-                datasets,
-            } => Ok(RemoteAnswer {
-                status: "complete",
-                reason: None,
-                results: results.and_then(|b| serde_json::from_slice(&b).ok()),
-                rows,
-                datasets,
-            }),
-            Response::Error(e) => Err(AccessError::Network(e)),
-            other => Err(AccessError::Network(format!("unexpected answer {other:?}"))),
+        offers: &[Policy],
+    ) -> Result<Option<String>, String> {
+        let rights = dataset.access_rights.as_deref().unwrap_or_default();
+        let me = self.inner.identity.peer_id();
+        let now = now();
+        if rights.ends_with("/RESTRICTED") {
+            let agreements = self.inner.agreements.list().map_err(|e| e.to_string())?;
+            let usable = agreements.iter().find(|a| {
+                a.terms.provider == dataset.publisher
+                    && a.terms.consumer == me.to_string()
+                    && a.terms.dataset == dataset.identifier
+                    && a.state == AgreementState::Finalized
+                    && !a.expired(&now)
+                    && Some(a.terms.purpose.as_str()) == purpose
+            });
+            return match usable {
+                Some(agreement) => Ok(Some(agreement.terms.id.clone())),
+                None => Err(format!(
+                    "restricted: no finalized agreement for purpose {} (request one with `hanse access request`)",
+                    purpose.unwrap_or("(none)")
+                )),
+            };
+        }
+        if !rights.ends_with("/PUBLIC") {
+            return Err("not shared (non-public)".into());
+        }
+        let offer = dataset
+            .policy
+            .as_deref()
+            .and_then(|uid| offers.iter().find(|p| p.uid == uid))
+            .ok_or("no usage policy in the catalogue")?;
+        if let Some(minimum) = minimum_group_size(offer) {
+            return Err(format!(
+                "aggregation-only (groups of at least {minimum}): ask the member with an aggregate query"
+            ));
+        }
+        let request = self.policy_request(&me, &dataset.iri, purpose);
+        let decision = hanse_policy::evaluate(offer, &request, &WorldState::at(now));
+        if decision.permitted {
+            Ok(None)
+        } else {
+            Err(decision.reason)
         }
     }
 }

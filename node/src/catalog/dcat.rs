@@ -256,6 +256,9 @@ fn dataset(
         t.link(&partition, void::PROPERTY, property);
         t.count(&partition, void::TRIPLES, *triples);
     }
+    for authority in &stats.subject_authorities {
+        t.string(&me, hanse::SUBJECT_AUTHORITY, authority);
+    }
 
     // One distribution: the node's SPARQL service, under the dataset's licence and offer.
     let distribution = part("distribution");

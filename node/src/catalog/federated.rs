@@ -92,6 +92,9 @@ pub struct FederatedDataset {
     pub properties: Vec<String>,
     /// `void:triples`.
     pub triples: u64,
+    /// Authorities of the IRI subjects (`hanse:subjectAuthority`); empty if not listed.
+    #[serde(default)]
+    pub subject_authorities: Vec<String>,
     /// The named graphs holding the data.
     pub graphs: Vec<String>,
     /// Extent of the geometries.
@@ -162,7 +165,7 @@ impl DatasetFilter {
 }
 
 /// A checked [`DatasetFilter`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CompiledFilter {
     keyword: Option<String>,
     theme: Option<String>,
@@ -586,6 +589,7 @@ pub fn summarise(graph: &Graph, publisher: &PeerId, version: u64) -> Vec<Federat
             classes: partitions(void::CLASS_PARTITION, void::CLASS),
             properties: partitions(void::PROPERTY_PARTITION, void::PROPERTY),
             triples: count_of(graph, d, void::TRIPLES),
+            subject_authorities: texts_of(graph, d, hanse::SUBJECT_AUTHORITY),
             graphs: iris_of(graph, d, hanse::GRAPH),
             bbox,
             temporal,

@@ -195,6 +195,16 @@ impl CatalogService {
         &self.inner.federated
     }
 
+    /// The publisher name this node's catalogue carries (`foaf:name`).
+    pub fn organisation(&self) -> &str {
+        &self.inner.organisation
+    }
+
+    /// This node's PeerId.
+    pub fn peer_id(&self) -> PeerId {
+        self.inner.identity.peer_id()
+    }
+
     /// The node's IRIs.
     pub fn iris(&self) -> &NodeIris {
         &self.inner.iris

@@ -6,7 +6,7 @@
 //! `catalog.refresh_interval_secs`), never on every write.
 
 use hanse_vocab::{geo, rdf, sosa};
-use oxigraph::model::{NamedNode, Term};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,52 @@ pub struct DatasetStatistics {
     pub temporal: Option<(String, String)>,
     /// Extent of `geo:asWKT` points.
     pub bbox: Option<BoundingBox>,
+    /// The authorities of the IRI subjects (see [`authority`]), sorted; empty when there
+    /// are more than `MAX_AUTHORITIES`.
+    #[serde(default)]
+    pub subject_authorities: Vec<String>,
+}
+
+/// Authorities listed at most; a dataset with more lists none.
+pub const MAX_AUTHORITIES: usize = 32;
+
+/// The authority of an IRI: `scheme://host/` for hierarchical IRIs, else `scheme:` and the
+/// first segment (`urn:uuid:`).
+pub fn authority(iri: &str) -> &str {
+    if let Some(start) = iri.find("://") {
+        let rest = &iri[start + 3..];
+        let end = rest.find('/').map_or(iri.len(), |i| start + 3 + i + 1);
+        return &iri[..end];
+    }
+    match iri.find(':') {
+        Some(first) => match iri[first + 1..].find(':') {
+            Some(second) => &iri[..first + 1 + second + 1],
+            None => &iri[..first + 1],
+        },
+        None => iri,
+    }
+}
+
+/// The authorities of the IRI subjects in `graphs`, or none if there are too many.
+fn subject_authorities(store: &Store, graphs: &[NamedNode]) -> Result<Vec<String>, StatsError> {
+    let mut found: Vec<String> = Vec::new();
+    for graph in graphs {
+        for quad in store.quads_for_pattern(None, None, None, Some(graph.as_ref().into())) {
+            let quad = quad.map_err(|e| StatsError(e.to_string()))?;
+            let NamedOrBlankNode::NamedNode(subject) = &quad.subject else {
+                continue;
+            };
+            let authority = authority(subject.as_str());
+            if !found.iter().any(|a| a == authority) {
+                if found.len() == MAX_AUTHORITIES {
+                    return Ok(Vec::new());
+                }
+                found.push(authority.to_owned());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 fn values_clause(graphs: &[NamedNode]) -> String {
@@ -250,12 +296,27 @@ pub fn compute(store: &Store, graphs: &[NamedNode]) -> Result<DatasetStatistics,
         properties,
         temporal,
         bbox,
+        subject_authorities: subject_authorities(store, graphs)?,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authorities_of_iris() {
+        assert_eq!(
+            authority("https://bruges.example/obs/1"),
+            "https://bruges.example/"
+        );
+        assert_eq!(
+            authority("https://bruges.example"),
+            "https://bruges.example"
+        );
+        assert_eq!(authority("urn:uuid:1234"), "urn:uuid:");
+        assert_eq!(authority("mailto:a@b"), "mailto:");
+    }
 
     #[test]
     fn wkt_points_and_boxes() {

@@ -74,6 +74,20 @@ impl From<SparqlError> for ApiError {
     }
 }
 
+impl From<crate::federation::FederationError> for ApiError {
+    fn from(error: crate::federation::FederationError) -> Self {
+        use crate::federation::FederationError as E;
+        match error {
+            E::Sparql(e) => e.into(),
+            E::Timeout { .. } => Self::new(StatusCode::GATEWAY_TIMEOUT, error.to_string()),
+            E::SourceFailed { .. } => Self::new(StatusCode::BAD_GATEWAY, error.to_string()),
+            E::TooManyRows { .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
+            e if e.is_client_error() => Self::new(StatusCode::BAD_REQUEST, e.to_string()),
+            e => Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        }
+    }
+}
+
 impl From<GraphStoreError> for ApiError {
     fn from(error: GraphStoreError) -> Self {
         let status = match &error {

@@ -4,9 +4,11 @@ use super::auth::require_admin;
 use super::error::body_error;
 use super::negotiate::{negotiate, offered_list};
 use super::{ApiError, AppState};
+use crate::federation::FederatedQueryOptions;
+use crate::federation::report::FederationReport;
 use crate::rdf_format::{rdf_formats, result_format_aliases, result_formats};
 use crate::sparql::{
-    DatasetParams, QueryForm, ResultFormat, parse_query, parse_update, query_form,
+    DatasetParams, QueryForm, ResultFormat, parse_query, parse_update, query_form, uses_service,
 };
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -21,6 +23,25 @@ struct ProtocolParams {
     update: Option<String>,
     dataset: DatasetParams,
     using: DatasetParams,
+    federation: FederationParams,
+}
+
+/// hanse's own parameters: `federated=true`, `purpose=<DPV IRI>`, `strict=true`.
+#[derive(Debug, Default)]
+struct FederationParams {
+    federated: bool,
+    strict: bool,
+    purpose: Option<String>,
+}
+
+fn flag(name: &str, value: &str) -> Result<bool, ApiError> {
+    match value {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" | "" => Ok(false),
+        other => Err(ApiError::bad_request(format!(
+            "`{name}` must be true or false, not `{other}`"
+        ))),
+    }
 }
 
 impl ProtocolParams {
@@ -34,6 +55,9 @@ impl ProtocolParams {
                 "named-graph-uri" => self.dataset.named_graphs.push(value),
                 "using-graph-uri" => self.using.default_graphs.push(value),
                 "using-named-graph-uri" => self.using.named_graphs.push(value),
+                "federated" => self.federation.federated = flag("federated", &value)?,
+                "strict" => self.federation.strict = flag("strict", &value)?,
+                "purpose" => set_once(&mut self.federation.purpose, "purpose", value)?,
                 // Unknown parameters (e.g. cache busters) are ignored, as other endpoints do.
                 _ => {}
             }
@@ -66,12 +90,12 @@ pub async fn query_by_get(
             "SPARQL updates must be sent with POST",
         ));
     }
-    let Some(query) = params.query else {
+    let Some(query) = params.query.take() else {
         return Err(ApiError::bad_request(
             "missing `query` parameter: GET /sparql?query=<url-encoded SPARQL>",
         ));
     };
-    run_query(&state, &headers, &query, &params.dataset).await
+    run_query(&state, &headers, &query, &params).await
 }
 
 /// `POST /sparql` with `application/sparql-query`, `application/sparql-update` or a form.
@@ -94,7 +118,7 @@ pub async fn query_or_update_by_post(
     match content_type.as_str() {
         "application/sparql-query" => {
             let query = utf8(&body)?;
-            run_query(&state, &headers, query, &params.dataset).await
+            run_query(&state, &headers, query, &params).await
         }
         "application/sparql-update" => {
             let update = utf8(&body)?.to_owned();
@@ -102,8 +126,8 @@ pub async fn query_or_update_by_post(
         }
         "application/x-www-form-urlencoded" => {
             params.absorb(&body)?;
-            match (params.query, params.update) {
-                (Some(query), None) => run_query(&state, &headers, &query, &params.dataset).await,
+            match (params.query.take(), params.update.take()) {
+                (Some(query), None) => run_query(&state, &headers, &query, &params).await,
                 (None, Some(update)) => run_update(&state, &headers, &update, &params.using).await,
                 (Some(_), Some(_)) => Err(ApiError::bad_request(
                     "send either `query` or `update`, not both",
@@ -130,17 +154,71 @@ async fn run_query(
     state: &AppState,
     headers: &HeaderMap,
     text: &str,
-    dataset: &DatasetParams,
+    params: &ProtocolParams,
 ) -> Result<Response, ApiError> {
     let query = parse_query(text)?;
     let format = choose_format(headers, query_form(&query))?;
-    let body = state.sparql.query(query, dataset, format).await?;
+    let federation = &params.federation;
+    let options = FederatedQueryOptions {
+        purpose: federation.purpose.clone(),
+        strict: federation.strict,
+    };
+    let (body, report) = if federation.federated {
+        if !params.dataset.default_graphs.is_empty() || !params.dataset.named_graphs.is_empty() {
+            return Err(ApiError::bad_request(
+                "default-graph-uri and named-graph-uri cannot be combined with federated=true",
+            ));
+        }
+        let answer = state.federation.query(query, &options, format).await?;
+        (answer.body, Some(answer.report))
+    } else if uses_service(&query) {
+        let answer = state
+            .federation
+            .query_with_services(query, &options, format)
+            .await?;
+        (answer.body, Some(answer.report))
+    } else {
+        let body = state.sparql.query(query, &params.dataset, format).await?;
+        (body, None)
+    };
+    let body = match &report {
+        Some(report) => with_report(body, format, report)?,
+        None => body,
+    };
     let mut response = body.into_response();
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(format.media_type()),
     );
+    if let Some(report) = report {
+        headers.insert(
+            "hanse-federation-status",
+            HeaderValue::from_static(report.status),
+        );
+    }
     Ok(response)
+}
+
+/// Adds the federation report to SPARQL JSON results as a top-level `federation` member
+/// (clients ignore members they do not know); other formats carry only the status header.
+fn with_report(
+    body: Vec<u8>,
+    format: ResultFormat,
+    report: &FederationReport,
+) -> Result<Vec<u8>, ApiError> {
+    if format != ResultFormat::Results(oxigraph::sparql::results::QueryResultsFormat::Json) {
+        return Ok(body);
+    }
+    let internal = |e: serde_json::Error| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot add the federation report: {e}"),
+        )
+    };
+    let mut results: serde_json::Value = serde_json::from_slice(&body).map_err(internal)?;
+    results["federation"] = serde_json::to_value(report).map_err(internal)?;
+    serde_json::to_vec(&results).map_err(internal)
 }
 
 async fn run_update(

@@ -46,7 +46,8 @@ pub enum Request {
         /// Why.
         reason: String,
     },
-    /// A SPARQL query over the provider's datasets, evaluated under the requester's rights.
+    /// A SPARQL SELECT or ASK over the provider's datasets, evaluated under the requester's
+    /// rights; answered with the first [`SolutionChunk`].
     Query {
         /// The query text.
         query: String,
@@ -56,6 +57,13 @@ pub enum Request {
         agreements: Vec<String>,
         /// Dataset ids to query; empty for every dataset the requester may use.
         datasets: Vec<String>,
+        /// The requester's limits (the provider applies its own too).
+        limits: QueryLimits,
+    },
+    /// The next chunk of an answer whose previous chunk said [`ChunkStatus::More`].
+    QueryMore {
+        /// The answer's id, from its first chunk.
+        id: u64,
     },
 }
 
@@ -92,19 +100,49 @@ pub enum Response {
         /// Why not, if not.
         reason: String,
     },
-    /// The answer to [`Request::Query`].
-    QueryAnswer {
-        /// `Some(reason)` when the query was denied.
-        denied: Option<String>,
-        /// SPARQL JSON results, when allowed.
-        results: Option<Vec<u8>>,
-        /// Rows returned.
-        rows: u64,
-        /// Dataset ids the answer was computed over.
-        datasets: Vec<String>,
-    },
+    /// A chunk of the answer to [`Request::Query`] or [`Request::QueryMore`].
+    Solutions(SolutionChunk),
     /// The request was refused or failed; the text says why.
     Error(String),
+}
+
+/// Limits a requester puts on a remote query.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Evaluation time allowed, in milliseconds.
+    pub timeout_ms: u64,
+    /// Rows wanted at most; more are cut and the answer marked truncated.
+    pub max_rows: u64,
+}
+
+/// How an answer stands after a chunk.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum ChunkStatus {
+    /// More chunks follow: ask with [`Request::QueryMore`].
+    More,
+    /// This was the last chunk; the answer is complete.
+    Complete,
+    /// The last chunk; rows beyond the requester's `max_rows` were cut.
+    Truncated,
+    /// The provider refused the query; nothing was evaluated.
+    Denied(String),
+    /// Evaluation failed (timeout, limit, bad query).
+    Error(String),
+}
+
+/// Part of a query answer, small enough for one message.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SolutionChunk {
+    /// The answer's id, to ask for the next chunk.
+    pub id: u64,
+    /// Variable names (repeated in every chunk, so each chunk reads on its own).
+    pub variables: Vec<String>,
+    /// Rows: one optional term per variable, in N-Triples syntax.
+    pub rows: Vec<Vec<Option<String>>>,
+    /// Whether more follows, and how the answer ended.
+    pub status: ChunkStatus,
+    /// Dataset ids the answer was computed over.
+    pub datasets: Vec<String>,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod access;
 mod catalogue;
+mod federation;
 mod http_api;
 mod ingest;
 mod network;

@@ -1,0 +1,318 @@
+//! Remote queries, provider side: evaluate over the restricted dataset of the requester's
+//! rights and answer in chunks; consumer side: ask one member (`/api/remote/sparql`).
+
+use super::{AccessError, AccessService, Audited, RemoteAnswer};
+use crate::access::aggregation;
+use crate::audit::AuditDecision;
+use crate::federation::remote::{FetchError, RemoteQuery, fetch};
+use crate::p2p::{ChunkStatus, NetworkClient, QueryLimits, Response, SolutionChunk};
+use crate::solutions::{SolutionTable, WireRow};
+use crate::sparql::parse_query;
+use libp2p::PeerId;
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Rows of one chunk, in bytes of N-Triples text (well under `p2p.max_message_bytes`).
+const CHUNK_BYTES: usize = 1024 * 1024;
+/// Answers whose further chunks are held for their requesters, at most.
+const MAX_OPEN_ANSWERS: usize = 64;
+/// How long further chunks are held without being asked for.
+const ANSWER_TTL: Duration = Duration::from_secs(120);
+
+/// The rest of an answer, waiting for the requester to ask for it.
+struct OpenAnswer {
+    peer: PeerId,
+    opened: Instant,
+    variables: Vec<String>,
+    datasets: Vec<String>,
+    chunks: VecDeque<Vec<WireRow>>,
+    last: ChunkStatus,
+}
+
+/// Answers being read chunk by chunk.
+#[derive(Default)]
+pub(super) struct OpenAnswers {
+    next_id: AtomicU64,
+    answers: Mutex<HashMap<u64, OpenAnswer>>,
+}
+
+impl OpenAnswers {
+    /// Cuts `table` into chunks and returns the first; the rest wait under its id.
+    fn open(
+        &self,
+        peer: PeerId,
+        table: &SolutionTable,
+        datasets: Vec<String>,
+        last: ChunkStatus,
+    ) -> SolutionChunk {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut chunks: VecDeque<_> = table.to_wire_chunks(CHUNK_BYTES).into();
+        let first = chunks.pop_front().unwrap_or_default();
+        let variables = table.variable_names();
+        if chunks.is_empty() {
+            return SolutionChunk {
+                id,
+                variables,
+                rows: first,
+                status: last,
+                datasets,
+            };
+        }
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        answers.retain(|_, a| a.opened.elapsed() < ANSWER_TTL);
+        if answers.len() >= MAX_OPEN_ANSWERS
+            && let Some(oldest) = answers
+                .iter()
+                .min_by_key(|(_, a)| a.opened)
+                .map(|(k, _)| *k)
+        {
+            answers.remove(&oldest);
+        }
+        answers.insert(
+            id,
+            OpenAnswer {
+                peer,
+                opened: Instant::now(),
+                variables: variables.clone(),
+                datasets: datasets.clone(),
+                chunks,
+                last,
+            },
+        );
+        SolutionChunk {
+            id,
+            variables,
+            rows: first,
+            status: ChunkStatus::More,
+            datasets,
+        }
+    }
+
+    /// The next chunk of answer `id`, for its requester only.
+    fn next(&self, peer: PeerId, id: u64) -> SolutionChunk {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        let gone = |reason: &str| SolutionChunk {
+            id,
+            variables: Vec::new(),
+            rows: Vec::new(),
+            status: ChunkStatus::Error(reason.to_owned()),
+            datasets: Vec::new(),
+        };
+        let Some(answer) = answers.get_mut(&id) else {
+            return gone("no such answer (expired or already read)");
+        };
+        if answer.peer != peer {
+            return gone("no such answer (expired or already read)");
+        }
+        let rows = answer.chunks.pop_front().unwrap_or_default();
+        let status = if answer.chunks.is_empty() {
+            answer.last.clone()
+        } else {
+            answer.opened = Instant::now();
+            ChunkStatus::More
+        };
+        let chunk = SolutionChunk {
+            id,
+            variables: answer.variables.clone(),
+            rows,
+            status,
+            datasets: answer.datasets.clone(),
+        };
+        if answer.chunks.is_empty() {
+            answers.remove(&id);
+        }
+        chunk
+    }
+}
+
+impl AccessService {
+    /// Answers [`crate::p2p::Request::QueryMore`].
+    pub(super) fn serve_more(&self, peer: PeerId, id: u64) -> Response {
+        Response::Solutions(self.inner.answers.next(peer, id))
+    }
+
+    /// Answers [`crate::p2p::Request::Query`]: authorise, evaluate over the permitted graphs
+    /// only, audit, and return the first chunk.
+    #[tracing::instrument(skip_all, fields(%peer))]
+    pub(super) async fn serve_query(
+        &self,
+        peer: PeerId,
+        text: &str,
+        purpose: Option<&str>,
+        agreement_ids: &[String],
+        requested: &[String],
+        limits: QueryLimits,
+    ) -> Response {
+        let deny = |reason: String, dataset: &str, status: fn(String) -> ChunkStatus| {
+            self.audit(
+                Audited {
+                    peer: &peer,
+                    dataset,
+                    purpose,
+                    agreement: (!agreement_ids.is_empty()).then(|| agreement_ids.join(",")),
+                    query: text,
+                },
+                AuditDecision::Deny,
+                &reason,
+                None,
+            );
+            tracing::info!("remote query not answered: {reason}");
+            Response::Solutions(SolutionChunk {
+                id: 0,
+                variables: Vec::new(),
+                rows: Vec::new(),
+                status: status(reason),
+                datasets: Vec::new(),
+            })
+        };
+        let requested_label = requested.join(",");
+        if text.len() > self.inner.config.max_query_bytes {
+            return deny(
+                format!(
+                    "query of {} bytes exceeds access.max_query_bytes ({})",
+                    text.len(),
+                    self.inner.config.max_query_bytes
+                ),
+                &requested_label,
+                ChunkStatus::Error,
+            );
+        }
+        let query = match parse_query(text) {
+            Ok(q) => q,
+            Err(e) => return deny(e.to_string(), &requested_label, ChunkStatus::Error),
+        };
+        let guarded = aggregation::guard(query.clone());
+        let authorisation =
+            match self.authorise(&peer, purpose, agreement_ids, requested, guarded.is_ok()) {
+                Ok(a) => a,
+                Err(reason) => return deny(reason, &requested_label, ChunkStatus::Denied),
+            };
+        let datasets_label = authorisation.datasets.join(",");
+        let max_rows = usize::try_from(limits.max_rows).unwrap_or(usize::MAX);
+        let timeout = Duration::from_millis(limits.timeout_ms);
+        let sparql = &self.inner.sparql;
+        let graphs = &authorisation.graphs;
+        let evaluated = match (authorisation.minimum_group, guarded) {
+            (Some(minimum), Ok(guarded)) => sparql
+                .select_restricted(guarded, graphs, max_rows, timeout)
+                .await
+                .map(|(table, cut)| (aggregation::suppress_small_groups(table, minimum), cut)),
+            _ => {
+                sparql
+                    .select_restricted(query, graphs, max_rows, timeout)
+                    .await
+            }
+        };
+        let (table, truncated) = match evaluated {
+            Ok(answer) => answer,
+            Err(e) => return deny(e.to_string(), &datasets_label, ChunkStatus::Error),
+        };
+        for id in &authorisation.agreements {
+            let _ = self.inner.agreements.update(id, |a| a.uses += 1);
+        }
+        let rows = table.len() as u64;
+        let agreement =
+            (!authorisation.agreements.is_empty()).then(|| authorisation.agreements.join(","));
+        self.audit(
+            Audited {
+                peer: &peer,
+                dataset: &datasets_label,
+                purpose,
+                agreement,
+                query: text,
+            },
+            AuditDecision::Allow,
+            "permitted",
+            Some(rows),
+        );
+        tracing::info!(datasets = %datasets_label, rows, truncated, "remote query answered");
+        let last = if truncated {
+            ChunkStatus::Truncated
+        } else {
+            ChunkStatus::Complete
+        };
+        Response::Solutions(
+            self.inner
+                .answers
+                .open(peer, &table, authorisation.datasets, last),
+        )
+    }
+
+    /// Sends a query to `provider` under `agreements` for `purpose` and returns its answer as
+    /// SPARQL JSON results.
+    pub async fn remote_query(
+        &self,
+        network: &NetworkClient,
+        provider: PeerId,
+        query: &str,
+        purpose: Option<&str>,
+        agreements: Vec<String>,
+        datasets: Vec<String>,
+    ) -> Result<RemoteAnswer, AccessError> {
+        let limits = self.inner.sparql.limits();
+        let request = RemoteQuery {
+            query: query.to_owned(),
+            purpose: purpose.map(str::to_owned),
+            agreements,
+            datasets,
+            limits: QueryLimits {
+                timeout_ms: limits.query_timeout().as_millis() as u64,
+                max_rows: limits.max_result_rows as u64,
+            },
+        };
+        let denied = |reason: String| RemoteAnswer {
+            status: "denied",
+            reason: Some(reason),
+            results: None,
+            rows: 0,
+            datasets: Vec::new(),
+        };
+        let answer = match fetch(network, provider, &provider.to_string(), request).await {
+            Ok(answer) => answer,
+            Err(FetchError::Denied(reason)) => return Ok(denied(reason)),
+            Err(FetchError::Failed(reason)) => return Ok(denied(reason)),
+            Err(e) => return Err(AccessError::Network(e.to_string())),
+        };
+        let results = to_json(
+            &answer.table,
+            matches!(parse_query(query), Ok(spargebra::Query::Ask { .. })),
+        )
+        .map_err(|e| AccessError::Network(format!("cannot write the results: {e}")))?;
+        Ok(RemoteAnswer {
+            status: if answer.truncated {
+                "truncated"
+            } else {
+                "complete"
+            },
+            reason: None,
+            results: Some(results),
+            rows: answer.table.len() as u64,
+            datasets: answer.datasets,
+        })
+    }
+}
+
+/// A table as SPARQL JSON results (a boolean for ASK).
+fn to_json(table: &SolutionTable, ask: bool) -> Result<serde_json::Value, std::io::Error> {
+    let serializer = QueryResultsSerializer::from_format(QueryResultsFormat::Json);
+    let bytes = if ask {
+        serializer.serialize_boolean_to_writer(Vec::new(), !table.is_empty())?
+    } else {
+        let mut writer =
+            serializer.serialize_solutions_to_writer(Vec::new(), table.variables.clone())?;
+        for row in &table.rows {
+            writer.serialize(
+                table
+                    .variables
+                    .iter()
+                    .zip(row)
+                    .filter_map(|(v, t)| Some((v, t.as_ref()?))),
+            )?;
+        }
+        writer.finish()?
+    };
+    serde_json::from_slice(&bytes).map_err(std::io::Error::other)
+}

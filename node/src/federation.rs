@@ -1,0 +1,310 @@
+//! Federated SPARQL: one query answered by the members whose datasets can contribute.
+//!
+//! A federated query (`/sparql?federated=true`, `hanse query --federated`) is parsed, its
+//! sources are chosen from the federated catalogue without probing anyone ([`sources`]), the
+//! plan sends each part to the members that can answer it ([`plan`]), sub-queries travel over
+//! libp2p with the requester's purpose and agreements and come back in chunks ([`remote`]),
+//! groups are joined with bound joins ([`execute`]), and oxigraph evaluates the rest of the
+//! query over the parts' tables. Explicit `SERVICE <hanse://<PeerId>/sparql>` clauses go to
+//! the member named ([`service_handler`]). Every answer says which sources were asked, how
+//! each fared, and which datasets were skipped and why ([`report`]).
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`sources`] | which datasets can match a pattern, and which the requester may use |
+//! | [`plan`] | groups, placeholders, the single-source shortcut |
+//! | [`execute`] | parallel sub-queries and bound joins |
+//! | [`remote`] | the requester's side of the node-to-node query protocol |
+//! | [`service_handler`] | explicit `SERVICE` calls |
+//! | [`report`] | per-source status, time and rows |
+
+pub mod execute;
+pub mod plan;
+pub mod remote;
+pub mod report;
+pub mod service_handler;
+pub mod sources;
+
+use crate::access::AccessService;
+use crate::catalog::CatalogService;
+use crate::config::FederationSection;
+use crate::p2p::NetworkClient;
+use crate::solutions::TableError;
+use crate::sparql::{
+    ResultFormat, ServiceHandlers, SparqlError, SparqlService, TableService, write_results,
+};
+use execute::Executor;
+use oxigraph::model::NamedNode;
+use oxigraph::sparql::QueryResults;
+use oxigraph::store::Store;
+use report::{FederationReport, ReportBuilder};
+use service_handler::MemberServices;
+use sources::{OfferCache, Sources};
+use spargebra::Query;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Errors of a federated query, each naming what to change.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FederationError {
+    /// The query cannot be federated as written.
+    #[error("cannot federate this query: {0}")]
+    Unsupported(String),
+    /// A source failed and the query asked for `strict` answers.
+    #[error("member {member} failed (strict mode): {reason}")]
+    SourceFailed {
+        /// The member's name.
+        member: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A sub-query answer or an intermediate join is too large.
+    #[error(
+        "an intermediate result exceeds {limit} rows (federation.max_intermediate_rows); make the query more selective"
+    )]
+    TooManyRows {
+        /// The limit.
+        limit: usize,
+    },
+    /// The whole query took too long.
+    #[error("the federated query did not finish within {}s (federation.timeout_secs)", .limit.as_secs())]
+    Timeout {
+        /// The limit.
+        limit: Duration,
+    },
+    /// Parsing or evaluating the final query failed.
+    #[error(transparent)]
+    Sparql(#[from] SparqlError),
+    /// Something that should not happen.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<TableError> for FederationError {
+    fn from(error: TableError) -> Self {
+        match error {
+            TableError::TooManyRows { limit } => FederationError::TooManyRows { limit },
+            other => FederationError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl FederationError {
+    /// Whether the requester can fix it by changing the query.
+    pub fn is_client_error(&self) -> bool {
+        match self {
+            Self::Unsupported(_) | Self::TooManyRows { .. } => true,
+            Self::Sparql(e) => e.is_client_error(),
+            _ => false,
+        }
+    }
+}
+
+/// How to run one federated query.
+#[derive(Debug, Clone, Default)]
+pub struct FederatedQueryOptions {
+    /// The stated purpose (a DPV IRI); `federation.default_purpose` when absent.
+    pub purpose: Option<String>,
+    /// Fail instead of answering partially when a source fails.
+    pub strict: bool,
+}
+
+/// A federated answer: the results in the requested format and the report.
+#[derive(Debug)]
+pub struct FederatedAnswer {
+    /// The serialised results.
+    pub body: Vec<u8>,
+    /// Who was asked and how it went.
+    pub report: FederationReport,
+}
+
+struct Inner {
+    catalog: CatalogService,
+    access: AccessService,
+    sparql: SparqlService,
+    network: Option<NetworkClient>,
+    config: FederationSection,
+    offers: OfferCache,
+    permits: Arc<Semaphore>,
+}
+
+/// Federated query answering; cheap to clone.
+#[derive(Clone)]
+pub struct FederationService {
+    inner: Arc<Inner>,
+}
+
+impl FederationService {
+    /// Builds the service.
+    pub fn new(
+        catalog: CatalogService,
+        access: AccessService,
+        sparql: SparqlService,
+        network: Option<NetworkClient>,
+        config: FederationSection,
+    ) -> Self {
+        let permits = Arc::new(Semaphore::new(config.max_in_flight));
+        Self {
+            inner: Arc::new(Inner {
+                catalog,
+                access,
+                sparql,
+                network,
+                config,
+                offers: OfferCache::default(),
+                permits,
+            }),
+        }
+    }
+
+    /// The sources a query for `purpose` would use, and the datasets it would skip.
+    pub fn sources(&self, purpose: Option<&str>) -> Sources {
+        let inner = &self.inner;
+        Sources::gather(&inner.catalog, &inner.access, &inner.offers, purpose)
+    }
+
+    fn purpose(&self, options: &FederatedQueryOptions) -> Option<String> {
+        options
+            .purpose
+            .clone()
+            .or_else(|| self.inner.config.default_purpose.clone())
+    }
+
+    fn member_services(
+        &self,
+        sources: Arc<Sources>,
+        purpose: Option<String>,
+        strict: bool,
+        report: Arc<ReportBuilder>,
+    ) -> MemberServices {
+        MemberServices {
+            runtime: tokio::runtime::Handle::current(),
+            network: self.inner.network.clone(),
+            sources,
+            purpose,
+            config: self.inner.config.clone(),
+            strict,
+            report,
+        }
+    }
+
+    /// Answers `query` over every member's usable datasets and this node's own.
+    #[tracing::instrument(skip_all, fields(purpose = options.purpose.as_deref()))]
+    pub async fn query(
+        &self,
+        query: Query,
+        options: &FederatedQueryOptions,
+        format: ResultFormat,
+    ) -> Result<FederatedAnswer, FederationError> {
+        let limit = self.inner.config.timeout();
+        match tokio::time::timeout(limit, self.query_unbounded(query, options, format)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(FederationError::Timeout { limit }),
+        }
+    }
+
+    async fn query_unbounded(
+        &self,
+        query: Query,
+        options: &FederatedQueryOptions,
+        format: ResultFormat,
+    ) -> Result<FederatedAnswer, FederationError> {
+        let started = Instant::now();
+        let purpose = self.purpose(options);
+        let sources = Arc::new(self.sources(purpose.as_deref()));
+        let is_ask = matches!(query, Query::Ask { .. });
+        let plan = plan::plan(query.clone(), &sources)?;
+        let report = Arc::new(ReportBuilder::default());
+        let executor = Executor {
+            network: self.inner.network.as_ref(),
+            sparql: &self.inner.sparql,
+            sources: &sources,
+            config: &self.inner.config,
+            purpose: purpose.as_deref(),
+            strict: options.strict,
+            report: &report,
+            permits: Arc::clone(&self.inner.permits),
+        };
+        let timeout = self.inner.config.timeout();
+        let max_rows = self.inner.sparql.limits().max_result_rows;
+        if let Some(source) = plan.single_source {
+            tracing::debug!(source = %sources.list[source].name, "single-source query");
+            let datasets = sources.list[source].dataset_ids();
+            let table = executor.ask(source, query, datasets).await?;
+            let body = tokio::task::spawn_blocking(move || {
+                let results = if is_ask {
+                    QueryResults::Boolean(!table.is_empty())
+                } else {
+                    QueryResults::Solutions(table.into_solutions())
+                };
+                write_results(results, format, max_rows, timeout)
+            })
+            .await
+            .map_err(|e| FederationError::Internal(e.to_string()))??;
+            let report = report.finish("single-source", sources.skipped.clone(), started.elapsed());
+            return Ok(FederatedAnswer { body, report });
+        }
+        let tables =
+            futures::future::try_join_all(plan.leaves.iter().map(|l| executor.leaf(l))).await?;
+        let mut services = ServiceHandlers::default();
+        for (index, table) in tables.into_iter().enumerate() {
+            services.named.push((
+                NamedNode::new_unchecked(format!("{}{index}", plan::LEAF_PREFIX)),
+                TableService(Arc::new(table)),
+            ));
+        }
+        services.default = Some(Box::new(self.member_services(
+            Arc::clone(&sources),
+            purpose,
+            options.strict,
+            Arc::clone(&report),
+        )));
+        let store = Store::new().map_err(|e| FederationError::Internal(e.to_string()))?;
+        let body = self
+            .inner
+            .sparql
+            .query_with_services(plan.query, store, services, format, timeout)
+            .await?;
+        let report = report.finish("federated", sources.skipped.clone(), started.elapsed());
+        Ok(FederatedAnswer { body, report })
+    }
+
+    /// Answers a query over this node's store in which `SERVICE` clauses name members (or
+    /// allowed endpoints).
+    #[tracing::instrument(skip_all)]
+    pub async fn query_with_services(
+        &self,
+        query: Query,
+        options: &FederatedQueryOptions,
+        format: ResultFormat,
+    ) -> Result<FederatedAnswer, FederationError> {
+        let started = Instant::now();
+        let purpose = self.purpose(options);
+        let sources = Arc::new(self.sources(purpose.as_deref()));
+        let report = Arc::new(ReportBuilder::default());
+        let services = ServiceHandlers {
+            named: Vec::new(),
+            default: Some(Box::new(self.member_services(
+                Arc::clone(&sources),
+                purpose,
+                options.strict,
+                Arc::clone(&report),
+            ))),
+        };
+        let body = self
+            .inner
+            .sparql
+            .query_with_services(
+                query,
+                self.inner.sparql.store().clone(),
+                services,
+                format,
+                self.inner.config.timeout(),
+            )
+            .await?;
+        let report = report.finish("service", Vec::new(), started.elapsed());
+        Ok(FederatedAnswer { body, report })
+    }
+}

@@ -1,0 +1,323 @@
+//! Source selection: which members' datasets can answer a triple pattern, judged from the
+//! federated catalogue (VoID class and property partitions, subject authorities) without
+//! probing anyone, and which of them this node may use for the stated purpose.
+
+use crate::access::AccessService;
+use crate::catalog::stats::MAX_PARTITIONS;
+use crate::catalog::{CatalogService, FederatedDataset, signing};
+use hanse_policy::Policy;
+use hanse_vocab::rdf;
+use libp2p::PeerId;
+use serde::Serialize;
+use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// Where a source is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// This node's own store.
+    Local,
+    /// A member, over the network.
+    Remote(PeerId),
+}
+
+/// What the catalogue says about one dataset's content.
+#[derive(Debug, Clone)]
+pub struct SourceDataset {
+    /// The dataset id on its node.
+    pub identifier: String,
+    /// Classes with instances.
+    classes: HashSet<String>,
+    /// Predicates used.
+    properties: HashSet<String>,
+    /// Whether the partitions list every class and predicate (they are capped).
+    complete: bool,
+    /// Named graphs holding the data.
+    graphs: Vec<String>,
+    /// Authorities of the IRI subjects; empty when unknown.
+    authorities: Vec<String>,
+}
+
+impl SourceDataset {
+    fn new(
+        identifier: &str,
+        classes: impl IntoIterator<Item = String>,
+        properties: impl IntoIterator<Item = String>,
+        graphs: Vec<String>,
+        authorities: Vec<String>,
+    ) -> Self {
+        let classes: HashSet<String> = classes.into_iter().collect();
+        let properties: HashSet<String> = properties.into_iter().collect();
+        Self {
+            identifier: identifier.to_owned(),
+            complete: classes.len() < MAX_PARTITIONS && properties.len() < MAX_PARTITIONS,
+            classes,
+            properties,
+            graphs,
+            authorities,
+        }
+    }
+
+    /// Whether the dataset can hold a triple matching `pattern`.
+    fn may_match(&self, pattern: &TriplePattern) -> bool {
+        if !self.complete {
+            return true;
+        }
+        if let TermPattern::NamedNode(subject) = &pattern.subject
+            && !self.authorities.is_empty()
+            && !self
+                .authorities
+                .iter()
+                .any(|a| subject.as_str().starts_with(a.as_str()))
+        {
+            return false;
+        }
+        match &pattern.predicate {
+            NamedNodePattern::Variable(_) => true,
+            NamedNodePattern::NamedNode(p) if p.as_str() == rdf::TYPE => match &pattern.object {
+                TermPattern::NamedNode(class) => self.classes.contains(class.as_str()),
+                _ => self.properties.contains(p.as_str()),
+            },
+            NamedNodePattern::NamedNode(p) => self.properties.contains(p.as_str()),
+        }
+    }
+}
+
+/// One member (or this node) with the datasets the requester may use.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Where to evaluate.
+    pub location: Location,
+    /// The member's PeerId.
+    pub member: String,
+    /// The member's name.
+    pub name: String,
+    /// Its usable datasets.
+    pub datasets: Vec<SourceDataset>,
+    /// Agreements to present.
+    pub agreements: Vec<String>,
+}
+
+impl Source {
+    /// Whether any usable dataset can match `pattern`.
+    pub fn may_match(&self, pattern: &TriplePattern) -> bool {
+        self.datasets.iter().any(|d| d.may_match(pattern))
+    }
+
+    /// Ids of the datasets that can match at least one of `patterns`.
+    pub fn datasets_for(&self, patterns: &[TriplePattern]) -> Vec<String> {
+        self.datasets
+            .iter()
+            .filter(|d| patterns.iter().any(|p| d.may_match(p)))
+            .map(|d| d.identifier.clone())
+            .collect()
+    }
+
+    /// Ids of all its usable datasets.
+    pub fn dataset_ids(&self) -> Vec<String> {
+        self.datasets.iter().map(|d| d.identifier.clone()).collect()
+    }
+
+    /// Whether one of its datasets holds named graph `graph`.
+    pub fn holds_graph(&self, graph: &str) -> bool {
+        self.datasets
+            .iter()
+            .any(|d| d.graphs.iter().any(|g| g == graph))
+    }
+
+    /// The authorities of its IRI subjects, if every dataset lists them.
+    pub fn authorities(&self) -> Option<HashSet<&str>> {
+        let mut all = HashSet::new();
+        for dataset in &self.datasets {
+            if dataset.authorities.is_empty() {
+                return None;
+            }
+            all.extend(dataset.authorities.iter().map(String::as_str));
+        }
+        Some(all)
+    }
+
+    /// The named graphs of its datasets.
+    pub fn graphs(&self) -> Vec<String> {
+        self.datasets
+            .iter()
+            .flat_map(|d| d.graphs.iter().cloned())
+            .collect()
+    }
+}
+
+/// A dataset that was not asked, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    /// The member's PeerId.
+    pub member: String,
+    /// The member's name.
+    pub name: String,
+    /// The dataset id.
+    pub dataset: String,
+    /// Why it was not asked.
+    pub reason: String,
+}
+
+/// The sources of one federated query.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Members (and this node) with usable datasets.
+    pub list: Vec<Source>,
+    /// Datasets left out.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The offers of one member's catalogue, with the catalogue version they came from.
+type VersionedOffers = (u64, Arc<Vec<Policy>>);
+
+/// Members' offers, parsed once per catalogue version.
+#[derive(Default)]
+pub struct OfferCache(Mutex<HashMap<PeerId, VersionedOffers>>);
+
+impl OfferCache {
+    fn offers(&self, catalog: &CatalogService, publisher: &PeerId) -> Arc<Vec<Policy>> {
+        let version = catalog.federated().version_of(publisher).unwrap_or(0);
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((held, offers)) = cache.get(publisher)
+            && *held == version
+        {
+            return Arc::clone(offers);
+        }
+        let offers = catalog
+            .federated()
+            .signed_nquads(publisher)
+            .and_then(|nquads| signing::parse(nquads.as_bytes(), usize::MAX).ok())
+            .map(|parsed| hanse_policy::from_graph(&parsed.catalog.document))
+            .unwrap_or_default();
+        let offers = Arc::new(offers);
+        cache.insert(*publisher, (version, Arc::clone(&offers)));
+        offers
+    }
+}
+
+impl Sources {
+    /// The members' datasets (from the federated catalogue) this node may use for `purpose`,
+    /// plus this node's own datasets.
+    pub fn gather(
+        catalog: &CatalogService,
+        access: &AccessService,
+        offers: &OfferCache,
+        purpose: Option<&str>,
+    ) -> Self {
+        let mut sources = Sources::default();
+        let own = own_source(catalog);
+        let me = own.member.clone();
+        if !own.datasets.is_empty() {
+            sources.list.push(own);
+        }
+        let mut by_member: Vec<(PeerId, Vec<FederatedDataset>)> = Vec::new();
+        for dataset in catalog.federated().datasets(&Default::default()) {
+            if dataset.publisher == me {
+                continue;
+            }
+            let Ok(peer) = dataset.publisher.parse::<PeerId>() else {
+                continue;
+            };
+            match by_member.iter_mut().find(|(p, _)| *p == peer) {
+                Some((_, list)) => list.push(dataset),
+                None => by_member.push((peer, vec![dataset])),
+            }
+        }
+        for (peer, datasets) in by_member {
+            let offers = offers.offers(catalog, &peer);
+            let mut source = Source {
+                location: Location::Remote(peer),
+                member: peer.to_string(),
+                name: datasets[0].publisher_name.clone(),
+                datasets: Vec::new(),
+                agreements: Vec::new(),
+            };
+            for dataset in datasets {
+                match access.usable(&dataset, purpose, &offers) {
+                    Ok(agreement) => {
+                        source.agreements.extend(agreement);
+                        source.datasets.push(SourceDataset::new(
+                            &dataset.identifier,
+                            dataset.classes,
+                            dataset.properties,
+                            dataset.graphs,
+                            dataset.subject_authorities,
+                        ));
+                    }
+                    Err(reason) => sources.skipped.push(Skipped {
+                        member: source.member.clone(),
+                        name: source.name.clone(),
+                        dataset: dataset.identifier,
+                        reason,
+                    }),
+                }
+            }
+            if !source.datasets.is_empty() {
+                sources.list.push(source);
+            }
+        }
+        sources
+    }
+}
+
+/// This node's own datasets: all of them, whatever their access rights.
+fn own_source(catalog: &CatalogService) -> Source {
+    let me = catalog.peer_id().to_string();
+    let definitions = catalog.datasets().list().unwrap_or_default();
+    let datasets = definitions
+        .iter()
+        .map(|definition| {
+            let stats = catalog.statistics(&definition.id).unwrap_or_default();
+            SourceDataset::new(
+                &definition.id,
+                stats.classes.into_keys(),
+                stats.properties.into_keys(),
+                definition.graphs.clone(),
+                stats.subject_authorities,
+            )
+        })
+        .collect();
+    Source {
+        location: Location::Local,
+        name: catalog.organisation().to_owned(),
+        member: me,
+        datasets,
+        agreements: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spargebra::term::{NamedNode, Variable};
+
+    fn pattern(s: TermPattern, p: &str, o: TermPattern) -> TriplePattern {
+        TriplePattern {
+            subject: s,
+            predicate: NamedNode::new_unchecked(p).into(),
+            object: o,
+        }
+    }
+
+    #[test]
+    fn datasets_match_by_predicate_class_and_subject_authority() {
+        let dataset = SourceDataset::new(
+            "air",
+            ["https://e/Air".to_owned()],
+            [rdf::TYPE.to_owned(), "https://e/no2".to_owned()],
+            vec!["https://city/g".into()],
+            vec!["https://city/".into()],
+        );
+        let v = |n: &str| TermPattern::Variable(Variable::new_unchecked(n));
+        let c = |i: &str| TermPattern::NamedNode(NamedNode::new_unchecked(i));
+        assert!(dataset.may_match(&pattern(v("s"), "https://e/no2", v("o"))));
+        assert!(!dataset.may_match(&pattern(v("s"), "https://e/pm10", v("o"))));
+        assert!(dataset.may_match(&pattern(v("s"), rdf::TYPE, c("https://e/Air"))));
+        assert!(!dataset.may_match(&pattern(v("s"), rdf::TYPE, c("https://e/Water"))));
+        assert!(dataset.may_match(&pattern(v("s"), rdf::TYPE, v("c"))));
+        assert!(dataset.may_match(&pattern(c("https://city/s1"), "https://e/no2", v("o"))));
+        assert!(!dataset.may_match(&pattern(c("https://town/s1"), "https://e/no2", v("o"))));
+    }
+}
