@@ -170,6 +170,16 @@ pub struct QueryArgs {
     /// Query the node at this URL instead of the one in --dir.
     #[arg(long)]
     pub url: Option<String>,
+    /// Ask the whole consortium: every member whose datasets can answer and may be used for
+    /// --purpose (needs the node running).
+    #[arg(long)]
+    pub federated: bool,
+    /// The purpose stated to members, a DPV IRI (default: federation.default_purpose).
+    #[arg(long, requires = "federated")]
+    pub purpose: Option<String>,
+    /// Fail instead of answering partially when a member fails.
+    #[arg(long, requires = "federated")]
+    pub strict: bool,
 }
 
 /// Arguments of `hanse demo`.

@@ -51,7 +51,24 @@ impl NodeClient {
 
     /// Sends a SPARQL query and returns the body in the `accept`ed format.
     pub async fn query(&self, query: &str, accept: &str) -> Result<Vec<u8>, ClientError> {
-        let url = format!("{}/sparql", self.base);
+        self.query_with(query, accept, &[]).await
+    }
+
+    /// Sends a query with extra `/sparql` parameters (e.g. `federated=true`).
+    pub async fn query_with(
+        &self,
+        query: &str,
+        accept: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<u8>, ClientError> {
+        let encoded: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        let url = if encoded.is_empty() {
+            format!("{}/sparql", self.base)
+        } else {
+            format!("{}/sparql?{encoded}", self.base)
+        };
         let request = self
             .http
             .post(&url)

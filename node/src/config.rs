@@ -294,6 +294,9 @@ pub struct AccessSection {
     pub max_agreement_days: u64,
     /// Longest remote query text accepted, in bytes.
     pub max_query_bytes: usize,
+    /// Size of one chunk of a remote query's answer, in bytes of N-Triples text; larger
+    /// answers travel in several messages.
+    pub answer_chunk_bytes: usize,
 }
 
 impl Default for AccessSection {
@@ -301,6 +304,7 @@ impl Default for AccessSection {
         Self {
             max_agreement_days: 365,
             max_query_bytes: 64 * 1024,
+            answer_chunk_bytes: 256 * 1024,
         }
     }
 }
@@ -513,6 +517,14 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        if self.access.answer_chunk_bytes < 1024
+            || self.access.answer_chunk_bytes as u64 + 65_536 > self.p2p.max_message_bytes
+        {
+            return Err(ConfigError::Invalid {
+                key: "access.answer_chunk_bytes",
+                message: "must be at least 1024 and 64 KiB under p2p.max_message_bytes".into(),
+            });
+        }
         if self.http.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid {
                 key: "http.max_concurrent_queries",
@@ -593,6 +605,8 @@ sync_interval_secs = {cat_sync}
 max_agreement_days = {acc_days}
 # Longest remote query accepted, in bytes.
 max_query_bytes = {acc_query}
+# Size of one chunk of a remote query's answer, in bytes; larger answers take several messages.
+answer_chunk_bytes = {acc_chunk}
 
 [ingest]
 # Source mapping files, one per source (see docs/ingest.md and docs/sources/).
@@ -657,6 +671,7 @@ format = "text"
             cat_sync = d.catalog.sync_interval_secs,
             acc_days = d.access.max_agreement_days,
             acc_query = d.access.max_query_bytes,
+            acc_chunk = d.access.answer_chunk_bytes,
             ing_dir = d.ingest.sources_dir.display(),
             ing_batch = d.ingest.max_batch_observations,
             ing_queue = d.ingest.queue_capacity,

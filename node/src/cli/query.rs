@@ -22,7 +22,25 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
     let query = parse_query(&text)?;
     let form = query_form(&query);
     let format = result_format(args.format, form);
-    let body = if let Some(url) = &args.url {
+    let body = if args.federated {
+        let url = match &args.url {
+            Some(url) => url.clone(),
+            None => api_url(NodeDir::new(&args.dir.dir).load_config()?.http.listen),
+        };
+        let mut params = vec![("federated", "true")];
+        if let Some(purpose) = &args.purpose {
+            params.push(("purpose", purpose));
+        }
+        if args.strict {
+            params.push(("strict", "true"));
+        }
+        let body = NodeClient::new(url, None)
+            .query_with(&text, format.media_type(), &params)
+            .await
+            .context("a federated query needs the node running (hanse serve)")?;
+        print_report(&body);
+        body
+    } else if let Some(url) = &args.url {
         NodeClient::new(url.clone(), None)
             .query(&text, format.media_type())
             .await?
@@ -61,6 +79,42 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Prints the federation report of JSON results to stderr: sources asked, skipped datasets.
+fn print_report(body: &[u8]) {
+    let Ok(results) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return;
+    };
+    let report = &results["federation"];
+    let Some(sources) = report["sources"].as_array() else {
+        return;
+    };
+    eprintln!(
+        "federated query: {} ({}), {} ms",
+        report["status"].as_str().unwrap_or("?"),
+        report["mode"].as_str().unwrap_or("?"),
+        report["millis"]
+    );
+    for source in sources {
+        eprintln!(
+            "  {:<24} {:<8} {:>6} rows {:>4} requests {:>6} ms {}",
+            source["name"].as_str().unwrap_or("?"),
+            source["status"].as_str().unwrap_or("?"),
+            source["rows"],
+            source["requests"],
+            source["millis"],
+            source["error"].as_str().unwrap_or("")
+        );
+    }
+    for skipped in report["skipped"].as_array().into_iter().flatten() {
+        eprintln!(
+            "  skipped {}/{}: {}",
+            skipped["name"].as_str().unwrap_or("?"),
+            skipped["dataset"].as_str().unwrap_or("?"),
+            skipped["reason"].as_str().unwrap_or("?")
+        );
+    }
 }
 
 fn result_format(output: QueryOutput, form: QueryForm) -> ResultFormat {

@@ -303,6 +303,8 @@ const QUERIES: &[&str] = &[
     "SELECT (COUNT(DISTINCT ?s) AS ?sensors) (COUNT(?obs) AS ?observations) WHERE { ?obs <http://www.w3.org/ns/sosa/madeBySensor> ?s }",
     // 17. population-weighted join, BIND and HAVING
     "SELECT ?name (SUM(?v) / COUNT(?v) AS ?mean) WHERE { ?c <https://region.example/ns#population> ?pop ; <http://www.w3.org/2000/01/rdf-schema#label> ?name . ?s <https://region.example/ns#city> ?c . ?obs <http://www.w3.org/ns/sosa/madeBySensor> ?s ; <http://www.w3.org/ns/sosa/hasSimpleResult> ?v BIND(?pop > 100000 AS ?large) FILTER(?large) } GROUP BY ?name HAVING (COUNT(?v) > 10) ORDER BY ?name",
+    // 18. everything: answers larger than one chunk
+    "SELECT ?s ?p ?o WHERE { ?s ?p ?o }",
 ];
 
 async fn post_dataset(node: &Running, dataset: &Dataset, graph: &str) -> Result<()> {
@@ -351,7 +353,8 @@ async fn start_consortium(seed: u8) -> Result<(Vec<PreparedNode>, Vec<Running>, 
         node.install(&document)?;
         let path = node.dir.root().join("hanse.toml");
         let config = std::fs::read_to_string(&path)?
-            .replace("source_timeout_secs = 15", "source_timeout_secs = 4");
+            .replace("source_timeout_secs = 15", "source_timeout_secs = 4")
+            .replace("answer_chunk_bytes = 262144", "answer_chunk_bytes = 16384");
         std::fs::write(&path, config)?;
     }
     let running = mesh(&nodes).await?;
@@ -390,6 +393,83 @@ async fn start_consortium(seed: u8) -> Result<(Vec<PreparedNode>, Vec<Running>, 
     )
     .await?;
     Ok((nodes, running, reference))
+}
+
+fn peer_id(node: &Running) -> Result<String> {
+    Ok(node
+        .handle
+        .network()
+        .context("network")?
+        .local_peer_id()
+        .to_string())
+}
+
+/// `SERVICE` naming members by `hanse://` IRI and by `did:key`; other services refused.
+async fn explicit_service(running: &[Running], reference: &Store) -> Result<()> {
+    let research = &running[0];
+    let (bruges, region) = (peer_id(&running[2])?, &running[4]);
+    let region_did =
+        hanse_node::identity::did_key_of(&region.handle.network().context("net")?.local_peer_id())
+            .context("did")?;
+    let query = format!(
+        "SELECT ?name (COUNT(?obs) AS ?n) WHERE {{ \
+           SERVICE <hanse://{bruges}/sparql> {{ ?obs <http://www.w3.org/ns/sosa/madeBySensor> ?s . ?s <{CITY}> ?c }} \
+           SERVICE <{region_did}> {{ ?c <http://www.w3.org/2000/01/rdf-schema#label> ?name }} }} GROUP BY ?name"
+    );
+    let answer = sparql(research, &query, "").await?;
+    let expected = over_reference(
+        reference,
+        &format!(
+            "SELECT ?name (COUNT(?obs) AS ?n) WHERE {{ ?obs <http://www.w3.org/ns/sosa/madeBySensor> ?s . ?s <{CITY}> ?c FILTER(STRSTARTS(STR(?s), \"https://bruges\")) ?c <http://www.w3.org/2000/01/rdf-schema#label> ?name }} GROUP BY ?name"
+        ),
+    )?;
+    let (got, want) = (rows(&answer.1, false), rows(&expected, false));
+    ensure!(answer.0 == 200 && got == want, "{answer:?} vs {want:?}");
+    ensure!(
+        answer.1["federation"]["sources"].as_array().map(Vec::len) == Some(2),
+        "{}",
+        answer.1
+    );
+    println!("explicit SERVICE to bruges (hanse://) and the region (did:key): {got:?}");
+    let refused = sparql(
+        research,
+        "SELECT * WHERE { SERVICE <http://evil.example/sparql> { ?s ?p ?o } }",
+        "",
+    )
+    .await?;
+    ensure!(
+        refused.0 == 400 && refused.1.to_string().contains("allowed_services"),
+        "{refused:?}"
+    );
+    let strict = sparql(
+        research,
+        "SELECT * WHERE { ?s ?p ?o } LIMIT 1",
+        "federated=true&strict=maybe",
+    )
+    .await?;
+    ensure!(
+        strict.0 == 400 && strict.1.to_string().contains("strict"),
+        "{strict:?}"
+    );
+    Ok(())
+}
+
+/// `/sparql` with extra URL parameters; the status and the body (JSON, or the error text).
+async fn sparql(node: &Running, query: &str, params: &str) -> Result<(u16, Value)> {
+    let response = node
+        .http
+        .post(node.url(&format!("/sparql?{params}")))
+        .header("content-type", "application/sparql-query")
+        .header("accept", "application/sparql-results+json")
+        .body(query.to_owned())
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    let text = response.text().await?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    ))
 }
 
 async fn federated(node: &Running, query: &str) -> Result<Value> {
@@ -556,6 +636,17 @@ async fn federated_answers_equal_the_union_of_permitted_data() -> Result<()> {
             "{report}"
         );
     }
+    // Mechelen's whole data does not fit one chunk: its answer came in several.
+    let everything = federated(research, QUERIES[17]).await?;
+    let mechelen = peer_id(&running[1])?;
+    let requests = everything["federation"]["sources"]
+        .as_array()
+        .context("sources")?
+        .iter()
+        .find(|s| s["member"] == mechelen.as_str())
+        .and_then(|s| s["requests"].as_u64());
+    ensure!(requests > Some(1), "{}", everything["federation"]);
+    explicit_service(&running, &reference).await?;
     // The providers never saw a query for the datasets that were skipped.
     let utility_audit = running[5].handle.audit().len();
     ensure!(

@@ -15,8 +15,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Rows of one chunk, in bytes of N-Triples text (well under `p2p.max_message_bytes`).
-const CHUNK_BYTES: usize = 1024 * 1024;
 /// Answers whose further chunks are held for their requesters, at most.
 const MAX_OPEN_ANSWERS: usize = 64;
 /// How long further chunks are held without being asked for.
@@ -47,9 +45,10 @@ impl OpenAnswers {
         table: &SolutionTable,
         datasets: Vec<String>,
         last: ChunkStatus,
+        chunk_bytes: usize,
     ) -> SolutionChunk {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut chunks: VecDeque<_> = table.to_wire_chunks(CHUNK_BYTES).into();
+        let mut chunks: VecDeque<_> = table.to_wire_chunks(chunk_bytes).into();
         let first = chunks.pop_front().unwrap_or_default();
         let variables = table.variable_names();
         if chunks.is_empty() {
@@ -234,11 +233,13 @@ impl AccessService {
         } else {
             ChunkStatus::Complete
         };
-        Response::Solutions(
-            self.inner
-                .answers
-                .open(peer, &table, authorisation.datasets, last),
-        )
+        Response::Solutions(self.inner.answers.open(
+            peer,
+            &table,
+            authorisation.datasets,
+            last,
+            self.inner.config.answer_chunk_bytes,
+        ))
     }
 
     /// Sends a query to `provider` under `agreements` for `purpose` and returns its answer as
