@@ -8,6 +8,7 @@
 //! | [`network_bench`] | consortium formation time and gossip propagation |
 //! | [`policy_bench`] | latency of one ODRL policy evaluation |
 //! | [`catalog_bench`] | catalogue propagation, and the cost of building and signing one |
+//! | [`federation_bench`] | federated SPARQL against ideal SERVICE clauses and Comunica |
 //! | [`ingest_bench`] | sensor ingest over HTTP and MQTT against oxigraph's bulk loader |
 //! | [`mqtt_load`] | a QoS 1 MQTT publisher of meter readings |
 //! | [`local_consortium`] | N in-process nodes in a fresh consortium |
@@ -15,6 +16,7 @@
 //! | [`scenario`] | scripted fault scenarios (`crash-restart`, `partition-heal`) |
 
 pub mod catalog_bench;
+pub mod federation_bench;
 pub mod ingest_bench;
 pub mod local_consortium;
 pub mod mqtt_load;

@@ -6,6 +6,7 @@
 
 use clap::{Parser, Subcommand};
 use hanse_testnet::catalog_bench::{self, CatalogBenchOptions};
+use hanse_testnet::federation_bench::{self, FederationBenchOptions};
 use hanse_testnet::ingest_bench::{self, IngestBenchOptions};
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
 use hanse_testnet::policy_bench::{self, PolicyBenchOptions};
@@ -79,6 +80,8 @@ enum Bench {
     Catalog(CatalogBenchOptions),
     /// Sensor ingest over HTTP and MQTT against oxigraph's bulk loader on the same triples.
     Ingest(IngestBenchOptions),
+    /// Federated SPARQL: automatic federation against ideal SERVICE clauses and Comunica.
+    Federation(FederationBenchOptions),
 }
 
 fn main() -> ExitCode {
@@ -132,6 +135,9 @@ fn main() -> ExitCode {
             Command::Bench {
                 bench: Bench::Ingest(options),
             } => ingest_bench::run(options).await,
+            Command::Bench {
+                bench: Bench::Federation(options),
+            } => federation_bench::run(options).await,
         }
     });
     match result {
