@@ -4,7 +4,7 @@
 //! |---|---|
 //! | [`agreement`] | ODRL agreements signed by provider and consumer, their DSP states, sled storage |
 //! | [`aggregation`] | aggregation-only datasets: aggregate queries and small-group suppression |
-//! | [`service`] | negotiation, remote queries over a restricted dataset, audit of every decision |
+//! | [`service`] | negotiation, remote queries over a restricted dataset answered in chunks, audit of every decision |
 
 pub mod aggregation;
 pub mod agreement;

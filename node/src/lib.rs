@@ -2,7 +2,8 @@
 //!
 //! A node holds a city's, utility's or research group's RDF data in an oxigraph store,
 //! keeps its own state in sled, answers SPARQL over HTTP, and joins its consortium over
-//! libp2p. Later capabilities (catalogue, policies, federation, ingest) are added as modules.
+//! libp2p, publishes a signed catalogue, enforces usage policies, ingests sensors and answers
+//! federated SPARQL across the consortium.
 //!
 //! # Layout
 //!
@@ -13,6 +14,8 @@
 //! | [`identity`] | the ed25519 key, PeerId and `did:key` |
 //! | [`access`] | agreements, and policy enforcement on remote queries |
 //! | [`requests`] | answering node-to-node requests |
+//! | [`federation`] | federated SPARQL: source selection, planning, bound joins, explicit SERVICE |
+//! | [`solutions`] | tables of SPARQL solutions: wire form, joins, unions |
 //! | [`ingest`] | sensor sources wired to the store: batching writer, dead letters, retention |
 //! | [`admin_token`] | the bearer token write endpoints require |
 //! | [`audit`] | the signed, hash-chained log of remote access decisions |

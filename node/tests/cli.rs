@@ -405,7 +405,7 @@ fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
         .map(|l| l.trim())
         .filter(|l| l.starts_with("curl ") || l.starts_with("cargo run"))
         .collect();
-    assert_eq!(examples.len(), 8, "{lines:#?}");
+    assert_eq!(examples.len(), 9, "{lines:#?}");
 
     // The README's first request, URL-encoded as curl --data-urlencode sends it.
     let first: serde_json::Value = serde_json::from_str(&run_printed(examples[0])).unwrap();
@@ -466,6 +466,14 @@ fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
     assert!(
         table.contains("no2") && table.contains("aq-0003"),
         "{table}"
+    );
+    // One federated query: observations per property from every city that may be asked.
+    let federated = run_printed(examples[8]);
+    assert!(
+        federated.contains("observations")
+            && federated.contains("no2")
+            && federated.contains("Transportation"),
+        "{federated}"
     );
     assert!(demo.interrupt().success());
 }

@@ -119,6 +119,7 @@ fn synthetic(index: usize) -> (DatasetDefinition, DatasetStatistics) {
             max_lat: 51.1,
         }),
         subject_authorities: vec!["https://city.example/".into()],
+        object_authorities: vec!["https://city.example/".into()],
     };
     (definition, stats)
 }

@@ -239,6 +239,8 @@ pub mod hanse {
     /// An IRI authority (`scheme://host/`) that every IRI subject of a dataset starts with
     /// one of; absent when there are too many to list. Federated source selection uses it.
     pub const SUBJECT_AUTHORITY: &str = "https://w3id.org/hanse#subjectAuthority";
+    /// The same for the IRI objects of a dataset (other than `rdf:type` classes).
+    pub const OBJECT_AUTHORITY: &str = "https://w3id.org/hanse#objectAuthority";
 }
 
 /// W3C ODRL 2.2.

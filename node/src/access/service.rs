@@ -728,6 +728,17 @@ impl AccessService {
                     && !a.expired(&now)
                     && Some(a.terms.purpose.as_str()) == purpose
             });
+            let aggregation_only = usable.and_then(|a| {
+                hanse_policy::parse_turtle(&a.terms.policy)
+                    .ok()?
+                    .iter()
+                    .find_map(minimum_group_size)
+            });
+            if let Some(minimum) = aggregation_only {
+                return Err(format!(
+                    "aggregation-only (groups of at least {minimum}): ask the member with an aggregate query"
+                ));
+            }
             return match usable {
                 Some(agreement) => Ok(Some(agreement.terms.id.clone())),
                 None => Err(format!(

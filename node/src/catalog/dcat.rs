@@ -259,6 +259,9 @@ fn dataset(
     for authority in &stats.subject_authorities {
         t.string(&me, hanse::SUBJECT_AUTHORITY, authority);
     }
+    for authority in &stats.object_authorities {
+        t.string(&me, hanse::OBJECT_AUTHORITY, authority);
+    }
 
     // One distribution: the node's SPARQL service, under the dataset's licence and offer.
     let distribution = part("distribution");

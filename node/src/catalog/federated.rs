@@ -95,6 +95,9 @@ pub struct FederatedDataset {
     /// Authorities of the IRI subjects (`hanse:subjectAuthority`); empty if not listed.
     #[serde(default)]
     pub subject_authorities: Vec<String>,
+    /// Authorities of the IRI objects other than classes (`hanse:objectAuthority`).
+    #[serde(default)]
+    pub object_authorities: Vec<String>,
     /// The named graphs holding the data.
     pub graphs: Vec<String>,
     /// Extent of the geometries.
@@ -590,6 +593,7 @@ pub fn summarise(graph: &Graph, publisher: &PeerId, version: u64) -> Vec<Federat
             properties: partitions(void::PROPERTY_PARTITION, void::PROPERTY),
             triples: count_of(graph, d, void::TRIPLES),
             subject_authorities: texts_of(graph, d, hanse::SUBJECT_AUTHORITY),
+            object_authorities: texts_of(graph, d, hanse::OBJECT_AUTHORITY),
             graphs: iris_of(graph, d, hanse::GRAPH),
             bbox,
             temporal,

@@ -110,6 +110,9 @@ pub struct DatasetStatistics {
     /// are more than `MAX_AUTHORITIES`.
     #[serde(default)]
     pub subject_authorities: Vec<String>,
+    /// The authorities of the IRI objects other than classes, likewise.
+    #[serde(default)]
+    pub object_authorities: Vec<String>,
 }
 
 /// Authorities listed at most; a dataset with more lists none.
@@ -132,26 +135,53 @@ pub fn authority(iri: &str) -> &str {
     }
 }
 
-/// The authorities of the IRI subjects in `graphs`, or none if there are too many.
-fn subject_authorities(store: &Store, graphs: &[NamedNode]) -> Result<Vec<String>, StatsError> {
-    let mut found: Vec<String> = Vec::new();
+/// Distinct authorities, up to [`MAX_AUTHORITIES`]; `None` once there are more.
+struct Authorities(Option<Vec<String>>);
+
+impl Authorities {
+    fn add(&mut self, iri: &str) {
+        let Some(found) = &mut self.0 else {
+            return;
+        };
+        let authority = authority(iri);
+        if !found.iter().any(|a| a == authority) {
+            if found.len() == MAX_AUTHORITIES {
+                self.0 = None;
+                return;
+            }
+            found.push(authority.to_owned());
+        }
+    }
+
+    fn into_sorted(self) -> Vec<String> {
+        let mut found = self.0.unwrap_or_default();
+        found.sort();
+        found
+    }
+}
+
+/// The authorities of the IRI subjects and of the IRI objects (classes aside) in `graphs`;
+/// a list is empty when there are too many to publish.
+fn authorities(
+    store: &Store,
+    graphs: &[NamedNode],
+) -> Result<(Vec<String>, Vec<String>), StatsError> {
+    let mut subjects = Authorities(Some(Vec::new()));
+    let mut objects = Authorities(Some(Vec::new()));
     for graph in graphs {
         for quad in store.quads_for_pattern(None, None, None, Some(graph.as_ref().into())) {
             let quad = quad.map_err(|e| StatsError(e.to_string()))?;
-            let NamedOrBlankNode::NamedNode(subject) = &quad.subject else {
-                continue;
-            };
-            let authority = authority(subject.as_str());
-            if !found.iter().any(|a| a == authority) {
-                if found.len() == MAX_AUTHORITIES {
-                    return Ok(Vec::new());
-                }
-                found.push(authority.to_owned());
+            if let NamedOrBlankNode::NamedNode(subject) = &quad.subject {
+                subjects.add(subject.as_str());
+            }
+            if let Term::NamedNode(object) = &quad.object
+                && quad.predicate.as_str() != rdf::TYPE
+            {
+                objects.add(object.as_str());
             }
         }
     }
-    found.sort();
-    Ok(found)
+    Ok((subjects.into_sorted(), objects.into_sorted()))
 }
 
 fn values_clause(graphs: &[NamedNode]) -> String {
@@ -289,6 +319,7 @@ pub fn compute(store: &Store, graphs: &[NamedNode]) -> Result<DatasetStatistics,
             }
         }
     }
+    let (subject_authorities, object_authorities) = authorities(store, graphs)?;
     Ok(DatasetStatistics {
         triples,
         distinct_subjects,
@@ -296,7 +327,8 @@ pub fn compute(store: &Store, graphs: &[NamedNode]) -> Result<DatasetStatistics,
         properties,
         temporal,
         bbox,
-        subject_authorities: subject_authorities(store, graphs)?,
+        subject_authorities,
+        object_authorities,
     })
 }
 

@@ -95,6 +95,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  cargo run --release -- query --url {} 'PREFIX sosa: <http://www.w3.org/ns/sosa/> SELECT ?sensor (ROUND(AVG(?v)) AS ?no2) {{ ?o sosa:madeBySensor ?sensor ; sosa:observedProperty <https://smartdatamodels.org/dataModel.Environment/no2> ; sosa:hasSimpleResult ?v }} GROUP BY ?sensor ORDER BY ?sensor'",
         url(0)
     );
+    println!(
+        "  # one federated query from the university to every member it may ask (per-member summary on stderr)"
+    );
+    println!(
+        "  cargo run --release -- query --url {} --federated --purpose {DEMO_PURPOSE} 'SELECT ?property (COUNT(?o) AS ?observations) {{ ?o <http://www.w3.org/ns/sosa/observedProperty> ?property }} GROUP BY ?property ORDER BY ?property'",
+        url(UNIVERSITY)
+    );
     println!();
     println!("Press Ctrl-C to stop.");
     shutdown_signal().await;

@@ -37,6 +37,8 @@ pub struct SourceDataset {
     graphs: Vec<String>,
     /// Authorities of the IRI subjects; empty when unknown.
     authorities: Vec<String>,
+    /// Authorities of the IRI objects other than classes; empty when unknown.
+    object_authorities: Vec<String>,
 }
 
 impl SourceDataset {
@@ -46,6 +48,7 @@ impl SourceDataset {
         properties: impl IntoIterator<Item = String>,
         graphs: Vec<String>,
         authorities: Vec<String>,
+        object_authorities: Vec<String>,
     ) -> Self {
         let classes: HashSet<String> = classes.into_iter().collect();
         let properties: HashSet<String> = properties.into_iter().collect();
@@ -56,6 +59,7 @@ impl SourceDataset {
             properties,
             graphs,
             authorities,
+            object_authorities,
         }
     }
 
@@ -70,6 +74,18 @@ impl SourceDataset {
                 .authorities
                 .iter()
                 .any(|a| subject.as_str().starts_with(a.as_str()))
+        {
+            return false;
+        }
+        let is_type =
+            matches!(&pattern.predicate, NamedNodePattern::NamedNode(p) if p.as_str() == rdf::TYPE);
+        if let TermPattern::NamedNode(object) = &pattern.object
+            && !is_type
+            && !self.object_authorities.is_empty()
+            && !self
+                .object_authorities
+                .iter()
+                .any(|a| object.as_str().starts_with(a.as_str()))
         {
             return false;
         }
@@ -244,6 +260,7 @@ impl Sources {
                             dataset.properties,
                             dataset.graphs,
                             dataset.subject_authorities,
+                            dataset.object_authorities,
                         ));
                     }
                     Err(reason) => sources.skipped.push(Skipped {
@@ -276,6 +293,7 @@ fn own_source(catalog: &CatalogService) -> Source {
                 stats.properties.into_keys(),
                 definition.graphs.clone(),
                 stats.subject_authorities,
+                stats.object_authorities,
             )
         })
         .collect();
@@ -309,6 +327,7 @@ mod tests {
             [rdf::TYPE.to_owned(), "https://e/no2".to_owned()],
             vec!["https://city/g".into()],
             vec!["https://city/".into()],
+            vec!["https://city/".into(), "https://e/".into()],
         );
         let v = |n: &str| TermPattern::Variable(Variable::new_unchecked(n));
         let c = |i: &str| TermPattern::NamedNode(NamedNode::new_unchecked(i));
@@ -319,5 +338,7 @@ mod tests {
         assert!(dataset.may_match(&pattern(v("s"), rdf::TYPE, v("c"))));
         assert!(dataset.may_match(&pattern(c("https://city/s1"), "https://e/no2", v("o"))));
         assert!(!dataset.may_match(&pattern(c("https://town/s1"), "https://e/no2", v("o"))));
+        assert!(dataset.may_match(&pattern(v("s"), "https://e/no2", c("https://city/x"))));
+        assert!(!dataset.may_match(&pattern(v("s"), "https://e/no2", c("https://town/x"))));
     }
 }
