@@ -120,6 +120,14 @@ pub struct FederatedAnswer {
     pub report: FederationReport,
 }
 
+/// The start of one federated query.
+struct Setup {
+    started: Instant,
+    purpose: Option<String>,
+    sources: Arc<Sources>,
+    report: Arc<ReportBuilder>,
+}
+
 struct Inner {
     catalog: CatalogService,
     access: AccessService,
@@ -165,11 +173,19 @@ impl FederationService {
         Sources::gather(&inner.catalog, &inner.access, &inner.offers, purpose)
     }
 
-    fn purpose(&self, options: &FederatedQueryOptions) -> Option<String> {
-        options
+    /// What every federated query starts with: the clock, the purpose, the sources it may
+    /// use and an empty report.
+    fn setup(&self, options: &FederatedQueryOptions) -> Setup {
+        let purpose = options
             .purpose
             .clone()
-            .or_else(|| self.inner.config.default_purpose.clone())
+            .or_else(|| self.inner.config.default_purpose.clone());
+        Setup {
+            started: Instant::now(),
+            sources: Arc::new(self.sources(purpose.as_deref())),
+            purpose,
+            report: Arc::new(ReportBuilder::default()),
+        }
     }
 
     fn member_services(
@@ -211,12 +227,14 @@ impl FederationService {
         options: &FederatedQueryOptions,
         format: ResultFormat,
     ) -> Result<FederatedAnswer, FederationError> {
-        let started = Instant::now();
-        let purpose = self.purpose(options);
-        let sources = Arc::new(self.sources(purpose.as_deref()));
+        let Setup {
+            started,
+            purpose,
+            sources,
+            report,
+        } = self.setup(options);
         let is_ask = matches!(query, Query::Ask { .. });
         let plan = plan::plan(query.clone(), &sources)?;
-        let report = Arc::new(ReportBuilder::default());
         let executor = Executor {
             network: self.inner.network.as_ref(),
             sparql: &self.inner.sparql,
@@ -280,10 +298,12 @@ impl FederationService {
         options: &FederatedQueryOptions,
         format: ResultFormat,
     ) -> Result<FederatedAnswer, FederationError> {
-        let started = Instant::now();
-        let purpose = self.purpose(options);
-        let sources = Arc::new(self.sources(purpose.as_deref()));
-        let report = Arc::new(ReportBuilder::default());
+        let Setup {
+            started,
+            purpose,
+            sources,
+            report,
+        } = self.setup(options);
         let services = ServiceHandlers {
             named: Vec::new(),
             default: Some(Box::new(self.member_services(

@@ -291,6 +291,20 @@ impl SparqlService {
         let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
         let prepared = self.prepare(evaluator, query, dataset, force_dataset)?;
         let store = self.store.clone();
+        self.write_blocking(prepared, store, cancel, timeout, format, max_rows)
+            .await
+    }
+
+    /// Evaluates a prepared query on a blocking thread and writes its result in `format`.
+    async fn write_blocking(
+        &self,
+        prepared: PreparedSparqlQuery,
+        store: Store,
+        cancel: CancellationToken,
+        timeout: Duration,
+        format: ResultFormat,
+        max_rows: usize,
+    ) -> Result<Vec<u8>, SparqlError> {
         self.run_blocking(cancel, timeout, move || {
             let results = prepared
                 .on_store(&store)
@@ -391,14 +405,8 @@ impl SparqlService {
             evaluator = evaluator.with_default_service_handler(BoxedService(default));
         }
         let prepared = self.prepare(evaluator, query, &DatasetParams::default(), false)?;
-        self.run_blocking(cancel, timeout, move || {
-            let results = prepared
-                .on_store(&store)
-                .execute()
-                .map_err(|e| from_evaluation(e, timeout))?;
-            write_results(results, format, max_rows, timeout)
-        })
-        .await
+        self.write_blocking(prepared, store, cancel, timeout, format, max_rows)
+            .await
     }
 
     /// Evaluates `query` over a restricted dataset holding only `permitted` graphs, whatever
