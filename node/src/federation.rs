@@ -35,7 +35,6 @@ use crate::sparql::{
 };
 use execute::Executor;
 use oxigraph::model::NamedNode;
-use oxigraph::sparql::QueryResults;
 use oxigraph::store::Store;
 use report::{FederationReport, ReportBuilder};
 use service_handler::MemberServices;
@@ -252,12 +251,7 @@ impl FederationService {
             let datasets = sources.list[source].dataset_ids();
             let table = executor.ask(source, query, datasets).await?;
             let body = tokio::task::spawn_blocking(move || {
-                let results = if is_ask {
-                    QueryResults::Boolean(!table.is_empty())
-                } else {
-                    QueryResults::Solutions(table.into_solutions())
-                };
-                write_results(results, format, max_rows, timeout)
+                write_results(table.into_results(is_ask), format, max_rows, timeout)
             })
             .await
             .map_err(|e| FederationError::Internal(e.to_string()))??;

@@ -5,7 +5,7 @@
 //! chunks of bounded size (see `p2p::protocol::SolutionChunk`).
 
 use oxigraph::model::{BlankNode, Term, Variable};
-use oxigraph::sparql::{QueryEvaluationError, QuerySolution, QuerySolutionIter};
+use oxigraph::sparql::{QueryEvaluationError, QueryResults, QuerySolution, QuerySolutionIter};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -299,6 +299,15 @@ impl SolutionTable {
             }
         }
         Ok(out)
+    }
+
+    /// The table as query results: solutions, or for an ASK a boolean (a row means true).
+    pub fn into_results(self, ask: bool) -> QueryResults<'static> {
+        if ask {
+            QueryResults::Boolean(!self.is_empty())
+        } else {
+            QueryResults::Solutions(self.into_solutions())
+        }
     }
 
     /// The table as oxigraph solutions.

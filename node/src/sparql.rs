@@ -159,6 +159,16 @@ pub struct DatasetParams {
 }
 
 impl DatasetParams {
+    /// The restricted dataset of `permitted` graphs: their union is the default graph and
+    /// they are the only named graphs.
+    fn restricted(permitted: &[NamedNode]) -> Self {
+        let iris: Vec<String> = permitted.iter().map(|g| g.as_str().to_owned()).collect();
+        Self {
+            default_graphs: iris.clone(),
+            named_graphs: iris,
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.default_graphs.is_empty() && self.named_graphs.is_empty()
     }
@@ -366,12 +376,9 @@ impl SparqlService {
         }
         let timeout = timeout.min(self.limits.query_timeout());
         let max_rows = max_rows.min(self.limits.max_result_rows);
-        let dataset = DatasetParams {
-            default_graphs: permitted.iter().map(|g| g.as_str().to_owned()).collect(),
-            named_graphs: permitted.iter().map(|g| g.as_str().to_owned()).collect(),
-        };
         let cancel = CancellationToken::new();
         let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let dataset = DatasetParams::restricted(permitted);
         let prepared = self.prepare(evaluator, query, &dataset, true)?;
         let store = self.store.clone();
         self.run_blocking(cancel, timeout, move || {
@@ -424,11 +431,8 @@ impl SparqlService {
         permitted: &[NamedNode],
         format: ResultFormat,
     ) -> Result<Vec<u8>, SparqlError> {
-        let dataset = DatasetParams {
-            default_graphs: permitted.iter().map(|g| g.as_str().to_owned()).collect(),
-            named_graphs: permitted.iter().map(|g| g.as_str().to_owned()).collect(),
-        };
-        self.query_with(query, &dataset, format, true).await
+        self.query_with(query, &DatasetParams::restricted(permitted), format, true)
+            .await
     }
 
     /// Executes an update atomically (all of it or nothing).

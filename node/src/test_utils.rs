@@ -10,6 +10,10 @@ use crate::node_dir::{InitOptions, NodeDir};
 use std::net::SocketAddr;
 use tempfile::TempDir;
 
+/// An ODRL offer that lets every member use a dataset for any purpose.
+pub const OPEN_OFFER: &str = "@prefix odrl: <http://www.w3.org/ns/odrl/2/> .\n\
+<#offer> a odrl:Offer ; odrl:permission [ odrl:action odrl:use ; odrl:target <> ] .";
+
 impl Node {
     /// Creates a node directory in `dir` (HTTP on an ephemeral loopback port), lets
     /// `configure` adjust the configuration, and starts the node.

@@ -18,6 +18,7 @@
 use crate::local_consortium::LocalConsortium;
 use anyhow::{Context, Result, bail};
 use hanse_node::demo_data::{AIR_QUALITY, BICYCLE_COUNTS, SensorSample, sensor_observations};
+use hanse_node::test_utils::OPEN_OFFER;
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -45,7 +46,6 @@ pub struct FederationBenchOptions {
 }
 
 const REGION: &str = "https://region.example/";
-const OPEN_OFFER: &str = "@prefix odrl: <http://www.w3.org/ns/odrl/2/> .\n<#offer> a odrl:Offer ; odrl:permission [ odrl:action odrl:use ; odrl:target <> ] .";
 
 /// A query in three parts: what each city answers, what the region answers, and the rest.
 struct BenchQuery {

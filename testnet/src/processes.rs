@@ -171,11 +171,7 @@ fn generate_data(dir: &NodeDir, config: &Config, index: usize) -> Result<()> {
     definition.themes = vec!["ENVI".into()];
     definition.access_rights = AccessRights::Public;
     definition.licence = Some("https://creativecommons.org/licenses/by/4.0/".into());
-    definition.policy = Some(
-        "@prefix odrl: <http://www.w3.org/ns/odrl/2/> . <#offer> a odrl:Offer ; \
-         odrl:permission [ odrl:action odrl:use ; odrl:target <> ] ."
-            .into(),
-    );
+    definition.policy = Some(hanse_node::test_utils::OPEN_OFFER.into());
     registry.create(definition)?;
     state.flush()?;
     Ok(())

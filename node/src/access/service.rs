@@ -707,19 +707,20 @@ impl AccessService {
 
     /// Whether this node may use a member's dataset for `purpose`, judged from the member's
     /// catalogue before asking: open data by its offer (`offers` are the policies of the
-    /// publisher's catalogue), restricted data by a finalized agreement held here. Returns
-    /// the agreement to present, or why the dataset must not be asked.
+    /// publisher's catalogue), restricted data by a finalized agreement among `agreements`
+    /// (those held here, see [`AgreementStore::list`]). Returns the agreement to present, or
+    /// why the dataset must not be asked.
     pub fn usable(
         &self,
         dataset: &FederatedDataset,
         purpose: Option<&str>,
         offers: &[Policy],
+        agreements: &[Agreement],
     ) -> Result<Option<String>, String> {
         let rights = dataset.access_rights.as_deref().unwrap_or_default();
         let me = self.inner.identity.peer_id();
         let now = now();
         if rights.ends_with("/RESTRICTED") {
-            let agreements = self.inner.agreements.list().map_err(|e| e.to_string())?;
             let usable = agreements.iter().find(|a| {
                 a.terms.provider == dataset.publisher
                     && a.terms.consumer == me.to_string()

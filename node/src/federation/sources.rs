@@ -228,6 +228,11 @@ impl Sources {
         if !own.datasets.is_empty() {
             sources.list.push(own);
         }
+        // Read once: every restricted dataset is checked against the same agreements.
+        let agreements = access.agreements().list().unwrap_or_else(|e| {
+            tracing::warn!("cannot read agreements: restricted datasets are skipped: {e}");
+            Vec::new()
+        });
         let mut by_member: Vec<(PeerId, Vec<FederatedDataset>)> = Vec::new();
         for dataset in catalog.federated().datasets(&Default::default()) {
             if dataset.publisher == me {
@@ -251,7 +256,7 @@ impl Sources {
                 agreements: Vec::new(),
             };
             for dataset in datasets {
-                match access.usable(&dataset, purpose, &offers) {
+                match access.usable(&dataset, purpose, &offers, &agreements) {
                     Ok(agreement) => {
                         source.agreements.extend(agreement);
                         source.datasets.push(SourceDataset::new(

@@ -210,15 +210,27 @@ fn with_report(
     if format != ResultFormat::Results(oxigraph::sparql::results::QueryResultsFormat::Json) {
         return Ok(body);
     }
-    let internal = |e: serde_json::Error| {
+    let internal = |reason: String| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot add the federation report: {e}"),
+            format!("cannot add the federation report: {reason}"),
         )
     };
-    let mut results: serde_json::Value = serde_json::from_slice(&body).map_err(internal)?;
-    results["federation"] = serde_json::to_value(report).map_err(internal)?;
-    serde_json::to_vec(&results).map_err(internal)
+    // The body is one JSON object: the report goes in as its first member, so large
+    // results are not parsed and written a second time. First, because streaming parsers
+    // (oxigraph's among them) refuse anything after the bindings.
+    let start = body
+        .iter()
+        .position(|b| *b == b'{')
+        .ok_or_else(|| internal("the results are not a JSON object".into()))?;
+    let report = serde_json::to_vec(report).map_err(|e| internal(e.to_string()))?;
+    let mut spliced = Vec::with_capacity(body.len() + report.len() + 16);
+    spliced.extend_from_slice(&body[..=start]);
+    spliced.extend_from_slice(b"\"federation\":");
+    spliced.extend_from_slice(&report);
+    spliced.push(b',');
+    spliced.extend_from_slice(&body[start + 1..]);
+    Ok(spliced)
 }
 
 async fn run_update(

@@ -11,7 +11,7 @@ use hanse_node::audit::AuditLog;
 // benefit, until 2027, aggregates over at least 10 households, attribution.
 use hanse_node::demo_consortium::UTILITY_OFFER;
 use hanse_node::state::NodeState;
-use hanse_node::test_utils::{prepare_nodes as prepare, test_consortium_with_roles};
+use hanse_node::test_utils::{OPEN_OFFER, prepare_nodes as prepare, test_consortium_with_roles};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -21,11 +21,6 @@ const BIKES: &str = "https://city.example/graph/bikes";
 const RESEARCH: &str = "https://w3id.org/dpv#ScientificResearch";
 const ACADEMIC: &str = "https://w3id.org/dpv#AcademicResearch";
 const MARKETING: &str = "https://w3id.org/dpv#Marketing";
-
-const CITY_OFFER: &str = r#"
-@prefix odrl: <http://www.w3.org/ns/odrl/2/> .
-<#offer> a odrl:Offer ; odrl:permission [ odrl:action odrl:use ; odrl:target <> ] .
-"#;
 
 const AVERAGE_PER_DISTRICT: &str = "SELECT ?district (AVG(?litres) AS ?mean) \
     WHERE { ?household <urn:ex:district> ?district ; <urn:ex:litres> ?litres } \
@@ -164,7 +159,7 @@ async fn restricted_data_is_served_only_under_agreements_and_audited() -> Result
         "/api/datasets",
         json!({ "id": "bikes", "title": "Bicycle counts", "description": "Daily counts",
                 "graphs": [BIKES], "access_rights": "public",
-                "licence": "https://creativecommons.org/licenses/by/4.0/", "policy": CITY_OFFER }),
+                "licence": "https://creativecommons.org/licenses/by/4.0/", "policy": OPEN_OFFER }),
     )
     .await?;
     assert_eq!(status, 201, "{body}");

@@ -12,7 +12,7 @@ use hanse_node::demo_consortium::UTILITY_OFFER;
 use hanse_node::demo_data::{
     AIR_QUALITY, BICYCLE_COUNTS, PARKING, SensorSample, sensor_observations, water_consumption,
 };
-use hanse_node::test_utils::{PreparedNode, prepare_nodes, test_consortium_with_roles};
+use hanse_node::test_utils::{OPEN_OFFER, PreparedNode, prepare_nodes, test_consortium_with_roles};
 use hanse_vocab::{rdf, rdfs, sdm};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
 use oxigraph::sparql::results::QueryResultsFormat;
@@ -25,11 +25,6 @@ use std::time::{Duration, Instant};
 const RESEARCH: &str = "https://w3id.org/dpv#ScientificResearch";
 const REGION: &str = "https://region.example/";
 const CITY: &str = "https://region.example/ns#city";
-
-const OPEN_OFFER: &str = r#"
-@prefix odrl: <http://www.w3.org/ns/odrl/2/> .
-<#offer> a odrl:Offer ; odrl:permission [ odrl:action odrl:use ; odrl:target <> ] .
-"#;
 
 /// Open data, but only for providing a service: research may not use it.
 const SERVICE_ONLY_OFFER: &str = r#"
@@ -473,19 +468,10 @@ async fn sparql(node: &Running, query: &str, params: &str) -> Result<(u16, Value
 }
 
 async fn federated(node: &Running, query: &str) -> Result<Value> {
-    let response = node
-        .http
-        .post(node.url("/sparql?federated=true"))
-        .query(&[("purpose", RESEARCH)])
-        .header("content-type", "application/sparql-query")
-        .header("accept", "application/sparql-results+json")
-        .body(query.to_owned())
-        .send()
-        .await?;
-    let status = response.status();
-    let text = response.text().await?;
-    ensure!(status == 200, "{status}: {text}\nquery: {query}");
-    Ok(serde_json::from_str(&text)?)
+    let purpose = RESEARCH.replace('#', "%23");
+    let (status, body) = sparql(node, query, &format!("federated=true&purpose={purpose}")).await?;
+    ensure!(status == 200, "{status}: {body}\nquery: {query}");
+    Ok(body)
 }
 
 fn over_reference(store: &Store, query: &str) -> Result<Value> {

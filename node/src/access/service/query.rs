@@ -7,9 +7,9 @@ use crate::audit::AuditDecision;
 use crate::federation::remote::{FetchError, RemoteQuery, fetch};
 use crate::p2p::{ChunkStatus, NetworkClient, QueryLimits, Response, SolutionChunk};
 use crate::solutions::{SolutionTable, WireRow};
-use crate::sparql::parse_query;
+use crate::sparql::{ResultFormat, SparqlError, parse_query, write_results};
 use libp2p::PeerId;
-use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::results::QueryResultsFormat;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -277,8 +277,9 @@ impl AccessService {
             Err(FetchError::Failed(reason)) => return Ok(denied(reason)),
             Err(e) => return Err(AccessError::Network(e.to_string())),
         };
+        let rows = answer.table.len() as u64;
         let results = to_json(
-            &answer.table,
+            answer.table,
             matches!(parse_query(query), Ok(spargebra::Query::Ask { .. })),
         )
         .map_err(|e| AccessError::Network(format!("cannot write the results: {e}")))?;
@@ -290,30 +291,19 @@ impl AccessService {
             },
             reason: None,
             results: Some(results),
-            rows: answer.table.len() as u64,
+            rows,
             datasets: answer.datasets,
         })
     }
 }
 
 /// A table as SPARQL JSON results (a boolean for ASK).
-fn to_json(table: &SolutionTable, ask: bool) -> Result<serde_json::Value, std::io::Error> {
-    let serializer = QueryResultsSerializer::from_format(QueryResultsFormat::Json);
-    let bytes = if ask {
-        serializer.serialize_boolean_to_writer(Vec::new(), !table.is_empty())?
-    } else {
-        let mut writer =
-            serializer.serialize_solutions_to_writer(Vec::new(), table.variables.clone())?;
-        for row in &table.rows {
-            writer.serialize(
-                table
-                    .variables
-                    .iter()
-                    .zip(row)
-                    .filter_map(|(v, t)| Some((v, t.as_ref()?))),
-            )?;
-        }
-        writer.finish()?
-    };
-    serde_json::from_slice(&bytes).map_err(std::io::Error::other)
+fn to_json(table: SolutionTable, ask: bool) -> Result<serde_json::Value, SparqlError> {
+    let bytes = write_results(
+        table.into_results(ask),
+        ResultFormat::Results(QueryResultsFormat::Json),
+        usize::MAX,
+        Duration::ZERO,
+    )?;
+    serde_json::from_slice(&bytes).map_err(|e| SparqlError::Internal(e.to_string()))
 }
