@@ -722,6 +722,19 @@ async fn a_member_killed_during_a_query_is_marked_failed_and_the_answer_partial(
         elapsed < Duration::from_secs(4 + 2),
         "took {elapsed:?}, over the per-source timeout"
     );
+    // In strict mode the failed member makes the query fail, naming it.
+    let purpose = RESEARCH.replace('#', "%23");
+    let strict = sparql(
+        &research,
+        query,
+        &format!("federated=true&strict=true&purpose={purpose}"),
+    )
+    .await?;
+    ensure!(
+        strict.0 == 502 && strict.1.to_string().contains("strict mode"),
+        "{strict:?}"
+    );
+    println!("strict mode after the kill: {} {}", strict.0, strict.1);
     println!(
         "after killing delft: partial answer in {} ms, {} of {} observations, delft marked failed: {}",
         elapsed.as_millis(),
