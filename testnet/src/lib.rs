@@ -13,6 +13,7 @@
 //! | [`mqtt_load`] | a QoS 1 MQTT publisher of meter readings |
 //! | [`local_consortium`] | N in-process nodes in a fresh consortium |
 //! | [`processes`] | `up` / `down`: consortia of node processes |
+//! | [`netns`] | network namespaces: each node on its own host, partitions that cut links |
 //! | [`scenario`] | scripted fault scenarios (`crash-restart`, `partition-heal`) |
 
 pub mod catalog_bench;
@@ -20,6 +21,7 @@ pub mod federation_bench;
 pub mod ingest_bench;
 pub mod local_consortium;
 pub mod mqtt_load;
+pub mod netns;
 pub mod network_bench;
 pub mod policy_bench;
 pub mod processes;

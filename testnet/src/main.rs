@@ -11,7 +11,7 @@ use hanse_testnet::ingest_bench::{self, IngestBenchOptions};
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
 use hanse_testnet::policy_bench::{self, PolicyBenchOptions};
 use hanse_testnet::processes;
-use hanse_testnet::scenario::{self, ScenarioName};
+use hanse_testnet::scenario::{self, PartitionBy, ScenarioName};
 use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +53,10 @@ enum Command {
         /// How long a partition lasts, in seconds (partition-heal).
         #[arg(long, default_value_t = 30)]
         partition_secs: u64,
+        /// How partition-heal splits the network: network namespaces where possible (auto),
+        /// only namespaces (netns), or the nodes' connection gate (gate).
+        #[arg(long, value_enum, default_value_t = PartitionBy::Auto)]
+        partition_by: PartitionBy,
     },
     /// Run one node (what `up` starts; the same as `hanse serve`).
     #[command(hide = true)]
@@ -84,6 +88,20 @@ enum Bench {
     Federation(FederationBenchOptions),
 }
 
+/// Resolves on Ctrl-C or SIGTERM with the signal's name.
+async fn interrupted() -> &'static str {
+    let Ok(mut terminate) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "Ctrl-C";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "Ctrl-C",
+        _ = terminate.recv() => "SIGTERM",
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -104,12 +122,19 @@ fn main() -> ExitCode {
                 name,
                 dir,
                 partition_secs,
+                partition_by,
             } => {
                 let temp = tempfile::Builder::new()
                     .prefix("hanse-scenario-")
                     .tempdir()?;
                 let root = dir.unwrap_or_else(|| temp.path().to_owned());
-                scenario::run(name, &root, std::time::Duration::from_secs(partition_secs)).await
+                let partition = std::time::Duration::from_secs(partition_secs);
+                // Interrupted, the scenario's future is dropped, which stops its node
+                // processes and deletes its network namespaces.
+                tokio::select! {
+                    result = scenario::run(name, &root, partition, partition_by) => result,
+                    signal = interrupted() => anyhow::bail!("scenario interrupted by {signal}"),
+                }
             }
             Command::Node { dir } => {
                 let serve = hanse_node::cli::Cli::try_parse_from([

@@ -6,6 +6,7 @@
 //! and prints each node's URL and resident memory. The processes keep running; `down` stops
 //! them. State lives in `<dir>/testnet.json`.
 
+use crate::netns::Endpoints;
 use anyhow::{Context, Result, bail};
 use hanse_node::NodeIdentity;
 use hanse_node::catalog::{AccessRights, DatasetDefinition};
@@ -15,7 +16,7 @@ use hanse_node::demo_data::{self, SensorSample};
 use hanse_node::membership::CONSORTIUM_FILE;
 use hanse_node::node_dir::{InitOptions, NodeDir};
 use serde::{Deserialize, Serialize};
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,6 +39,9 @@ pub struct TestnetNode {
     pub peer_id: String,
     /// The process id while running.
     pub pid: Option<u32>,
+    /// The network namespace the node runs in (`None`: this host's loopback).
+    #[serde(default)]
+    pub netns: Option<String>,
 }
 
 /// A testnet's state file.
@@ -58,20 +62,36 @@ fn identity(root: &Path, index: usize) -> NodeIdentity {
     NodeIdentity::from_seed(hasher.finalize().into())
 }
 
-/// `n` distinct free loopback ports. All listeners are held until every port is chosen, so
-/// the kernel cannot hand out the same port twice within one testnet.
-fn free_ports(n: usize) -> Result<Vec<u16>> {
-    let listeners = (0..n)
+/// Endpoints for `n` nodes on this host's loopback, on distinct free ports. All listeners
+/// are held until every port is chosen, so the kernel cannot hand out one port twice.
+pub fn loopback_endpoints(n: usize) -> Result<Vec<Endpoints>> {
+    let listeners = (0..2 * n)
         .map(|_| TcpListener::bind("127.0.0.1:0"))
         .collect::<std::io::Result<Vec<_>>>()?;
-    listeners
+    let ports: Vec<u16> = listeners
         .iter()
-        .map(|l| Ok(l.local_addr()?.port()))
-        .collect()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<std::io::Result<_>>()?;
+    Ok(ports
+        .chunks(2)
+        .map(|pair| Endpoints {
+            http: SocketAddr::from(([127, 0, 0, 1], pair[0])),
+            p2p: format!("/ip4/127.0.0.1/tcp/{}", pair[1]),
+            netns: None,
+        })
+        .collect())
 }
 
-/// Creates `n` node directories under `root` with a consortium and generated data.
+/// Creates `n` node directories on loopback under `root`, with a consortium and generated
+/// data.
 pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
+    prepare_at(root, loopback_endpoints(n)?)
+}
+
+/// Creates one node directory per entry of `endpoints` under `root`, with a consortium and
+/// generated data.
+pub fn prepare_at(root: &Path, endpoints: Vec<Endpoints>) -> Result<Testnet> {
+    let n = endpoints.len();
     if root.join(STATE_FILE).exists() {
         bail!(
             "{} already holds a testnet; run `hanse-testnet down --dir {}` first",
@@ -82,11 +102,9 @@ pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
     let mut document = MembershipDocument::new("testnet", "hanse testnet", 1);
     let mut nodes = Vec::new();
     let identities: Vec<NodeIdentity> = (0..n).map(|i| identity(root, i)).collect();
-    let ports = free_ports(2 * n)?;
-    for (index, identity) in identities.iter().enumerate() {
+    for ((index, identity), endpoints) in identities.iter().enumerate().zip(endpoints) {
         let name = format!("node{index:02}");
         let dir = NodeDir::new(root.join(&name));
-        let (http, p2p_port) = (ports[2 * index], ports[2 * index + 1]);
         let role = match index % 4 {
             0 if index == 0 => Role::Steward,
             1 => Role::Utility,
@@ -96,7 +114,7 @@ pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
         dir.init(InitOptions {
             name: name.clone(),
             role,
-            http_listen: format!("127.0.0.1:{http}").parse()?,
+            http_listen: endpoints.http,
             force: true,
             identity: Some(identity.clone()),
         })?;
@@ -105,15 +123,16 @@ pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
             name: name.clone(),
             organisation: format!("Testnet member {index}"),
             role,
-            addresses: vec![format!("/ip4/127.0.0.1/tcp/{p2p_port}")],
+            addresses: vec![endpoints.p2p.clone()],
         });
         nodes.push(TestnetNode {
             name,
             dir: dir.root().to_owned(),
-            url: format!("http://127.0.0.1:{http}"),
-            p2p: format!("/ip4/127.0.0.1/tcp/{p2p_port}/p2p/{}", identity.peer_id()),
+            url: format!("http://{}", endpoints.http),
+            p2p: format!("{}/p2p/{}", endpoints.p2p, identity.peer_id()),
             peer_id: identity.peer_id().to_string(),
             pid: None,
+            netns: endpoints.netns,
         });
     }
     document.stewards.push(identities[0].peer_id().to_string());
@@ -123,8 +142,13 @@ pub fn prepare(root: &Path, n: usize) -> Result<Testnet> {
         let dir = NodeDir::new(&node.dir);
         std::fs::write(dir.root().join(CONSORTIUM_FILE), signed.to_json())?;
         let mut config: Config = dir.load_config()?;
-        let port = node.p2p.split('/').nth(4).unwrap_or_default().to_owned();
-        config.p2p.listen = vec![format!("/ip4/127.0.0.1/tcp/{port}")];
+        let listen = node
+            .p2p
+            .split("/p2p/")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        config.p2p.listen = vec![listen];
         config.p2p.mdns = false;
         config.p2p.bootstrap = if index == 0 {
             Vec::new()
@@ -177,11 +201,21 @@ fn generate_data(dir: &NodeDir, config: &Config, index: usize) -> Result<()> {
     Ok(())
 }
 
-/// Starts one node process (this executable's `node` subcommand) logging to `<dir>/node.log`.
+/// Starts one node process (this executable's `node` subcommand) logging to `<dir>/node.log`,
+/// inside the node's network namespace if it has one.
 pub fn spawn_node(node: &TestnetNode) -> Result<Child> {
     let exe = std::env::current_exe().context("cannot find this executable")?;
     let log = std::fs::File::create(node.dir.join("node.log"))?;
-    Command::new(exe)
+    let mut command = match &node.netns {
+        // `ip netns exec` execs the program itself, so the child's pid is the node's.
+        Some(netns) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", netns]).arg(exe);
+            command
+        }
+        None => Command::new(exe),
+    };
+    command
         .args(["node", "--dir"])
         .arg(&node.dir)
         .stdin(Stdio::null())

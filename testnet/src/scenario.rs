@@ -10,11 +10,15 @@
 //!
 //! `partition-heal`: six nodes split 3/3 while datasets change on both sides, then healed;
 //! checked: every node converges to every member's latest catalogue version (the time is
-//! printed). The partition is made at each node's connection gate (`POST
-//! /api/network/block`): members of the other side are disconnected and refused. Network
-//! namespaces are not used yet.
+//! printed). Where this process may create network namespaces (root and iproute2), each node
+//! runs on its own host with its own address and the partition cuts the link between the
+//! sides ([`crate::netns`]): packets are lost, nothing is refused, and the nodes must notice
+//! by themselves. Elsewhere the partition is made at each node's connection gate (`POST
+//! /api/network/block`): members of the other side are disconnected and refused. The
+//! scenario prints which was used; `--partition-by` chooses.
 
 use crate::mqtt_load::{self, Publisher};
+use crate::netns::{Endpoints, NamespaceNet};
 use crate::processes::{self, TestnetNode, spawn_node, wait_converged};
 use anyhow::{Context, Result, bail};
 use hanse_node::mqtt_broker::EmbeddedBroker;
@@ -31,44 +35,80 @@ pub enum ScenarioName {
     PartitionHeal,
 }
 
+/// How `partition-heal` splits the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PartitionBy {
+    /// Network namespaces where possible, else the connection gate.
+    Auto,
+    /// Network namespaces (veth pairs and bridges); fails where they cannot be made.
+    Netns,
+    /// Each node's connection gate (`POST /api/network/block`).
+    Gate,
+}
+
 /// Runs a scenario in `root` (a fresh directory); `partition` is how long a partition lasts.
-pub async fn run(name: ScenarioName, root: &Path, partition: Duration) -> Result<()> {
+pub async fn run(
+    name: ScenarioName,
+    root: &Path,
+    partition: Duration,
+    partition_by: PartitionBy,
+) -> Result<()> {
     match name {
         ScenarioName::CrashRestart => crash_restart(root).await,
-        ScenarioName::PartitionHeal => partition_heal(root, partition).await,
+        ScenarioName::PartitionHeal => partition_heal(root, partition, partition_by).await,
     }
 }
 
-/// Starts `n` fresh node processes, runs `steps`, and stops them whatever happened.
+/// A scenario's node processes, stopped (SIGTERM, then waited for) when dropped: also when
+/// the scenario is interrupted and its future dropped, so no node outlives it.
+struct NodeProcesses(Vec<Child>);
+
+impl std::ops::Deref for NodeProcesses {
+    type Target = Vec<Child>;
+    fn deref(&self) -> &Vec<Child> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for NodeProcesses {
+    fn deref_mut(&mut self) -> &mut Vec<Child> {
+        &mut self.0
+    }
+}
+
+impl Drop for NodeProcesses {
+    fn drop(&mut self) {
+        for child in &self.0 {
+            let _ = processes::signal(child.id(), "TERM");
+        }
+        for child in &mut self.0 {
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts one fresh node process per entry of `endpoints`, runs `steps`, and stops them
+/// whatever happened.
 async fn with_processes<F, Fut>(
     root: &Path,
-    n: usize,
+    endpoints: Vec<Endpoints>,
     before_start: impl FnOnce(&[TestnetNode]) -> Result<()>,
     steps: F,
 ) -> Result<()>
 where
-    F: FnOnce(Vec<TestnetNode>, Vec<Child>) -> Fut,
-    Fut: std::future::Future<Output = (Result<()>, Vec<Child>)>,
+    F: FnOnce(Vec<TestnetNode>, NodeProcesses) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
 {
     std::fs::create_dir_all(root)?;
-    let mut testnet = processes::prepare(root, n)?;
+    let mut testnet = processes::prepare_at(root, endpoints)?;
     before_start(&testnet.nodes)?;
-    let children: Vec<Child> = testnet
-        .nodes
-        .iter()
-        .map(spawn_node)
-        .collect::<Result<_>>()?;
-    for (node, child) in testnet.nodes.iter_mut().zip(&children) {
+    let mut children = NodeProcesses(Vec::new());
+    for node in &mut testnet.nodes {
+        let child = spawn_node(node)?;
         node.pid = Some(child.id());
+        children.push(child);
     }
-    let (result, mut children) = steps(testnet.nodes, children).await;
-    for child in &mut children {
-        let _ = processes::signal(child.id(), "TERM");
-    }
-    for child in &mut children {
-        let _ = child.wait();
-    }
-    result
+    steps(testnet.nodes, children).await
 }
 
 fn token(node: &TestnetNode) -> Result<String> {
@@ -170,38 +210,110 @@ async fn change_dataset(client: &reqwest::Client, node: &TestnetNode, round: usi
     Ok(())
 }
 
-async fn partition_heal(root: &Path, partition: Duration) -> Result<()> {
+/// The network namespaces for `nodes` nodes, or `None` (with the reason printed) where the
+/// gate is to be used.
+fn namespaces_for(nodes: usize, partition_by: PartitionBy) -> Result<Option<NamespaceNet>> {
+    match partition_by {
+        PartitionBy::Gate => Ok(None),
+        PartitionBy::Netns => NamespaceNet::create(nodes).map(Some),
+        PartitionBy::Auto => match NamespaceNet::create(nodes) {
+            Ok(net) => Ok(Some(net)),
+            Err(e) => {
+                println!(
+                    "network namespaces unavailable ({e:#}); partitioning at the connection gate"
+                );
+                Ok(None)
+            }
+        },
+    }
+}
+
+async fn partition_heal(root: &Path, partition: Duration, partition_by: PartitionBy) -> Result<()> {
+    let net = namespaces_for(6, partition_by)?;
+    let endpoints = match &net {
+        Some(net) => net.endpoints(),
+        None => processes::loopback_endpoints(6)?,
+    };
     with_processes(
         root,
-        6,
+        endpoints,
         |_| Ok(()),
         |nodes, children| async move {
-            let result = partition_heal_steps(&nodes, partition).await;
-            (result, children)
+            // Held (not just named) so the nodes run until the steps are done.
+            let _running = children;
+            partition_heal_steps(&nodes, partition, net.as_ref()).await
         },
     )
     .await
 }
 
-async fn partition_heal_steps(nodes: &[TestnetNode], partition: Duration) -> Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()?;
-    let converged = wait_converged(nodes, Duration::from_secs(120)).await?;
-    println!(
-        "6 nodes up, catalogues converged in {:.1} s",
-        converged.as_secs_f64()
-    );
+/// Splits `nodes` into the first three and the rest.
+async fn split(
+    client: &reqwest::Client,
+    nodes: &[TestnetNode],
+    net: Option<&NamespaceNet>,
+) -> Result<()> {
+    if let Some(net) = net {
+        return net.partition(&[3, 4, 5]);
+    }
     let (left, right) = nodes.split_at(3);
     let left_refs: Vec<&TestnetNode> = left.iter().collect();
     let right_refs: Vec<&TestnetNode> = right.iter().collect();
     for node in left {
-        block(&client, node, &right_refs, true).await?;
+        block(client, node, &right_refs, true).await?;
     }
     for node in right {
-        block(&client, node, &left_refs, true).await?;
+        block(client, node, &left_refs, true).await?;
     }
+    Ok(())
+}
+
+/// Undoes [`split`].
+async fn heal(
+    client: &reqwest::Client,
+    nodes: &[TestnetNode],
+    net: Option<&NamespaceNet>,
+) -> Result<()> {
+    if let Some(net) = net {
+        return net.heal();
+    }
+    for node in nodes {
+        let others: Vec<&TestnetNode> = nodes.iter().filter(|n| n.name != node.name).collect();
+        block(client, node, &others, false).await?;
+    }
+    Ok(())
+}
+
+async fn partition_heal_steps(
+    nodes: &[TestnetNode],
+    partition: Duration,
+    net: Option<&NamespaceNet>,
+) -> Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let converged = wait_converged(nodes, Duration::from_secs(120)).await?;
+    match net {
+        Some(_) => println!(
+            "6 nodes up, each in its own network namespace with its own address ({}); catalogues converged in {:.1} s",
+            nodes
+                .iter()
+                .map(|n| n.p2p.split("/p2p/").next().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(", "),
+            converged.as_secs_f64()
+        ),
+        None => println!(
+            "6 nodes up on loopback, catalogues converged in {:.1} s",
+            converged.as_secs_f64()
+        ),
+    }
+    let (left, right) = nodes.split_at(3);
+    split(&client, nodes, net).await?;
     let started = Instant::now();
+    // Across namespaces nothing is refused: each node notices the silence itself (failed
+    // pings close the connection).
+    let notice_limit = Duration::from_secs(60);
     loop {
         let mut split = 0;
         for node in nodes {
@@ -212,21 +324,36 @@ async fn partition_heal_steps(nodes: &[TestnetNode], partition: Duration) -> Res
         if split == nodes.len() {
             break;
         }
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("the partition did not take effect within 30 s");
+        if started.elapsed() > notice_limit {
+            bail!(
+                "the partition did not take effect within {} s",
+                notice_limit.as_secs()
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    println!(
-        "partitioned 3/3 at the connection gate (no network namespaces) for {:.0} s; datasets change on both sides",
-        partition.as_secs_f64()
-    );
+    let noticed = started.elapsed();
+    match net {
+        Some(_) => println!(
+            "partitioned 3/3 by network namespaces (the link between the sides is cut); every node dropped the other side after {:.1} s; datasets change on both sides for {:.0} s",
+            noticed.as_secs_f64(),
+            partition.as_secs_f64()
+        ),
+        None => println!(
+            "partitioned 3/3 at the connection gate (no network namespaces) for {:.0} s; datasets change on both sides",
+            partition.as_secs_f64()
+        ),
+    }
+    let split_at = Instant::now();
     let mut round = 0;
-    while started.elapsed() < partition {
+    loop {
         round += 1;
         change_dataset(&client, &left[1], round).await?;
         change_dataset(&client, &right[1], round).await?;
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        if split_at.elapsed() >= partition {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(2).min(partition)).await;
     }
     // While split, neither side can know the other's latest version.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -236,10 +363,7 @@ async fn partition_heal_steps(nodes: &[TestnetNode], partition: Duration) -> Res
             "node00 holds the other side's latest catalogue during the partition: not partitioned"
         );
     }
-    for node in nodes {
-        let others: Vec<&TestnetNode> = nodes.iter().filter(|n| n.name != node.name).collect();
-        block(&client, node, &others, false).await?;
-    }
+    heal(&client, nodes, net).await?;
     let healed = Instant::now();
     loop {
         let latest = own_versions(&client, nodes).await?;
@@ -332,15 +456,14 @@ async fn crash_restart(root: &Path) -> Result<()> {
     let source = mqtt_load::meter_source(&broker.url(), "hanse-node01-meters", 1);
     with_processes(
         root,
-        3,
+        processes::loopback_endpoints(3)?,
         |nodes| {
             let sources = nodes[1].dir.join("sources");
             std::fs::create_dir_all(&sources)?;
             Ok(std::fs::write(sources.join("meters.toml"), source)?)
         },
         |nodes, mut children| async move {
-            let result = crash_restart_steps(&nodes, &mut children, &broker).await;
-            (result, children)
+            crash_restart_steps(&nodes, &mut children, &broker).await
         },
     )
     .await

@@ -105,7 +105,13 @@ impl Behaviour {
                 identify::Config::new(AGENT_PROTOCOL.to_owned(), keypair.public())
                     .with_push_listen_addr_updates(true),
             ),
-            ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(5))),
+            // A member that stops answering pings is disconnected (see the event loop), so
+            // a silent partition is noticed within interval + timeout, not TCP's minutes.
+            ping: ping::Behaviour::new(
+                ping::Config::new()
+                    .with_interval(Duration::from_secs(5))
+                    .with_timeout(Duration::from_secs(10)),
+            ),
             kademlia,
             gossipsub,
             requests,

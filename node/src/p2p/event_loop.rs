@@ -274,6 +274,17 @@ impl EventLoop {
                     state.rtt = Some(rtt);
                 }
             }
+            BehaviourEvent::Ping(ping::Event {
+                peer,
+                connection,
+                result: Err(e),
+            }) if !matches!(e, ping::Failure::Unsupported) => {
+                // libp2p keeps a connection whose pings fail; across a real partition TCP
+                // would hold it for minutes while gossip vanishes into it. Closing it lets
+                // the maintenance tick redial once the network heals.
+                tracing::warn!(%peer, "ping failed ({e}); closing the connection");
+                self.swarm.close_connection(connection);
+            }
             BehaviourEvent::Kademlia(kad::Event::RoutingUpdated {
                 peer, addresses, ..
             }) => {
