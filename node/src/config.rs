@@ -378,7 +378,7 @@ impl Default for IngestSection {
         Self {
             sources_dir: PathBuf::from("sources"),
             max_batch_observations: 50_000,
-            queue_capacity: 256,
+            queue_capacity: 2048,
             max_http_bytes: 32 * 1024 * 1024,
             write_timeout_secs: 30,
             retention_interval_secs: 3600,

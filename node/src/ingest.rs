@@ -250,12 +250,15 @@ impl IngestService {
         let mut tasks = tokio::task::JoinSet::new();
         for (name, source) in &self.inner.sources {
             if let Some(settings) = source.mapper().config().mqtt.clone() {
-                tasks.spawn(mqtt::run(
-                    self.clone(),
-                    name.clone(),
-                    settings,
-                    cancel.child_token(),
-                ));
+                for session in 0..settings.connections.max(1) {
+                    tasks.spawn(mqtt::run(
+                        self.clone(),
+                        name.clone(),
+                        settings.clone(),
+                        session,
+                        cancel.child_token(),
+                    ));
+                }
             }
         }
         let interval = Duration::from_secs(self.inner.config.retention_interval_secs);
@@ -475,7 +478,8 @@ impl IngestService {
             .map(|(name, source)| {
                 let mapper = source.mapper();
                 let config = mapper.config();
-                let mut status = source.counters.snapshot(config.mqtt.is_some());
+                let sessions = config.mqtt.as_ref().map_or(0, |m| m.connections);
+                let mut status = source.counters.snapshot(sessions);
                 status.source = name.clone();
                 status.format = config.format.name().to_owned();
                 status.graph = config.graph.clone();

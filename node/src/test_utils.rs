@@ -125,3 +125,73 @@ impl PreparedNode {
         Ok(Node::spawn(&self.dir, config).await?)
     }
 }
+
+/// A Mosquitto broker process on a free loopback port, stopped on drop: the real broker
+/// next to the embedded one, for tests, scenarios and benchmarks.
+pub struct Mosquitto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Mosquitto {
+    /// Starts `mosquitto` with its configuration in `dir`; `None` if it is not installed,
+    /// unless `HANSE_REQUIRE_MOSQUITTO` is set (as `.ci/run` does), which makes that an error.
+    ///
+    /// Each session may hold 100 unacknowledged messages (Mosquitto's default is 20), and
+    /// a persistent session queues without limit while its node is down (default: 1,000,
+    /// after which Mosquitto drops messages it has acknowledged to the publisher).
+    pub fn start(dir: &std::path::Path) -> anyhow::Result<Option<Mosquitto>> {
+        if std::process::Command::new("mosquitto")
+            .arg("-h")
+            .output()
+            .is_err()
+        {
+            if std::env::var_os("HANSE_REQUIRE_MOSQUITTO").is_some() {
+                anyhow::bail!("HANSE_REQUIRE_MOSQUITTO is set but `mosquitto` is not on PATH");
+            }
+            return Ok(None);
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let config = dir.join("mosquitto.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+                 max_inflight_messages 100\nmax_queued_messages 0\n"
+            ),
+        )?;
+        let child = std::process::Command::new("mosquitto")
+            .arg("-c")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let broker = Mosquitto { child, port };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(broker.addr()).is_ok() {
+                return Ok(Some(broker));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        anyhow::bail!("mosquitto did not listen on {port} within 5 s")
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Its URL for mapping files: `mqtt://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("mqtt://{}", self.addr())
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -2,7 +2,7 @@
 //! session and manual acknowledgements, so the broker redelivers anything the node had not
 //! durably stored when it stopped.
 
-use crate::source::MqttSettings;
+use crate::source::{MAX_MQTT_CONNECTIONS, MqttSettings};
 use rumqttc::{MqttOptions, QoS, Transport};
 use std::time::Duration;
 
@@ -21,6 +21,9 @@ pub enum MqttError {
     /// No topic to subscribe to.
     #[error("[mqtt] topics is empty")]
     NoTopics,
+    /// A number of parallel sessions out of range.
+    #[error("[mqtt] connections is {0}; it must be 1 to {MAX_MQTT_CONNECTIONS}")]
+    Connections(usize),
 }
 
 /// An MQTT client of one source, not yet polled.
@@ -33,11 +36,12 @@ pub struct MqttConnection {
     pub topics: Vec<String>,
 }
 
-/// Builds the connection for `source` from its settings; `password` and `ca` are the
-/// contents of the files the settings name.
+/// Builds session `session` (0-based, below `settings.connections`) of `source` from its
+/// settings; `password` and `ca` are the contents of the files the settings name.
 pub fn connect(
     source: &str,
     settings: &MqttSettings,
+    session: usize,
     password: Option<String>,
     ca: Option<Vec<u8>>,
 ) -> Result<MqttConnection, MqttError> {
@@ -63,10 +67,25 @@ pub fn connect(
     if settings.topics.is_empty() {
         return Err(MqttError::NoTopics);
     }
-    let client_id = settings
+    if !(1..=MAX_MQTT_CONNECTIONS).contains(&settings.connections) {
+        return Err(MqttError::Connections(settings.connections));
+    }
+    let base = settings
         .client_id
         .clone()
         .unwrap_or_else(|| format!("hanse-{source}"));
+    // One session keeps the plain subscription (and the session of nodes configured before
+    // sessions could be shared); several share one subscription group named after the base.
+    let (client_id, topics) = if settings.connections == 1 {
+        (base, settings.topics.clone())
+    } else {
+        let shared = settings
+            .topics
+            .iter()
+            .map(|filter| format!("$share/{base}/{filter}"))
+            .collect();
+        (format!("{base}-{session}"), shared)
+    };
     let mut options = MqttOptions::new(client_id, host, port);
     options
         .set_keep_alive(Duration::from_secs(settings.keep_alive_secs.max(5)))
@@ -89,7 +108,7 @@ pub fn connect(
     Ok(MqttConnection {
         client,
         event_loop,
-        topics: settings.topics.clone(),
+        topics,
     })
 }
 
@@ -118,17 +137,35 @@ mod tests {
             password_file: None,
             ca_file: None,
             keep_alive_secs: 30,
+            connections: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn several_sessions_share_one_subscription() {
+        let mut shared = settings("mqtt://127.0.0.1:1883");
+        shared.connections = 3;
+        let connection = connect("meters", &shared, 2, None, None).unwrap();
+        assert_eq!(connection.topics, ["$share/hanse-meters/a/#"]);
+        let single = connect("meters", &settings("mqtt://127.0.0.1:1883"), 0, None, None).unwrap();
+        assert_eq!(single.topics, ["a/#"]);
+        for bad in [0, MAX_MQTT_CONNECTIONS + 1] {
+            shared.connections = bad;
+            assert!(matches!(
+                connect("meters", &shared, 0, None, None),
+                Err(MqttError::Connections(n)) if n == bad
+            ));
         }
     }
 
     #[tokio::test]
     async fn urls_are_checked() {
-        assert!(connect("s", &settings("mqtt://127.0.0.1:1883"), None, None).is_ok());
-        assert!(connect("s", &settings("mqtt://broker"), None, None).is_ok());
+        assert!(connect("s", &settings("mqtt://127.0.0.1:1883"), 0, None, None).is_ok());
+        assert!(connect("s", &settings("mqtt://broker"), 0, None, None).is_ok());
         for bad in ["http://x:1", "mqtt://:1883", "mqtt://x:port"] {
             assert!(
                 matches!(
-                    connect("s", &settings(bad), None, None),
+                    connect("s", &settings(bad), 0, None, None),
                     Err(MqttError::Url(_))
                 ),
                 "{bad}"

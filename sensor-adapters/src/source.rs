@@ -71,11 +71,26 @@ pub struct MqttSettings {
     /// Keep-alive interval in seconds.
     #[serde(default = "default_keep_alive")]
     pub keep_alive_secs: u64,
+    /// Parallel sessions sharing the subscription (1 to 16). Above 1, session `i` connects as
+    /// `{client_id}-{i}` and subscribes to `$share/{client_id}/{filter}`, which needs a
+    /// broker with shared subscriptions (MQTT 5 brokers, Mosquitto 1.6+, EMQX, HiveMQ,
+    /// rumqttd). A broker lets each session hold only a window of unacknowledged messages
+    /// (Mosquitto: 20 by default, rumqttd: 100), and the node acknowledges after the
+    /// commit, so this window bounds a write batch: more sessions, larger batches.
+    #[serde(default = "default_connections")]
+    pub connections: usize,
 }
 
 fn default_keep_alive() -> u64 {
     30
 }
+
+fn default_connections() -> usize {
+    1
+}
+
+/// Most parallel sessions of one MQTT source.
+pub const MAX_MQTT_CONNECTIONS: usize = 16;
 
 /// HTTP push for a source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,15 +6,16 @@
 //! - **HTTP**: `POST /api/ingest/meters` with `--batch` messages per request,
 //!   `--concurrency` requests in flight, until `--observations` are stored (each answer
 //!   comes after the batch is durable);
-//! - **MQTT**: a QoS 1 publisher through the embedded broker; from the first publish until
-//!   the node has stored `--mqtt-observations` (acknowledged after commit);
+//! - **MQTT**: a QoS 1 publisher through Mosquitto (where installed; else the embedded
+//!   broker), the source subscribed with `--mqtt-connections` sessions sharing the
+//!   subscription; from the first publish until the node has stored `--mqtt-observations`
+//!   (acknowledged after commit);
 //! - **anchor**: the triples the HTTP part stored, exported and loaded into a fresh store
 //!   with oxigraph's bulk loader.
 
-use crate::mqtt_load::{self, MAX_METER_FIELDS, Publisher};
+use crate::mqtt_load::{self, Broker, BrokerKind, MAX_METER_FIELDS, Publisher};
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
-use hanse_node::mqtt_broker::EmbeddedBroker;
 use oxigraph::model::{GraphNameRef, NamedNodeRef};
 use oxigraph::store::Store;
 use std::time::{Duration, Instant};
@@ -37,6 +38,13 @@ pub struct IngestBenchOptions {
     /// HTTP requests in flight.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Parallel MQTT sessions of the source (a shared subscription above 1); with the
+    /// embedded broker, whose shared subscriptions fail on reconnection, 1 is used.
+    #[arg(long, default_value_t = 16)]
+    pub mqtt_connections: usize,
+    /// The broker: Mosquitto where installed, else the embedded one.
+    #[arg(long, value_enum)]
+    pub broker: Option<BrokerKind>,
 }
 
 async fn observations_stored(client: &reqwest::Client, url: &str) -> Result<u64> {
@@ -54,13 +62,28 @@ async fn observations_stored(client: &reqwest::Client, url: &str) -> Result<u64>
 /// Runs the three parts and prints the table.
 pub async fn run(options: IngestBenchOptions) -> Result<()> {
     let fields = options.fields.clamp(1, MAX_METER_FIELDS);
-    let broker = EmbeddedBroker::start(0)?;
     let tmp = tempfile::tempdir()?;
+    let kind = options.broker.unwrap_or(
+        if std::process::Command::new("mosquitto")
+            .arg("-h")
+            .output()
+            .is_ok()
+        {
+            BrokerKind::Mosquitto
+        } else {
+            BrokerKind::Embedded
+        },
+    );
+    let broker = Broker::start(kind, tmp.path())?;
+    let sessions = match kind {
+        BrokerKind::Mosquitto => options.mqtt_connections.max(1),
+        BrokerKind::Embedded => 1,
+    };
     let sources = tmp.path().join("sources");
     std::fs::create_dir_all(&sources)?;
     std::fs::write(
         sources.join("meters.toml"),
-        mqtt_load::meter_source(&broker.url(), "bench-node", fields),
+        mqtt_load::meter_source(&broker.url(), "bench-node", fields, sessions),
     )?;
     let (node, _dir) = Node::spawn_for_tests(tmp.path(), |c| {
         c.log.level = "warn".into();
@@ -73,8 +96,12 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
         .to_owned();
     let client = reqwest::Client::new();
     println!(
-        "bench ingest: {fields} observations per message; {} over HTTP in batches of {} messages ({} in flight), {} over MQTT QoS 1",
-        options.observations, options.batch, options.concurrency, options.mqtt_observations
+        "bench ingest: {fields} observations per message; {} over HTTP in batches of {} messages ({} in flight), {} over MQTT QoS 1 through {} ({sessions} sessions)",
+        options.observations,
+        options.batch,
+        options.concurrency,
+        options.mqtt_observations,
+        broker.name()
     );
 
     // HTTP batches.

@@ -8,10 +8,11 @@ use clap::{Parser, Subcommand};
 use hanse_testnet::catalog_bench::{self, CatalogBenchOptions};
 use hanse_testnet::federation_bench::{self, FederationBenchOptions};
 use hanse_testnet::ingest_bench::{self, IngestBenchOptions};
+use hanse_testnet::mqtt_load::BrokerKind;
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
 use hanse_testnet::policy_bench::{self, PolicyBenchOptions};
 use hanse_testnet::processes;
-use hanse_testnet::scenario::{self, PartitionBy, ScenarioName};
+use hanse_testnet::scenario::{self, MqttChoice, PartitionBy, ScenarioName};
 use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,13 @@ enum Command {
         /// only namespaces (netns), or the nodes' connection gate (gate).
         #[arg(long, value_enum, default_value_t = PartitionBy::Auto)]
         partition_by: PartitionBy,
+        /// The MQTT broker of crash-restart.
+        #[arg(long, value_enum, default_value_t = BrokerKind::Embedded)]
+        broker: BrokerKind,
+        /// Parallel MQTT sessions of crash-restart's source (shared subscription above 1;
+        /// not with the embedded broker, whose shared subscriptions fail on reconnection).
+        #[arg(long, default_value_t = 1)]
+        mqtt_sessions: usize,
     },
     /// Run one node (what `up` starts; the same as `hanse serve`).
     #[command(hide = true)]
@@ -123,6 +131,8 @@ fn main() -> ExitCode {
                 dir,
                 partition_secs,
                 partition_by,
+                broker,
+                mqtt_sessions,
             } => {
                 let temp = tempfile::Builder::new()
                     .prefix("hanse-scenario-")
@@ -132,7 +142,10 @@ fn main() -> ExitCode {
                 // Interrupted, the scenario's future is dropped, which stops its node
                 // processes and deletes its network namespaces.
                 tokio::select! {
-                    result = scenario::run(name, &root, partition, partition_by) => result,
+                    result = scenario::run(name, &root, partition, partition_by, MqttChoice {
+                        broker,
+                        sessions: mqtt_sessions,
+                    }) => result,
                     signal = interrupted() => anyhow::bail!("scenario interrupted by {signal}"),
                 }
             }

@@ -2,7 +2,11 @@
 //! JSON on `meters/{device}`, counting what the broker acknowledged.
 
 use anyhow::{Context, Result, bail};
+use hanse_node::mqtt_broker::EmbeddedBroker;
+use hanse_node::test_utils::Mosquitto;
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -20,9 +24,65 @@ const METER_ATTRIBUTES: [&str; 6] = [
 /// Most fields a meter message can carry.
 pub const MAX_METER_FIELDS: usize = METER_ATTRIBUTES.len();
 
+/// Which MQTT broker a scenario or benchmark uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BrokerKind {
+    /// rumqttd in this process.
+    Embedded,
+    /// A Mosquitto process (must be installed).
+    Mosquitto,
+}
+
+/// A running broker of either kind, stopped on drop (the embedded one with the process).
+pub enum Broker {
+    /// rumqttd in this process.
+    Embedded(EmbeddedBroker),
+    /// A Mosquitto process.
+    Mosquitto(Mosquitto),
+}
+
+impl Broker {
+    /// Starts a broker of `kind`; Mosquitto keeps its configuration in `dir`.
+    pub fn start(kind: BrokerKind, dir: &Path) -> Result<Broker> {
+        Ok(match kind {
+            BrokerKind::Embedded => Broker::Embedded(EmbeddedBroker::start(0)?),
+            BrokerKind::Mosquitto => Broker::Mosquitto(
+                Mosquitto::start(dir)?
+                    .context("mosquitto is not installed (apt-get install mosquitto)")?,
+            ),
+        })
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> SocketAddr {
+        match self {
+            Broker::Embedded(broker) => broker.addr(),
+            Broker::Mosquitto(broker) => broker.addr(),
+        }
+    }
+
+    /// Its URL for mapping files.
+    pub fn url(&self) -> String {
+        format!("mqtt://{}", self.addr())
+    }
+
+    /// What it is, for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Broker::Embedded(_) => "rumqttd (embedded)",
+            Broker::Mosquitto(_) => "Mosquitto",
+        }
+    }
+}
+
 /// The mapping file of the source the publisher feeds (`entity_type` TrafficFlowObserved;
 /// messages carry `fields` values, one observation each).
-pub fn meter_source(broker_url: &str, client_id: &str, fields: usize) -> String {
+pub fn meter_source(
+    broker_url: &str,
+    client_id: &str,
+    fields: usize,
+    connections: usize,
+) -> String {
     let mut extra = String::new();
     for (f, attribute) in METER_ATTRIBUTES.iter().enumerate().take(fields).skip(1) {
         extra.push_str(&format!("\n[fields.v{f}]\nattribute = \"{attribute}\"\n"));
@@ -42,6 +102,7 @@ fields = "/values"
 url = "{broker_url}"
 topics = ["meters/+"]
 client_id = "{client_id}"
+connections = {connections}
 
 [http]
 token_file = "secrets/meters.token"

@@ -17,11 +17,10 @@
 //! /api/network/block`): members of the other side are disconnected and refused. The
 //! scenario prints which was used; `--partition-by` chooses.
 
-use crate::mqtt_load::{self, Publisher};
+use crate::mqtt_load::{self, Broker, BrokerKind, Publisher};
 use crate::netns::{Endpoints, NamespaceNet};
 use crate::processes::{self, TestnetNode, spawn_node, wait_converged};
 use anyhow::{Context, Result, bail};
-use hanse_node::mqtt_broker::EmbeddedBroker;
 use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -46,15 +45,25 @@ pub enum PartitionBy {
     Gate,
 }
 
+/// The MQTT side of `crash-restart`: which broker, and how many sessions the source runs.
+#[derive(Debug, Clone, Copy)]
+pub struct MqttChoice {
+    /// The broker the victim's source subscribes to.
+    pub broker: BrokerKind,
+    /// Parallel sessions (a shared subscription above 1).
+    pub sessions: usize,
+}
+
 /// Runs a scenario in `root` (a fresh directory); `partition` is how long a partition lasts.
 pub async fn run(
     name: ScenarioName,
     root: &Path,
     partition: Duration,
     partition_by: PartitionBy,
+    mqtt: MqttChoice,
 ) -> Result<()> {
     match name {
-        ScenarioName::CrashRestart => crash_restart(root).await,
+        ScenarioName::CrashRestart => crash_restart(root, mqtt).await,
         ScenarioName::PartitionHeal => partition_heal(root, partition, partition_by).await,
     }
 }
@@ -449,11 +458,17 @@ async fn wait_http(
     bail!("{} did not answer within {limit:?}", node.name)
 }
 
-async fn crash_restart(root: &Path) -> Result<()> {
-    // Node 1 also ingests meter readings over MQTT from a broker in this process, which
+async fn crash_restart(root: &Path, mqtt: MqttChoice) -> Result<()> {
+    // Node 1 also ingests meter readings over MQTT from a broker started here, which
     // outlives the node's crash.
-    let broker = EmbeddedBroker::start(0)?;
-    let source = mqtt_load::meter_source(&broker.url(), "hanse-node01-meters", 1);
+    std::fs::create_dir_all(root)?;
+    let broker = Broker::start(mqtt.broker, root)?;
+    println!(
+        "node01 ingests over MQTT through {} with {} session(s)",
+        broker.name(),
+        mqtt.sessions
+    );
+    let source = mqtt_load::meter_source(&broker.url(), "hanse-node01-meters", 1, mqtt.sessions);
     with_processes(
         root,
         processes::loopback_endpoints(3)?,
@@ -472,7 +487,7 @@ async fn crash_restart(root: &Path) -> Result<()> {
 async fn crash_restart_steps(
     nodes: &[TestnetNode],
     children: &mut [Child],
-    broker: &EmbeddedBroker,
+    broker: &Broker,
 ) -> Result<()> {
     let converged = wait_converged(nodes, Duration::from_secs(120)).await?;
     println!(

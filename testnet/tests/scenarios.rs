@@ -37,6 +37,40 @@ fn crash_restart_loses_nothing_and_peers_catch_up() {
     }
 }
 
+/// The same crash through Mosquitto with four sessions sharing the subscription: messages
+/// in flight to the killed node's sessions are redelivered to them, none lost or doubled.
+#[test]
+fn crash_restart_with_shared_mosquitto_sessions_loses_nothing() {
+    let found = Command::new("mosquitto").arg("-h").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("HANSE_REQUIRE_MOSQUITTO").is_none(),
+            "HANSE_REQUIRE_MOSQUITTO is set but `mosquitto` is not on PATH"
+        );
+        println!("SKIPPED: mosquitto is not installed (apt-get install mosquitto)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "scenario",
+        "crash-restart",
+        "--broker",
+        "mosquitto",
+        "--mqtt-sessions",
+        "4",
+        "--dir",
+        tmp.path().to_str().unwrap(),
+    ]);
+    for expected in [
+        "through Mosquitto with 4 session(s)",
+        "killed with SIGKILL after",
+        "every MQTT message the broker acknowledged is stored exactly once",
+        "scenario crash-restart: passed",
+    ] {
+        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
+    }
+}
+
 #[test]
 fn up_reports_every_node_and_down_stops_them() {
     let tmp = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@
 //! delivers the message again from the persistent session.
 
 use super::IngestService;
+use super::status::SourceCounters;
 use super::writer::{WriteError, WriteOutcome};
 use hanse_sensors::mqtt::{Event, Incoming, MqttConnection, Publish, connect, try_subscribe};
 use hanse_sensors::source::MqttSettings;
@@ -35,6 +36,7 @@ pub(super) async fn run(
     service: IngestService,
     source: String,
     settings: MqttSettings,
+    session: usize,
     cancel: CancellationToken,
 ) {
     let Ok(counters) = service.source(&source).map(|s| s.counters.clone()) else {
@@ -63,7 +65,7 @@ pub(super) async fn run(
     };
     let mut backoff = Duration::from_millis(500);
     while !cancel.is_cancelled() {
-        let connection = match connect(&source, &settings, password.clone(), ca.clone()) {
+        let connection = match connect(&source, &settings, session, password.clone(), ca.clone()) {
             Ok(connection) => connection,
             Err(e) => {
                 tracing::error!("MQTT source disabled: {e}");
@@ -71,8 +73,7 @@ pub(super) async fn run(
                 return;
             }
         };
-        let reason = session(&service, &source, connection, &cancel, &mut backoff).await;
-        counters.set_connected(false);
+        let reason = serve_connection(&service, &source, connection, &cancel, &mut backoff).await;
         if cancel.is_cancelled() {
             break;
         }
@@ -86,8 +87,31 @@ pub(super) async fn run(
     }
 }
 
+/// Marks one session connected in the source's counters until dropped.
+struct ConnectedMark<'a> {
+    counters: &'a SourceCounters,
+    up: bool,
+}
+
+impl ConnectedMark<'_> {
+    fn connected(&mut self) {
+        if !self.up {
+            self.up = true;
+            self.counters.set_connected(true);
+        }
+    }
+}
+
+impl Drop for ConnectedMark<'_> {
+    fn drop(&mut self) {
+        if self.up {
+            self.counters.set_connected(false);
+        }
+    }
+}
+
 /// One connection's life; returns why it ended.
-async fn session(
+async fn serve_connection(
     service: &IngestService,
     source: &str,
     connection: MqttConnection,
@@ -103,6 +127,10 @@ async fn session(
     } = connection;
     let Ok(counters) = service.source(source).map(|s| s.counters.clone()) else {
         return "source removed".into();
+    };
+    let mut mark = ConnectedMark {
+        counters: &counters,
+        up: false,
     };
     let mut pending = Pending::new();
     // Acknowledgements and subscriptions are queued without waiting: the client's request
@@ -141,7 +169,7 @@ async fn session(
             event = event_loop.poll() => match event {
                 Ok(Event::Incoming(Incoming::ConnAck(ack))) => {
                     tracing::info!(session_present = ack.session_present, "MQTT connected");
-                    counters.set_connected(true);
+                    mark.connected();
                     *backoff = Duration::from_millis(500);
                     subscribe_pending = true;
                 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Counters of one source, updated by its transport and the writer.
 #[derive(Debug, Default)]
@@ -12,7 +12,8 @@ pub struct SourceCounters {
     observations_stored: AtomicU64,
     dead_lettered: AtomicU64,
     lag_ms: AtomicU64,
-    connected: AtomicBool,
+    /// MQTT sessions connected (a source may run several).
+    sessions_connected: AtomicU64,
     // Written rarely (on errors); no await while held.
     last_error: Mutex<Option<(String, String)>>,
     last_stored_at: Mutex<Option<String>>,
@@ -29,8 +30,11 @@ pub struct SourceStatus {
     pub graph: String,
     /// `mqtt`, `http`, or both.
     pub transports: Vec<String>,
-    /// Whether its MQTT connection is up (`null` without MQTT).
+    /// Whether all its MQTT sessions are up (`null` without MQTT).
     pub mqtt_connected: Option<bool>,
+    /// How many of its MQTT sessions are up (`null` without MQTT).
+    #[serde(default)]
+    pub mqtt_sessions_connected: Option<u64>,
     /// Messages received since the node started.
     pub received: u64,
     /// Messages stored.
@@ -92,19 +96,30 @@ impl SourceCounters {
         }
     }
 
-    /// The MQTT connection went up or down.
+    /// One of the source's MQTT sessions went up (`true`) or down; each call pairs with
+    /// an earlier opposite one of the same session.
     pub fn set_connected(&self, connected: bool) {
-        self.connected.store(connected, Ordering::Relaxed);
+        if connected {
+            self.sessions_connected.fetch_add(1, Ordering::Relaxed);
+        } else {
+            let _ =
+                self.sessions_connected
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        }
     }
 
-    /// A snapshot; the caller fills in the source's description.
-    pub fn snapshot(&self, mqtt: bool) -> SourceStatus {
+    /// A snapshot, given the source's number of MQTT sessions (0: none); the caller fills
+    /// in the source's description.
+    pub fn snapshot(&self, mqtt_sessions: usize) -> SourceStatus {
+        let connected = self.sessions_connected.load(Ordering::Relaxed);
+        let mqtt = mqtt_sessions > 0;
         SourceStatus {
             source: String::new(),
             format: String::new(),
             graph: String::new(),
             transports: Vec::new(),
-            mqtt_connected: mqtt.then(|| self.connected.load(Ordering::Relaxed)),
+            mqtt_connected: mqtt.then_some(connected >= mqtt_sessions as u64),
+            mqtt_sessions_connected: mqtt.then_some(connected),
             received: self.received.load(Ordering::Relaxed),
             messages_stored: self.messages_stored.load(Ordering::Relaxed),
             observations_stored: self.observations_stored.load(Ordering::Relaxed),

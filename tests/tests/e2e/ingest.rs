@@ -7,12 +7,12 @@
 use super::support::eventually;
 use anyhow::{Context, Result, bail};
 use hanse_node::mqtt_broker::EmbeddedBroker;
+use hanse_node::test_utils::Mosquitto;
 use hanse_node::{Node, NodeHandle};
 use oxigraph::io::{RdfFormat, RdfParser};
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Child, Command};
 use std::time::Duration;
 
 const PREFIXES: &str = "
@@ -340,58 +340,16 @@ async fn mqtt_messages_of_every_format_are_stored_as_exact_rdf_via_rumqttd() -> 
     exact_rdf_over(&broker.url()).await
 }
 
-/// A Mosquitto broker process on a free port, stopped on drop.
-struct Mosquitto(Child);
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_mosquitto(dir: &Path) -> Result<Option<(Mosquitto, String)>> {
-    let found = Command::new("mosquitto").arg("-h").output().is_ok();
-    if !found {
-        if std::env::var_os("HANSE_REQUIRE_MOSQUITTO").is_some() {
-            bail!("HANSE_REQUIRE_MOSQUITTO is set but `mosquitto` is not on PATH");
-        }
-        return Ok(None);
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let config = dir.join("mosquitto.conf");
-    std::fs::write(
-        &config,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
-    )?;
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&config)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()?;
-    let guard = Mosquitto(child);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(Some((guard, format!("mqtt://127.0.0.1:{port}"))));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    bail!("mosquitto did not listen on {port}")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn mqtt_messages_of_every_format_are_stored_as_exact_rdf_via_mosquitto() -> Result<()> {
     let tmp = tempfile::tempdir()?;
-    let Some((_mosquitto, url)) = start_mosquitto(tmp.path())? else {
+    let Some(mosquitto) = Mosquitto::start(tmp.path())? else {
         // Visible in the test output; .ci/run installs Mosquitto and sets
         // HANSE_REQUIRE_MOSQUITTO, so CI cannot skip it.
         println!("SKIPPED: mosquitto is not installed (apt-get install mosquitto)");
         return Ok(());
     };
-    exact_rdf_over(&url).await
+    exact_rdf_over(&mosquitto.url()).await
 }
 
 const PARKING: &str = r#"graph = "https://t.example/g/parking"
