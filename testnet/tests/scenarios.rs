@@ -1,5 +1,5 @@
-//! The testnet binary as an engineer runs it: `up`, `down` and the crash-restart scenario,
-//! with real node processes on loopback.
+//! The testnet binary as an engineer runs it: `up`, `down`, and the crash-restart and
+//! partition-heal scenarios, with real node processes.
 
 use std::process::Command;
 
@@ -16,33 +16,42 @@ fn run(args: &[&str]) -> String {
     stdout
 }
 
-#[test]
-fn crash_restart_loses_nothing_and_peers_catch_up() {
+/// Runs `hanse-testnet scenario NAME ARGS… --dir <fresh temporary directory>`.
+fn scenario(name: &str, args: &[&str]) -> String {
     let tmp = tempfile::tempdir().unwrap();
-    let out = run(&[
-        "scenario",
-        "crash-restart",
-        "--dir",
-        tmp.path().to_str().unwrap(),
-    ]);
-    for expected in [
-        "killed with SIGKILL after",
-        "store opened without repair",
-        "every acknowledged batch is stored exactly once",
-        "every MQTT message the broker acknowledged is stored exactly once",
-        "both peers hold node01's current catalogue",
-        "scenario crash-restart: passed",
-    ] {
+    let mut all = vec!["scenario", name];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--dir", tmp.path().to_str().unwrap()]);
+    run(&all)
+}
+
+fn assert_contains_all(out: &str, expected: &[&str]) {
+    for expected in expected {
         assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
     }
+}
+
+#[test]
+fn crash_restart_loses_nothing_and_peers_catch_up() {
+    let out = scenario("crash-restart", &[]);
+    assert_contains_all(
+        &out,
+        &[
+            "killed with SIGKILL after",
+            "store opened without repair",
+            "every acknowledged batch is stored exactly once",
+            "every MQTT message the broker acknowledged is stored exactly once",
+            "both peers hold node01's current catalogue",
+            "scenario crash-restart: passed",
+        ],
+    );
 }
 
 /// The same crash through Mosquitto with four sessions sharing the subscription: messages
 /// in flight to the killed node's sessions are redelivered to them, none lost or doubled.
 #[test]
 fn crash_restart_with_shared_mosquitto_sessions_loses_nothing() {
-    let found = Command::new("mosquitto").arg("-h").output().is_ok();
-    if !found {
+    if Command::new("mosquitto").arg("-h").output().is_err() {
         assert!(
             std::env::var_os("HANSE_REQUIRE_MOSQUITTO").is_none(),
             "HANSE_REQUIRE_MOSQUITTO is set but `mosquitto` is not on PATH"
@@ -50,25 +59,19 @@ fn crash_restart_with_shared_mosquitto_sessions_loses_nothing() {
         println!("SKIPPED: mosquitto is not installed (apt-get install mosquitto)");
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let out = run(&[
-        "scenario",
+    let out = scenario(
         "crash-restart",
-        "--broker",
-        "mosquitto",
-        "--mqtt-sessions",
-        "4",
-        "--dir",
-        tmp.path().to_str().unwrap(),
-    ]);
-    for expected in [
-        "through Mosquitto with 4 session(s)",
-        "killed with SIGKILL after",
-        "every MQTT message the broker acknowledged is stored exactly once",
-        "scenario crash-restart: passed",
-    ] {
-        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
-    }
+        &["--broker", "mosquitto", "--mqtt-sessions", "4"],
+    );
+    assert_contains_all(
+        &out,
+        &[
+            "through Mosquitto with 4 session(s)",
+            "killed with SIGKILL after",
+            "every MQTT message the broker acknowledged is stored exactly once",
+            "scenario crash-restart: passed",
+        ],
+    );
 }
 
 #[test]
@@ -112,52 +115,40 @@ fn up_reports_every_node_and_down_stops_them() {
 #[test]
 fn a_healed_partition_converges_to_every_latest_catalogue() {
     let required = std::env::var_os("HANSE_REQUIRE_NETNS").is_some();
-    let tmp = tempfile::tempdir().unwrap();
-    let out = run(&[
-        "scenario",
+    let by = if required { "netns" } else { "auto" };
+    let out = scenario(
         "partition-heal",
-        "--partition-secs",
-        "6",
-        "--partition-by",
-        if required { "netns" } else { "auto" },
-        "--dir",
-        tmp.path().to_str().unwrap(),
-    ]);
-    let by_namespaces = out.contains("partitioned 3/3 by network namespaces");
-    if !by_namespaces {
+        &["--partition-secs", "6", "--partition-by", by],
+    );
+    if !out.contains("partitioned 3/3 by network namespaces") {
         eprintln!("network namespaces were not available: partitioned at the connection gate");
         assert!(
             out.contains("partitioned 3/3 at the connection gate"),
             "{out}"
         );
     }
-    for expected in [
-        "all 6 federated catalogues hold every member's latest version",
-        "scenario partition-heal: passed",
-    ] {
-        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
-    }
+    assert_contains_all(
+        &out,
+        &[
+            "all 6 federated catalogues hold every member's latest version",
+            "scenario partition-heal: passed",
+        ],
+    );
 }
 
 /// The fallback: the nodes' connection gate (`POST /api/network/block`).
 #[test]
 fn a_partition_at_the_connection_gate_heals_too() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = run(&[
-        "scenario",
+    let out = scenario(
         "partition-heal",
-        "--partition-secs",
-        "6",
-        "--partition-by",
-        "gate",
-        "--dir",
-        tmp.path().to_str().unwrap(),
-    ]);
-    for expected in [
-        "partitioned 3/3 at the connection gate",
-        "all 6 federated catalogues hold every member's latest version",
-        "scenario partition-heal: passed",
-    ] {
-        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
-    }
+        &["--partition-secs", "6", "--partition-by", "gate"],
+    );
+    assert_contains_all(
+        &out,
+        &[
+            "partitioned 3/3 at the connection gate",
+            "all 6 federated catalogues hold every member's latest version",
+            "scenario partition-heal: passed",
+        ],
+    );
 }
