@@ -14,6 +14,8 @@ mod query;
 mod serve;
 mod table;
 
+pub use serve::shutdown_signal;
+
 use crate::config::Role;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;

@@ -250,15 +250,12 @@ impl IngestService {
         let mut tasks = tokio::task::JoinSet::new();
         for (name, source) in &self.inner.sources {
             if let Some(settings) = source.mapper().config().mqtt.clone() {
-                for session in 0..settings.connections.max(1) {
-                    tasks.spawn(mqtt::run(
-                        self.clone(),
-                        name.clone(),
-                        settings.clone(),
-                        session,
-                        cancel.child_token(),
-                    ));
-                }
+                tasks.spawn(mqtt::run(
+                    self.clone(),
+                    name.clone(),
+                    settings,
+                    cancel.child_token(),
+                ));
             }
         }
         let interval = Duration::from_secs(self.inner.config.retention_interval_secs);

@@ -134,21 +134,34 @@ pub struct Mosquitto {
 }
 
 impl Mosquitto {
-    /// Starts `mosquitto` with its configuration in `dir`; `None` if it is not installed,
-    /// unless `HANSE_REQUIRE_MOSQUITTO` is set (as `.ci/run` does), which makes that an error.
+    /// Whether `mosquitto` is on the PATH.
+    pub fn installed() -> bool {
+        std::process::Command::new("mosquitto")
+            .arg("-h")
+            .output()
+            .is_ok()
+    }
+
+    /// Whether tests can use Mosquitto: `false` if it is not installed, an error if it is
+    /// not installed but `HANSE_REQUIRE_MOSQUITTO` is set (as `.ci/run` does).
+    pub fn available() -> anyhow::Result<bool> {
+        if Self::installed() {
+            return Ok(true);
+        }
+        if std::env::var_os("HANSE_REQUIRE_MOSQUITTO").is_some() {
+            anyhow::bail!("HANSE_REQUIRE_MOSQUITTO is set but `mosquitto` is not on PATH");
+        }
+        Ok(false)
+    }
+
+    /// Starts `mosquitto` with its configuration in `dir`; `None` where it is not
+    /// [`available`](Self::available).
     ///
     /// Each session may hold 100 unacknowledged messages (Mosquitto's default is 20), and
     /// a persistent session queues without limit while its node is down (default: 1,000,
     /// after which Mosquitto drops messages it has acknowledged to the publisher).
     pub fn start(dir: &std::path::Path) -> anyhow::Result<Option<Mosquitto>> {
-        if std::process::Command::new("mosquitto")
-            .arg("-h")
-            .output()
-            .is_err()
-        {
-            if std::env::var_os("HANSE_REQUIRE_MOSQUITTO").is_some() {
-                anyhow::bail!("HANSE_REQUIRE_MOSQUITTO is set but `mosquitto` is not on PATH");
-            }
+        if !Self::available()? {
             return Ok(None);
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?

@@ -16,6 +16,7 @@
 use crate::mqtt_load::{self, Broker, BrokerKind, MAX_METER_FIELDS, Publisher};
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
+use hanse_node::test_utils::Mosquitto;
 use oxigraph::model::{GraphNameRef, NamedNodeRef};
 use oxigraph::store::Store;
 use std::time::{Duration, Instant};
@@ -63,17 +64,11 @@ async fn observations_stored(client: &reqwest::Client, url: &str) -> Result<u64>
 pub async fn run(options: IngestBenchOptions) -> Result<()> {
     let fields = options.fields.clamp(1, MAX_METER_FIELDS);
     let tmp = tempfile::tempdir()?;
-    let kind = options.broker.unwrap_or(
-        if std::process::Command::new("mosquitto")
-            .arg("-h")
-            .output()
-            .is_ok()
-        {
-            BrokerKind::Mosquitto
-        } else {
-            BrokerKind::Embedded
-        },
-    );
+    let kind = options.broker.unwrap_or(if Mosquitto::installed() {
+        BrokerKind::Mosquitto
+    } else {
+        BrokerKind::Embedded
+    });
     let broker = Broker::start(kind, tmp.path())?;
     let sessions = match kind {
         BrokerKind::Mosquitto => options.mqtt_connections.max(1),

@@ -96,20 +96,6 @@ enum Bench {
     Federation(FederationBenchOptions),
 }
 
-/// Resolves on Ctrl-C or SIGTERM with the signal's name.
-async fn interrupted() -> &'static str {
-    let Ok(mut terminate) =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-    else {
-        let _ = tokio::signal::ctrl_c().await;
-        return "Ctrl-C";
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => "Ctrl-C",
-        _ = terminate.recv() => "SIGTERM",
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -146,7 +132,9 @@ fn main() -> ExitCode {
                         broker,
                         sessions: mqtt_sessions,
                     }) => result,
-                    signal = interrupted() => anyhow::bail!("scenario interrupted by {signal}"),
+                    () = hanse_node::cli::shutdown_signal() => {
+                        anyhow::bail!("scenario interrupted (Ctrl-C or SIGTERM)")
+                    }
                 }
             }
             Command::Node { dir } => {

@@ -44,6 +44,13 @@ pub struct TestnetNode {
     pub netns: Option<String>,
 }
 
+impl TestnetNode {
+    /// The libp2p listen address (`p2p` without its `/p2p/<PeerId>`).
+    pub fn listen(&self) -> &str {
+        self.p2p.split("/p2p/").next().unwrap_or_default()
+    }
+}
+
 /// A testnet's state file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Testnet {
@@ -142,13 +149,7 @@ pub fn prepare_at(root: &Path, endpoints: Vec<Endpoints>) -> Result<Testnet> {
         let dir = NodeDir::new(&node.dir);
         std::fs::write(dir.root().join(CONSORTIUM_FILE), signed.to_json())?;
         let mut config: Config = dir.load_config()?;
-        let listen = node
-            .p2p
-            .split("/p2p/")
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        config.p2p.listen = vec![listen];
+        config.p2p.listen = vec![node.listen().to_owned()];
         config.p2p.mdns = false;
         config.p2p.bootstrap = if index == 0 {
             Vec::new()

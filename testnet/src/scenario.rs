@@ -72,19 +72,6 @@ pub async fn run(
 /// the scenario is interrupted and its future dropped, so no node outlives it.
 struct NodeProcesses(Vec<Child>);
 
-impl std::ops::Deref for NodeProcesses {
-    type Target = Vec<Child>;
-    fn deref(&self) -> &Vec<Child> {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for NodeProcesses {
-    fn deref_mut(&mut self) -> &mut Vec<Child> {
-        &mut self.0
-    }
-}
-
 impl Drop for NodeProcesses {
     fn drop(&mut self) {
         for child in &self.0 {
@@ -96,18 +83,14 @@ impl Drop for NodeProcesses {
     }
 }
 
-/// Starts one fresh node process per entry of `endpoints`, runs `steps`, and stops them
-/// whatever happened.
-async fn with_processes<F, Fut>(
+/// Starts one fresh node process per entry of `endpoints`, runs `steps` (which may replace
+/// a process, e.g. to restart it), and stops them whatever happened.
+async fn with_processes(
     root: &Path,
     endpoints: Vec<Endpoints>,
     before_start: impl FnOnce(&[TestnetNode]) -> Result<()>,
-    steps: F,
-) -> Result<()>
-where
-    F: FnOnce(Vec<TestnetNode>, NodeProcesses) -> Fut,
-    Fut: std::future::Future<Output = Result<()>>,
-{
+    steps: impl AsyncFnOnce(&[TestnetNode], &mut [Child]) -> Result<()>,
+) -> Result<()> {
     std::fs::create_dir_all(root)?;
     let mut testnet = processes::prepare_at(root, endpoints)?;
     before_start(&testnet.nodes)?;
@@ -115,9 +98,9 @@ where
     for node in &mut testnet.nodes {
         let child = spawn_node(node)?;
         node.pid = Some(child.id());
-        children.push(child);
+        children.0.push(child);
     }
-    steps(testnet.nodes, children).await
+    steps(&testnet.nodes, &mut children.0).await
 }
 
 fn token(node: &TestnetNode) -> Result<String> {
@@ -247,11 +230,7 @@ async fn partition_heal(root: &Path, partition: Duration, partition_by: Partitio
         root,
         endpoints,
         |_| Ok(()),
-        |nodes, children| async move {
-            // Held (not just named) so the nodes run until the steps are done.
-            let _running = children;
-            partition_heal_steps(&nodes, partition, net.as_ref()).await
-        },
+        async |nodes, _| partition_heal_steps(nodes, partition, net.as_ref()).await,
     )
     .await
 }
@@ -307,7 +286,7 @@ async fn partition_heal_steps(
             "6 nodes up, each in its own network namespace with its own address ({}); catalogues converged in {:.1} s",
             nodes
                 .iter()
-                .map(|n| n.p2p.split("/p2p/").next().unwrap_or_default())
+                .map(TestnetNode::listen)
                 .collect::<Vec<_>>()
                 .join(", "),
             converged.as_secs_f64()
@@ -477,9 +456,7 @@ async fn crash_restart(root: &Path, mqtt: MqttChoice) -> Result<()> {
             std::fs::create_dir_all(&sources)?;
             Ok(std::fs::write(sources.join("meters.toml"), source)?)
         },
-        |nodes, mut children| async move {
-            crash_restart_steps(&nodes, &mut children, &broker).await
-        },
+        async |nodes, children| crash_restart_steps(nodes, children, &broker).await,
     )
     .await
 }

@@ -51,11 +51,7 @@ fn crash_restart_loses_nothing_and_peers_catch_up() {
 /// in flight to the killed node's sessions are redelivered to them, none lost or doubled.
 #[test]
 fn crash_restart_with_shared_mosquitto_sessions_loses_nothing() {
-    if Command::new("mosquitto").arg("-h").output().is_err() {
-        assert!(
-            std::env::var_os("HANSE_REQUIRE_MOSQUITTO").is_none(),
-            "HANSE_REQUIRE_MOSQUITTO is set but `mosquitto` is not on PATH"
-        );
+    if !hanse_node::test_utils::Mosquitto::available().unwrap() {
         println!("SKIPPED: mosquitto is not installed (apt-get install mosquitto)");
         return;
     }

@@ -10,7 +10,7 @@ use super::IngestService;
 use super::status::SourceCounters;
 use super::writer::{WriteError, WriteOutcome};
 use hanse_sensors::mqtt::{Event, Incoming, MqttConnection, Publish, connect, try_subscribe};
-use hanse_sensors::source::MqttSettings;
+use hanse_sensors::source::{MAX_MQTT_CONNECTIONS, MqttSettings};
 use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -31,12 +31,23 @@ fn read_file(service: &IngestService, path: &std::path::Path) -> Result<Vec<u8>,
     std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+/// What every session of one source shares.
+struct SourceContext<'a> {
+    service: &'a IngestService,
+    source: &'a str,
+    settings: &'a MqttSettings,
+    counters: &'a SourceCounters,
+    password: Option<String>,
+    ca: Option<Vec<u8>>,
+}
+
+/// Runs the source's MQTT sessions (`[mqtt] connections`) until `cancel`; the password and
+/// CA files are read once for all of them.
 #[tracing::instrument(skip(service, settings, cancel), fields(url = %settings.url))]
 pub(super) async fn run(
     service: IngestService,
     source: String,
     settings: MqttSettings,
-    session: usize,
     cancel: CancellationToken,
 ) {
     let Ok(counters) = service.source(&source).map(|s| s.counters.clone()) else {
@@ -63,22 +74,47 @@ pub(super) async fn run(
             return;
         }
     };
+    let context = SourceContext {
+        service: &service,
+        source: &source,
+        settings: &settings,
+        counters: &counters,
+        password,
+        ca,
+    };
+    // Out of range, `connect` refuses the count with its reason.
+    let sessions = settings.connections.clamp(1, MAX_MQTT_CONNECTIONS);
+    futures::future::join_all((0..sessions).map(|session| run_session(&context, session, &cancel)))
+        .await;
+}
+
+/// One session: connects, serves, and reconnects with backoff until `cancel`.
+async fn run_session(context: &SourceContext<'_>, session: usize, cancel: &CancellationToken) {
     let mut backoff = Duration::from_millis(500);
     while !cancel.is_cancelled() {
-        let connection = match connect(&source, &settings, session, password.clone(), ca.clone()) {
+        let connection = match connect(
+            context.source,
+            context.settings,
+            session,
+            context.password.clone(),
+            context.ca.clone(),
+        ) {
             Ok(connection) => connection,
             Err(e) => {
                 tracing::error!("MQTT source disabled: {e}");
-                counters.error(&e.to_string());
+                context.counters.error(&e.to_string());
                 return;
             }
         };
-        let reason = serve_connection(&service, &source, connection, &cancel, &mut backoff).await;
+        let reason = serve_connection(context, connection, cancel, &mut backoff).await;
         if cancel.is_cancelled() {
             break;
         }
-        counters.error(&reason);
-        tracing::warn!("MQTT connection lost ({reason}); reconnecting in {backoff:?}");
+        context.counters.error(&reason);
+        tracing::warn!(
+            session,
+            "MQTT connection lost ({reason}); reconnecting in {backoff:?}"
+        );
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tokio::time::sleep(backoff) => {}
@@ -112,12 +148,17 @@ impl Drop for ConnectedMark<'_> {
 
 /// One connection's life; returns why it ended.
 async fn serve_connection(
-    service: &IngestService,
-    source: &str,
+    context: &SourceContext<'_>,
     connection: MqttConnection,
     cancel: &CancellationToken,
     backoff: &mut Duration,
 ) -> String {
+    let SourceContext {
+        service,
+        source,
+        counters,
+        ..
+    } = *context;
     // Taken apart: the event loop is not `Sync`, so no reference to it may live across an
     // await elsewhere.
     let MqttConnection {
@@ -125,11 +166,8 @@ async fn serve_connection(
         mut event_loop,
         topics,
     } = connection;
-    let Ok(counters) = service.source(source).map(|s| s.counters.clone()) else {
-        return "source removed".into();
-    };
     let mut mark = ConnectedMark {
-        counters: &counters,
+        counters,
         up: false,
     };
     let mut pending = Pending::new();

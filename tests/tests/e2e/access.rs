@@ -3,7 +3,7 @@
 //! revocation and after expiry; a city's open dataset readable without negotiation; every
 //! decision in the utility's signed audit log, which detects a flipped byte.
 
-use crate::support::{Running, full_mesh, mesh, stop};
+use crate::support::{Running, full_mesh, mesh, status_and_body, stop};
 use anyhow::{Context, Result};
 use hanse_node::Role;
 use hanse_node::audit::AuditLog;
@@ -55,12 +55,7 @@ async fn post(node: &Running, path: &str, body: Value) -> Result<(u16, Value)> {
         .json(&body)
         .send()
         .await?;
-    let status = response.status().as_u16();
-    let text = response.text().await?;
-    Ok((
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    ))
+    status_and_body(response).await
 }
 
 fn peer(node: &Running) -> Result<String> {

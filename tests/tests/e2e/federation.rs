@@ -5,7 +5,7 @@
 //! datasets it may not use are reported as skipped, not asked. A member killed during a
 //! query yields a partial answer with that member marked failed.
 
-use crate::support::{Running, full_mesh, mesh, stop};
+use crate::support::{Running, full_mesh, mesh, status_and_body, stop};
 use anyhow::{Context, Result, ensure};
 use hanse_node::Role;
 use hanse_node::demo_consortium::UTILITY_OFFER;
@@ -459,12 +459,7 @@ async fn sparql(node: &Running, query: &str, params: &str) -> Result<(u16, Value
         .body(query.to_owned())
         .send()
         .await?;
-    let status = response.status().as_u16();
-    let text = response.text().await?;
-    Ok((
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    ))
+    status_and_body(response).await
 }
 
 async fn federated(node: &Running, query: &str) -> Result<Value> {

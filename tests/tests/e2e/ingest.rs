@@ -4,7 +4,7 @@
 //! dead letters with its reason, and replayed after the mapping is fixed; latest state,
 //! idempotent duplicates and retention.
 
-use super::support::eventually;
+use super::support::{eventually, status_and_body};
 use anyhow::{Context, Result, bail};
 use hanse_node::mqtt_broker::EmbeddedBroker;
 use hanse_node::test_utils::Mosquitto;
@@ -396,12 +396,7 @@ impl Api {
             .body(body)
             .send()
             .await?;
-        let status = response.status().as_u16();
-        let text = response.text().await?;
-        Ok((
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-        ))
+        status_and_body(response).await
     }
 
     async fn admin_post(&self, path: &str) -> Result<serde_json::Value> {

@@ -117,3 +117,13 @@ pub async fn stop(running: Vec<Running>) -> Result<()> {
     }
     Ok(())
 }
+
+/// A response's status and its body: JSON where it parses, else the text as a JSON string.
+pub async fn status_and_body(response: reqwest::Response) -> Result<(u16, serde_json::Value)> {
+    let status = response.status().as_u16();
+    let text = response.text().await?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    ))
+}
