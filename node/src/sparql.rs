@@ -798,6 +798,10 @@ mod tests {
         let service = "SELECT * { SERVICE <http://127.0.0.1:7878/sparql> { ?s ?p ?o } }";
         let service = restricted(&sparql, &permitted, service, JSON).await;
         assert!(matches!(service, Err(SparqlError::Unsupported(_))));
+        println!(
+            "{} bypass attempts against the restricted graph (plus ASK and SERVICE): 0 leaked",
+            attacks.len() + 4
+        );
         // The open graph stays fully readable.
         let count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }";
         let count = restricted(&sparql, &permitted, count, JSON).await.unwrap();

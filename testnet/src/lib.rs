@@ -6,7 +6,6 @@
 //! |---|---|
 //! | [`sparql_bench`] | `/sparql` over HTTP against oxigraph evaluated in-process |
 //! | [`network_bench`] | consortium formation time and gossip propagation |
-//! | [`policy_bench`] | latency of one ODRL policy evaluation |
 //! | [`catalog_bench`] | catalogue propagation, and the cost of building and signing one |
 //! | [`federation_bench`] | federated SPARQL against ideal SERVICE clauses and Comunica |
 //! | [`ingest_bench`] | sensor ingest over HTTP and MQTT against oxigraph's bulk loader |
@@ -23,7 +22,6 @@ pub mod local_consortium;
 pub mod mqtt_load;
 pub mod netns;
 pub mod network_bench;
-pub mod policy_bench;
 pub mod processes;
 pub mod scenario;
 pub mod sparql_bench;

@@ -10,7 +10,6 @@ use hanse_testnet::federation_bench::{self, FederationBenchOptions};
 use hanse_testnet::ingest_bench::{self, IngestBenchOptions};
 use hanse_testnet::mqtt_load::BrokerKind;
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
-use hanse_testnet::policy_bench::{self, PolicyBenchOptions};
 use hanse_testnet::processes;
 use hanse_testnet::scenario::{self, MqttChoice, PartitionBy, ScenarioName};
 use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
@@ -86,8 +85,6 @@ enum Bench {
     Sparql(SparqlBenchOptions),
     /// Consortium formation time and gossip propagation for in-process consortia.
     Network(NetworkBenchOptions),
-    /// Latency of one ODRL policy evaluation (typical 10-constraint policy).
-    Policy(PolicyBenchOptions),
     /// Catalogue propagation (dataset change to last member) and build/sign cost.
     Catalog(CatalogBenchOptions),
     /// Sensor ingest over HTTP and MQTT against oxigraph's bulk loader on the same triples.
@@ -152,9 +149,6 @@ fn main() -> ExitCode {
             Command::Bench {
                 bench: Bench::Network(options),
             } => network_bench::run(options).await,
-            Command::Bench {
-                bench: Bench::Policy(options),
-            } => policy_bench::run(options),
             Command::Bench {
                 bench: Bench::Catalog(options),
             } => catalog_bench::run(options).await,
