@@ -157,7 +157,7 @@ impl Mosquitto {
     /// Starts `mosquitto` with its configuration in `dir`; `None` where it is not
     /// [`available`](Self::available).
     ///
-    /// Each session may hold 100 unacknowledged messages (Mosquitto's default is 20), and
+    /// Each session may hold 1,000 unacknowledged messages (Mosquitto's default is 20), and
     /// a persistent session queues without limit while its node is down (default: 1,000,
     /// after which Mosquitto drops messages it has acknowledged to the publisher).
     pub fn start(dir: &std::path::Path) -> anyhow::Result<Option<Mosquitto>> {
@@ -172,7 +172,7 @@ impl Mosquitto {
             &config,
             format!(
                 "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
-                 max_inflight_messages 100\nmax_queued_messages 0\n"
+                 max_inflight_messages 1000\nmax_queued_messages 0\n"
             ),
         )?;
         let child = std::process::Command::new("mosquitto")
