@@ -4,6 +4,8 @@
 use crate::state::NodeState;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 const TREE: &str = "dead_letters";
 
@@ -73,15 +75,31 @@ pub enum DeadLetterError {
 pub struct DeadLetterStore {
     tree: sled::Tree,
     db: sled::Db,
+    /// Letters per source, counted once at open and kept current, because the ingest
+    /// status (polled by dashboards) must not read every letter.
+    counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
 impl DeadLetterStore {
     /// Opens the store in the node's state database.
     pub fn open(state: &NodeState) -> Result<Self, DeadLetterError> {
+        let tree = state.db().open_tree(TREE)?;
+        let mut counts = BTreeMap::new();
+        for entry in tree.iter() {
+            let (_, value) = entry?;
+            if let Some(source) = source_of(&value) {
+                *counts.entry(source).or_default() += 1;
+            }
+        }
         Ok(Self {
-            tree: state.db().open_tree(TREE)?,
+            tree,
             db: state.db().clone(),
+            counts: Arc::new(Mutex::new(counts)),
         })
+    }
+
+    fn counts_mut(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Stores letters and flushes them to disk before returning, so that a message is only
@@ -91,7 +109,9 @@ impl DeadLetterStore {
             letter.id = self.db.generate_id()?;
             let bytes =
                 serde_json::to_vec(letter).map_err(|e| DeadLetterError::Corrupt(letter.id, e))?;
-            self.tree.insert(letter.id.to_be_bytes(), bytes)?;
+            if self.tree.insert(letter.id.to_be_bytes(), bytes)?.is_none() {
+                *self.counts_mut().entry(letter.source.clone()).or_default() += 1;
+            }
         }
         self.tree.flush()?;
         Ok(())
@@ -107,9 +127,20 @@ impl DeadLetterStore {
 
     /// Deletes a letter (after a successful replay, or by the operator).
     pub fn remove(&self, id: u64) -> Result<bool, DeadLetterError> {
-        let removed = self.tree.remove(id.to_be_bytes())?.is_some();
+        let Some(removed) = self.tree.remove(id.to_be_bytes())? else {
+            return Ok(false);
+        };
         self.tree.flush()?;
-        Ok(removed)
+        if let Some(source) = source_of(&removed) {
+            let mut counts = self.counts_mut();
+            if let Some(count) = counts.get_mut(&source) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    counts.remove(&source);
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Letters, oldest first, of one source or all, with ids above `after`, at most `limit`.
@@ -137,15 +168,21 @@ impl DeadLetterStore {
     }
 
     /// How many letters each source has.
-    pub fn counts(&self) -> std::collections::BTreeMap<String, u64> {
-        let mut counts = std::collections::BTreeMap::new();
-        for (_, value) in self.tree.iter().flatten() {
-            if let Ok(letter) = serde_json::from_slice::<DeadLetter>(&value) {
-                *counts.entry(letter.source).or_default() += 1;
-            }
-        }
-        counts
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.counts_mut().clone()
     }
+}
+
+/// The source of a stored letter, without decoding its payload; `None` if unreadable
+/// (such a record is reported by [`DeadLetterStore::list`], not counted).
+fn source_of(record: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct SourceOnly {
+        source: String,
+    }
+    serde_json::from_slice::<SourceOnly>(record)
+        .ok()
+        .map(|letter| letter.source)
 }
 
 #[cfg(test)]
@@ -178,6 +215,15 @@ mod tests {
         assert_eq!(store.list(Some("a"), None, 10).unwrap().len(), 2);
         assert_eq!(store.counts()["a"], 2);
         assert!(store.remove(letters[0].id).unwrap());
+        assert!(!store.remove(letters[0].id).unwrap());
         assert_eq!(store.list(None, None, 10).unwrap().len(), 2);
+        let expected = BTreeMap::from([("a".to_owned(), 1), ("b".to_owned(), 1)]);
+        assert_eq!(store.counts(), expected);
+        assert!(store.remove(letters[1].id).unwrap());
+        assert_eq!(store.counts(), BTreeMap::from([("a".to_owned(), 1)]));
+        // Counted again from the records when the store is reopened.
+        drop(store);
+        let reopened = DeadLetterStore::open(&state).unwrap();
+        assert_eq!(reopened.counts(), BTreeMap::from([("a".to_owned(), 1)]));
     }
 }
