@@ -54,7 +54,8 @@ impl NodeClient {
         self.query_with(query, accept, &[]).await
     }
 
-    /// Sends a query with extra `/sparql` parameters (e.g. `federated=true`).
+    /// Sends a query with extra `/sparql` parameters (e.g. `federated=true`), with the admin
+    /// token if the client has one (a node exposed beyond localhost asks for it).
     pub async fn query_with(
         &self,
         query: &str,
@@ -75,6 +76,10 @@ impl NodeClient {
             .header("content-type", "application/sparql-query")
             .header("accept", accept)
             .body(query.to_owned());
+        let request = match &self.token {
+            Some(token) => request.bearer_auth(token.as_str()),
+            None => request,
+        };
         self.send(url, request).await
     }
 

@@ -23,9 +23,15 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
     let form = query_form(&query);
     let format = result_format(args.format, form);
     let body = if args.federated {
-        let url = match &args.url {
-            Some(url) => url.clone(),
-            None => api_url(NodeDir::new(&args.dir.dir).load_config()?.http.listen),
+        // The node's own directory also gives its admin token, which a node listening
+        // beyond localhost asks for before acting with its agreements.
+        let (url, token) = match &args.url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let dir = NodeDir::new(&args.dir.dir);
+                let url = api_url(dir.load_config()?.http.listen);
+                (url, dir.load_admin_token().ok())
+            }
         };
         let mut params = vec![("federated", "true")];
         if let Some(purpose) = &args.purpose {
@@ -34,7 +40,7 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
         if args.strict {
             params.push(("strict", "true"));
         }
-        let body = NodeClient::new(url, None)
+        let body = NodeClient::new(url, token)
             .query_with(&text, format.media_type(), &params)
             .await
             .context("a federated query needs the node running (hanse serve)")?;
@@ -58,7 +64,7 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
                     .await?
             }
             Err(NodeDirError::AlreadyRunning { .. }) => {
-                NodeClient::new(api_url(config.http.listen), None)
+                NodeClient::new(api_url(config.http.listen), dir.load_admin_token().ok())
                     .query(&text, format.media_type())
                     .await?
             }

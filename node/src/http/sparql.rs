@@ -1,6 +1,6 @@
 //! SPARQL 1.1 Protocol handlers for `/sparql`.
 
-use super::auth::require_admin;
+use super::auth::{require_admin, require_admin_unless_local};
 use super::error::body_error;
 use super::negotiate::{negotiate, offered_list};
 use super::{ApiError, AppState};
@@ -12,9 +12,10 @@ use crate::sparql::{
 };
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
 
 /// Protocol parameters gathered from the URL and (for forms) the body.
 #[derive(Debug, Default)]
@@ -79,6 +80,7 @@ fn set_once(slot: &mut Option<String>, name: &str, value: String) -> Result<(), 
 #[tracing::instrument(skip_all)]
 pub async fn query_by_get(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -95,13 +97,14 @@ pub async fn query_by_get(
             "missing `query` parameter: GET /sparql?query=<url-encoded SPARQL>",
         ));
     };
-    run_query(&state, &headers, &query, &params).await
+    run_query(&state, client, &headers, &query, &params).await
 }
 
 /// `POST /sparql` with `application/sparql-query`, `application/sparql-update` or a form.
 #[tracing::instrument(skip_all)]
 pub async fn query_or_update_by_post(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -118,7 +121,7 @@ pub async fn query_or_update_by_post(
     match content_type.as_str() {
         "application/sparql-query" => {
             let query = utf8(&body)?;
-            run_query(&state, &headers, query, &params).await
+            run_query(&state, client, &headers, query, &params).await
         }
         "application/sparql-update" => {
             let update = utf8(&body)?.to_owned();
@@ -127,7 +130,7 @@ pub async fn query_or_update_by_post(
         "application/x-www-form-urlencoded" => {
             params.absorb(&body)?;
             match (params.query.take(), params.update.take()) {
-                (Some(query), None) => run_query(&state, &headers, &query, &params).await,
+                (Some(query), None) => run_query(&state, client, &headers, &query, &params).await,
                 (None, Some(update)) => run_update(&state, &headers, &update, &params.using).await,
                 (Some(_), Some(_)) => Err(ApiError::bad_request(
                     "send either `query` or `update`, not both",
@@ -152,6 +155,7 @@ pub async fn query_or_update_by_post(
 
 async fn run_query(
     state: &AppState,
+    client: SocketAddr,
     headers: &HeaderMap,
     text: &str,
     params: &ProtocolParams,
@@ -159,6 +163,17 @@ async fn run_query(
     let query = parse_query(text)?;
     let format = choose_format(headers, query_form(&query))?;
     let federation = &params.federation;
+    // Federated queries and SERVICE calls act with this node's membership and agreements:
+    // local users may use them as they are, but where the API is exposed (`http.listen`
+    // beyond localhost), a client not connecting over loopback must show the admin token.
+    if federation.federated || uses_service(&query) {
+        require_admin_unless_local(
+            client,
+            headers,
+            &state.admin_token,
+            "federated queries and SERVICE act with this node's agreements",
+        )?;
+    }
     let options = FederatedQueryOptions {
         purpose: federation.purpose.clone(),
         strict: federation.strict,
