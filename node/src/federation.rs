@@ -187,21 +187,16 @@ impl FederationService {
         }
     }
 
-    fn member_services(
-        &self,
-        sources: Arc<Sources>,
-        purpose: Option<String>,
-        strict: bool,
-        report: Arc<ReportBuilder>,
-    ) -> MemberServices {
+    /// The SERVICE handler for members (and allowed endpoints) of one query.
+    fn member_services(&self, setup: &Setup, strict: bool) -> MemberServices {
         MemberServices {
             runtime: tokio::runtime::Handle::current(),
             network: self.inner.network.clone(),
-            sources,
-            purpose,
+            sources: Arc::clone(&setup.sources),
+            purpose: setup.purpose.clone(),
             config: self.inner.config.clone(),
             strict,
-            report,
+            report: Arc::clone(&setup.report),
         }
     }
 
@@ -226,22 +221,23 @@ impl FederationService {
         options: &FederatedQueryOptions,
         format: ResultFormat,
     ) -> Result<FederatedAnswer, FederationError> {
+        let setup = self.setup(options);
         let Setup {
             started,
             purpose,
             sources,
             report,
-        } = self.setup(options);
+        } = &setup;
         let is_ask = matches!(query, Query::Ask { .. });
-        let plan = plan::plan(query.clone(), &sources)?;
+        let plan = plan::plan(query.clone(), sources)?;
         let executor = Executor {
             network: self.inner.network.as_ref(),
             sparql: &self.inner.sparql,
-            sources: &sources,
+            sources,
             config: &self.inner.config,
             purpose: purpose.as_deref(),
             strict: options.strict,
-            report: &report,
+            report,
             permits: Arc::clone(&self.inner.permits),
         };
         let timeout = self.inner.config.timeout();
@@ -267,12 +263,7 @@ impl FederationService {
                 TableService(Arc::new(table)),
             ));
         }
-        services.default = Some(Box::new(self.member_services(
-            Arc::clone(&sources),
-            purpose,
-            options.strict,
-            Arc::clone(&report),
-        )));
+        services.default = Some(Box::new(self.member_services(&setup, options.strict)));
         let store = Store::new().map_err(|e| FederationError::Internal(e.to_string()))?;
         let body = self
             .inner
@@ -292,20 +283,10 @@ impl FederationService {
         options: &FederatedQueryOptions,
         format: ResultFormat,
     ) -> Result<FederatedAnswer, FederationError> {
-        let Setup {
-            started,
-            purpose,
-            sources,
-            report,
-        } = self.setup(options);
+        let setup = self.setup(options);
         let services = ServiceHandlers {
             named: Vec::new(),
-            default: Some(Box::new(self.member_services(
-                Arc::clone(&sources),
-                purpose,
-                options.strict,
-                Arc::clone(&report),
-            ))),
+            default: Some(Box::new(self.member_services(&setup, options.strict))),
         };
         let body = self
             .inner
@@ -318,7 +299,9 @@ impl FederationService {
                 self.inner.config.timeout(),
             )
             .await?;
-        let report = report.finish("service", Vec::new(), started.elapsed());
+        let report = setup
+            .report
+            .finish("service", Vec::new(), setup.started.elapsed());
         Ok(FederatedAnswer { body, report })
     }
 }

@@ -73,8 +73,9 @@ pub struct MqttSettings {
     pub keep_alive_secs: u64,
     /// Parallel sessions sharing the subscription (1 to 16). Above 1, session `i` connects as
     /// `{client_id}-{i}` and subscribes to `$share/{client_id}/{filter}`, which needs a
-    /// broker with shared subscriptions (MQTT 5 brokers, Mosquitto 1.6+, EMQX, HiveMQ,
-    /// rumqttd). A broker lets each session hold only a window of unacknowledged messages
+    /// broker with shared subscriptions that keeps a persistent session's in-flight messages
+    /// (Mosquitto 1.6+, EMQX, HiveMQ; not rumqttd 0.20, which panics when such a session
+    /// reconnects). A broker lets each session hold only a window of unacknowledged messages
     /// (Mosquitto: 20 by default, rumqttd: 100), and the node acknowledges after the
     /// commit, so this window bounds a write batch: more sessions, larger batches.
     #[serde(default = "default_connections")]

@@ -235,16 +235,20 @@ async fn partition_heal(root: &Path, partition: Duration, partition_by: Partitio
     .await
 }
 
-/// Splits `nodes` into the first three and the rest.
+/// Nodes on the first side of the partition; the rest are on the second.
+const FIRST_SIDE: usize = 3;
+
+/// Splits `nodes` into the first [`FIRST_SIDE`] and the rest.
 async fn split(
     client: &reqwest::Client,
     nodes: &[TestnetNode],
     net: Option<&NamespaceNet>,
 ) -> Result<()> {
     if let Some(net) = net {
-        return net.partition(&[3, 4, 5]);
+        let second_side: Vec<usize> = (FIRST_SIDE..nodes.len()).collect();
+        return net.partition(&second_side);
     }
-    let (left, right) = nodes.split_at(3);
+    let (left, right) = nodes.split_at(FIRST_SIDE);
     let left_refs: Vec<&TestnetNode> = left.iter().collect();
     let right_refs: Vec<&TestnetNode> = right.iter().collect();
     for node in left {
@@ -296,7 +300,7 @@ async fn partition_heal_steps(
             converged.as_secs_f64()
         ),
     }
-    let (left, right) = nodes.split_at(3);
+    let (left, right) = nodes.split_at(FIRST_SIDE);
     split(&client, nodes, net).await?;
     let started = Instant::now();
     // Across namespaces nothing is refused: each node notices the silence itself (failed

@@ -69,11 +69,7 @@ impl SourceDataset {
             return true;
         }
         if let TermPattern::NamedNode(subject) = &pattern.subject
-            && !self.authorities.is_empty()
-            && !self
-                .authorities
-                .iter()
-                .any(|a| subject.as_str().starts_with(a.as_str()))
+            && outside(&self.authorities, subject.as_str())
         {
             return false;
         }
@@ -81,11 +77,7 @@ impl SourceDataset {
             matches!(&pattern.predicate, NamedNodePattern::NamedNode(p) if p.as_str() == rdf::TYPE);
         if let TermPattern::NamedNode(object) = &pattern.object
             && !is_type
-            && !self.object_authorities.is_empty()
-            && !self
-                .object_authorities
-                .iter()
-                .any(|a| object.as_str().starts_with(a.as_str()))
+            && outside(&self.object_authorities, object.as_str())
         {
             return false;
         }
@@ -98,6 +90,11 @@ impl SourceDataset {
             NamedNodePattern::NamedNode(p) => self.properties.contains(p.as_str()),
         }
     }
+}
+
+/// Whether `iri` lies under none of `authorities`; an empty list says nothing, so `false`.
+fn outside(authorities: &[String], iri: &str) -> bool {
+    !authorities.is_empty() && !authorities.iter().any(|a| iri.starts_with(a.as_str()))
 }
 
 /// One member (or this node) with the datasets the requester may use.

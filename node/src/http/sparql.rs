@@ -163,10 +163,11 @@ async fn run_query(
     let query = parse_query(text)?;
     let format = choose_format(headers, query_form(&query))?;
     let federation = &params.federation;
+    let service = uses_service(&query);
     // Federated queries and SERVICE calls act with this node's membership and agreements:
     // local users may use them as they are, but where the API is exposed (`http.listen`
     // beyond localhost), a client not connecting over loopback must show the admin token.
-    if federation.federated || uses_service(&query) {
+    if federation.federated || service {
         require_admin_unless_local(
             client,
             headers,
@@ -186,7 +187,7 @@ async fn run_query(
         }
         let answer = state.federation.query(query, &options, format).await?;
         (answer.body, Some(answer.report))
-    } else if uses_service(&query) {
+    } else if service {
         let answer = state
             .federation
             .query_with_services(query, &options, format)
