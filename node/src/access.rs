@@ -4,10 +4,18 @@
 //! |---|---|
 //! | [`agreement`] | ODRL agreements signed by provider and consumer, their DSP states, sled storage |
 //! | [`aggregation`] | aggregation-only datasets: aggregate queries and small-group suppression |
-//! | [`service`] | negotiation, remote queries over a restricted dataset answered in chunks, audit of every decision |
+//! | [`service`] | the access service: requester identity for the policy engine, audit, request dispatch |
+//! | `negotiation` | offering, countersigning, finalizing and revoking agreements |
+//! | `rights` | which datasets a requester may read now, and which a consumer may ask |
+//! | `remote_query` | remote queries over a restricted dataset, answered in chunks |
+//! | `open_answers` | the rest of large answers, held for their requesters |
 
 pub mod aggregation;
 pub mod agreement;
+mod negotiation;
+mod open_answers;
+mod remote_query;
+mod rights;
 pub mod service;
 
 pub use agreement::{Agreement, AgreementError, AgreementState, AgreementStore};

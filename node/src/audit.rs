@@ -7,8 +7,8 @@
 //! names the first entry whose content, link or signature does not check out, so editing,
 //! deleting or reordering any entry is detected.
 
-use crate::identity::NodeIdentity;
-use crate::state::NodeState;
+use crate::store::state::NodeState;
+use crate::trust::identity::NodeIdentity;
 use libp2p::identity::PublicKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

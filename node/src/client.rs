@@ -1,7 +1,7 @@
 //! A small client for a running node's HTTP API, used by the CLI when a node is serving.
 
-use crate::admin_token::AdminToken;
-use crate::graph_store::GraphTarget;
+use crate::store::graph_store::GraphTarget;
+use crate::trust::admin_token::AdminToken;
 use std::time::Duration;
 
 /// Errors talking to a node.

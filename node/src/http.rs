@@ -39,15 +39,15 @@ mod sparql;
 pub use error::ApiError;
 
 use crate::access::AccessService;
-use crate::admin_token::AdminToken;
 use crate::audit::AuditLog;
 use crate::catalog::CatalogService;
 use crate::config::Role;
 use crate::federation::FederationService;
 use crate::ingest::IngestService;
-use crate::membership::CurrentMembership;
 use crate::p2p::NetworkClient;
-use crate::sparql::SparqlService;
+use crate::store::sparql::SparqlService;
+use crate::trust::admin_token::AdminToken;
+use crate::trust::membership::CurrentMembership;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};

@@ -23,10 +23,10 @@ pub mod writer;
 
 pub use replay::ReplayOutcome;
 
-use crate::admin_token::AdminToken;
 use crate::catalog::CatalogService;
 use crate::config::IngestSection;
-use crate::state::NodeState;
+use crate::store::state::NodeState;
+use crate::trust::admin_token::AdminToken;
 use dead_letters::{DeadLetter, DeadLetterError, DeadLetterStore};
 use hanse_sensors::formats::CsvReader;
 use hanse_sensors::{
@@ -535,23 +535,6 @@ impl IngestService {
     fn root(&self) -> &Path {
         &self.inner.root
     }
-}
-
-/// Removes the quads of `graph` with this subject (and predicate, if given) in a
-/// transaction; returns how many there were.
-pub(crate) fn remove_matching(
-    transaction: &mut oxigraph::store::Transaction<'_>,
-    subject: oxigraph::model::NamedOrBlankNodeRef<'_>,
-    predicate: Option<oxigraph::model::NamedNodeRef<'_>>,
-    graph: oxigraph::model::GraphNameRef<'_>,
-) -> Result<usize, oxigraph::store::StorageError> {
-    let old: Vec<oxigraph::model::Quad> = transaction
-        .quads_for_pattern(Some(subject), predicate, None, Some(graph))
-        .collect::<Result<_, _>>()?;
-    for quad in &old {
-        transaction.remove(quad);
-    }
-    Ok(old.len())
 }
 
 /// The writer's answer to one job.

@@ -7,74 +7,54 @@
 //!
 //! # Layout
 //!
+//! Each folder is one concern; the top level is the node's skeleton.
+//!
 //! | module | concern |
 //! |---|---|
-//! | [`config`] | `hanse.toml`: documented settings and their defaults |
-//! | [`node_dir`] | the node directory: `hanse init`, file layout, the run lock |
-//! | [`identity`] | the ed25519 key, PeerId and `did:key` |
+//! | [`store`] | the RDF store: SPARQL evaluation, Graph Store Protocol, loading, formats, solution tables, sled state |
+//! | [`trust`] | who the node is and whom it trusts: identity, admin token, signed consortium membership |
+//! | [`catalog`] | datasets, VoID statistics, the signed DCAT-AP catalogue, the federated catalogue |
+//! | [`p2p`] | the libp2p swarm: members-only connections, gossip, node-to-node protocols |
+//! | [`requests`] | answering node-to-node requests with the service that owns them |
 //! | [`access`] | agreements, and policy enforcement on remote queries |
-//! | [`requests`] | answering node-to-node requests |
-//! | [`federation`] | federated SPARQL: source selection, planning, bound joins, explicit SERVICE |
-//! | [`solutions`] | tables of SPARQL solutions: wire form, joins, unions |
-//! | [`ingest`] | sensor sources wired to the store: batching writer, dead letters, retention |
-//! | [`admin_token`] | the bearer token write endpoints require |
 //! | [`audit`] | the signed, hash-chained log of remote access decisions |
-//! | [`catalog`] | datasets, the signed DCAT-AP catalogue, the federated catalogue |
-//! | [`consortium`] | the signed membership document and its verification rules |
-//! | [`membership`] | the current membership, shared and persisted to `consortium.json` |
-//! | [`mqtt_broker`] | the embedded MQTT broker of the demo and tests |
-//! | [`p2p`] | the libp2p swarm: members-only connections, gossip, requests |
-//! | `atomic_file` | atomic file writes; 0600 for secrets |
-//! | [`state`] | the sled state database |
-//! | [`sparql`] | SPARQL evaluation with timeout, result limit and concurrency bound |
-//! | [`graph_store`] | atomic whole-graph reads and writes (Graph Store Protocol) |
-//! | [`loader`] | atomic bulk loading of RDF files |
-//! | [`rdf_format`] | format detection from extensions, media types and names |
-//! | [`http`] | the axum router: `/sparql`, `/store`, `/health`, `/api/node` |
-//! | [`node`] | starting a node and shutting it down in order |
-//! | [`client`] | HTTP client of a running node, for the CLI |
-//! | [`demo_data`] | deterministic sample data for the demo and benchmarks |
-//! | [`demo_sensors`] | the demo's live MQTT sensors and their source mappings |
-//! | [`demo_consortium`] | the six-member demo consortium `hanse demo` starts |
+//! | [`federation`] | federated SPARQL: source selection, planning, bound joins, explicit SERVICE |
+//! | [`ingest`] | sensor sources wired to the store: batching writer, dead letters, retention |
+//! | [`demo`] | the six-member demo consortium, its data and live sensors |
+//! | [`http`] | the axum router: `/sparql`, `/store`, `/health`, `/api/…` |
 //! | [`cli`] | the `hanse` command line |
+//! | [`config`] | `hanse.toml`: one documented settings type per concern, with defaults |
+//! | [`node`] | starting a node and shutting it down in order |
+//! | [`node_dir`] | the node directory: `hanse init`, file layout, the run lock |
+//! | [`client`] | HTTP client of a running node, for the CLI |
 //! | [`telemetry`] | tracing setup |
+//! | `atomic_file` | atomic file writes; 0600 for secrets |
 //! | `test_utils` | test nodes and in-process consortia (feature `test-utils`) |
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod access;
-pub mod admin_token;
 mod atomic_file;
 pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod config;
-pub mod consortium;
-pub mod demo_consortium;
-pub mod demo_data;
-pub mod demo_sensors;
+pub mod demo;
 pub mod federation;
-pub mod graph_store;
 pub mod http;
-pub mod identity;
 pub mod ingest;
-pub mod loader;
-pub mod membership;
-pub mod mqtt_broker;
 pub mod node;
 pub mod node_dir;
 pub mod p2p;
-pub mod rdf_format;
 pub mod requests;
-pub mod solutions;
-pub mod sparql;
-pub mod state;
+pub mod store;
 pub mod telemetry;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;
+pub mod trust;
 
 pub use config::{Config, Role};
-pub use identity::NodeIdentity;
 pub use node::{Node, NodeError, NodeHandle};
 pub use node_dir::NodeDir;
+pub use trust::identity::NodeIdentity;

@@ -9,9 +9,9 @@
 //! <dir>/data/state     sled state database
 //! ```
 
-use crate::admin_token::{AdminToken, AdminTokenError};
 use crate::config::{CONFIG_FILE, Config, ConfigError, Role};
-use crate::identity::{IdentityError, NodeIdentity};
+use crate::trust::admin_token::{AdminToken, AdminTokenError};
+use crate::trust::identity::{IdentityError, NodeIdentity};
 use oxigraph::store::{StorageError, Store};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};

@@ -2,11 +2,11 @@
 //! ephemeral loopback ports with seeded keys, and in-process consortia.
 
 use crate::config::{Config, Role};
-use crate::consortium::{Member, MembershipDocument, SignedMembership};
-use crate::identity::NodeIdentity;
-use crate::membership::CONSORTIUM_FILE;
 use crate::node::{Node, NodeHandle};
 use crate::node_dir::{InitOptions, NodeDir};
+use crate::trust::consortium::{Member, MembershipDocument, SignedMembership};
+use crate::trust::identity::NodeIdentity;
+use crate::trust::membership::CONSORTIUM_FILE;
 use std::net::SocketAddr;
 use tempfile::TempDir;
 

@@ -1,13 +1,14 @@
 //! The catalogue against public conformance data: RDFC-1.0 test vectors, the official
 //! DCAT-AP 3.0.1 SHACL shapes (validated by pyshacl), and statistics against SPARQL counts.
 
+use hanse_node::NodeIdentity;
 use hanse_node::catalog::signing::{self, canonicalize};
 use hanse_node::catalog::{
     AccessRights, CatalogParts, CatalogService, DatasetDefinition, Text, stats,
 };
 use hanse_node::config::CatalogSection;
-use hanse_node::state::NodeState;
-use hanse_node::{NodeIdentity, demo_data};
+use hanse_node::demo::data as demo_data;
+use hanse_node::store::state::NodeState;
 use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
 use oxigraph::model::{NamedNode, Quad, Term};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};

@@ -657,7 +657,7 @@ fn consortium_commands_explain_themselves_and_bad_files() {
 #[test]
 fn audit_verify_passes_then_fails_after_one_flipped_byte() {
     use hanse_node::audit::{AuditDecision, AuditLog, AuditRecord, query_hash};
-    use hanse_node::state::NodeState;
+    use hanse_node::store::state::NodeState;
     let tmp = tempfile::tempdir().unwrap();
     init(tmp.path(), "127.0.0.1:0");
     let dir = hanse_node::NodeDir::new(tmp.path());

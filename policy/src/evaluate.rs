@@ -12,82 +12,8 @@
 
 use crate::model::{Constraint, ConstraintNode, LogicalOperator, Policy, Rule, RuleKind, Value};
 use crate::operand::{compare_in, left_operand};
-use hanse_vocab::{dpv, odrl};
-use oxsdatatypes::DateTime;
-use std::collections::{BTreeMap, BTreeSet};
-
-/// Who asks to do what with which asset, for which purpose.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Request {
-    /// The requesting party's IRI (for hanse: the requester's `did:key`).
-    pub assignee: Option<String>,
-    /// The action IRI (`odrl:read`, `odrl:use`…).
-    pub action: String,
-    /// The target asset IRI.
-    pub target: Option<String>,
-    /// The purpose IRI (a DPV purpose).
-    pub purpose: Option<String>,
-    /// Extra facts about the recipient (`odrl:recipient`): PeerId, `role:<role>`,
-    /// organisation — any of them matches a right operand.
-    pub recipient: BTreeSet<String>,
-    /// The spatial region IRI the data is used in (`odrl:spatial`).
-    pub spatial: Option<String>,
-}
-
-/// Facts the evaluation needs from outside the policy; the caller supplies "now".
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorldState {
-    /// The current time.
-    pub now: DateTime,
-    /// `member -> collections` (`odrl:partOf`) for parties, assets and regions.
-    pub part_of: BTreeMap<String, BTreeSet<String>>,
-    /// Duties (rule ids) known to be fulfilled.
-    pub fulfilled_duties: BTreeSet<String>,
-    /// Duties (rule ids) known to be violated.
-    pub violated_duties: BTreeSet<String>,
-    /// When the agreement under evaluation started (for `odrl:elapsedTime`).
-    pub agreement_start: Option<DateTime>,
-    /// Uses so far in the current period (for `odrl:count`).
-    pub use_count: Option<u64>,
-    /// Smallest group an answer aggregates over (for `hanse:minimumGroupSize`).
-    pub group_size: Option<u64>,
-    /// Finest time interval an answer's values aggregate over (for
-    /// `hanse:temporalResolution`).
-    pub temporal_resolution: Option<oxsdatatypes::DayTimeDuration>,
-}
-
-impl WorldState {
-    /// A world with only a clock.
-    pub fn at(now: DateTime) -> Self {
-        Self {
-            now,
-            part_of: BTreeMap::new(),
-            fulfilled_duties: BTreeSet::new(),
-            violated_duties: BTreeSet::new(),
-            agreement_start: None,
-            use_count: None,
-            group_size: None,
-            temporal_resolution: None,
-        }
-    }
-
-    /// Whether `member` is `collection` or (transitively) part of it.
-    pub fn is_part_of(&self, member: &str, collection: &str) -> bool {
-        let mut frontier = vec![member.to_owned()];
-        let mut seen = BTreeSet::new();
-        while let Some(current) = frontier.pop() {
-            if current == collection {
-                return true;
-            }
-            if seen.insert(current.clone())
-                && let Some(parents) = self.part_of.get(&current)
-            {
-                frontier.extend(parents.iter().cloned());
-            }
-        }
-        false
-    }
-}
+use crate::request::{Request, WorldState};
+use crate::taxonomy::action_included_in;
 
 /// Whether a constraint holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,41 +222,6 @@ fn evaluate_rule(rule: &Rule, request: &Request, world: &WorldState) -> RuleRepo
         premises,
         constraints,
     }
-}
-
-/// Whether `requested` is `granted` or narrower in the ODRL action hierarchy.
-pub fn action_included_in(requested: &str, granted: &str) -> bool {
-    within_taxonomy(requested, granted, odrl::NS, odrl::ACTION_PARENTS)
-}
-
-/// Whether purpose `narrow` is `broad` or under it in the DPV purpose hierarchy.
-pub fn purpose_is_a(narrow: &str, broad: &str) -> bool {
-    within_taxonomy(narrow, broad, dpv::NS, dpv::PURPOSE_PARENTS)
-}
-
-/// Whether `narrow` is `broad` or below it in a `(child, parent)` table of local names in
-/// `namespace`.
-fn within_taxonomy(narrow: &str, broad: &str, namespace: &str, parents: &[(&str, &str)]) -> bool {
-    if narrow == broad {
-        return true;
-    }
-    let (Some(mut current), Some(broad)) = (
-        narrow.strip_prefix(namespace),
-        broad.strip_prefix(namespace),
-    ) else {
-        return false;
-    };
-    // Bounded by the table size, so a cycle in the table cannot loop forever.
-    for _ in 0..parents.len() {
-        let Some((_, parent)) = parents.iter().find(|(child, _)| *child == current) else {
-            return false;
-        };
-        if *parent == broad {
-            return true;
-        }
-        current = parent;
-    }
-    false
 }
 
 fn evaluate_constraint(

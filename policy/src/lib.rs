@@ -27,7 +27,9 @@
 //! |---|---|
 //! | `model` | Policy, Rule, Constraint, LogicalConstraint, Value |
 //! | `parse` | Turtle / JSON-LD -> model; malformed constraints kept as such |
-//! | `evaluate` | rule activation, decisions and reports; action and purpose hierarchies |
+//! | `request` | the request and the state of the world an evaluation is given |
+//! | `taxonomy` | the ODRL action and DPV purpose hierarchies |
+//! | `evaluate` | rule activation, decisions and reports |
 //! | `operand` | left operands and the twelve operators |
 //! | `serialize` | model -> RDF triples / Turtle |
 
@@ -35,11 +37,13 @@ mod evaluate;
 mod model;
 mod operand;
 mod parse;
+mod request;
 mod serialize;
+mod taxonomy;
 
 pub use evaluate::{
-    ConstraintReport, Decision, Outcome, Premise, PremiseReport, Request, RuleReport, WorldState,
-    action_included_in, evaluate, is_known_left_operand, purpose_is_a,
+    ConstraintReport, Decision, Outcome, Premise, PremiseReport, RuleReport, evaluate,
+    is_known_left_operand,
 };
 pub use model::{
     Constraint, ConstraintNode, LogicalConstraint, LogicalOperator, Policy, PolicyKind, Rule,
@@ -51,4 +55,6 @@ pub use parse::{
     MAX_DEPTH, MAX_POLICY_BYTES, PolicyError, from_graph, parse_json_ld, parse_policy_turtle,
     parse_turtle, part_of, turtle_graph,
 };
+pub use request::{Request, WorldState};
 pub use serialize::{to_triples, to_turtle};
+pub use taxonomy::{action_included_in, purpose_is_a};

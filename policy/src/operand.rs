@@ -1,7 +1,8 @@
 //! Left operands (what the world says) and operators (how it compares to the policy).
 
-use crate::evaluate::{Request, WorldState, purpose_is_a};
 use crate::model::Value;
+use crate::request::{Request, WorldState};
+use crate::taxonomy::purpose_is_a;
 use hanse_vocab::{hanse, odrl, xsd};
 use oxsdatatypes::{DateTime, DayTimeDuration, Duration};
 use std::str::FromStr;

@@ -17,7 +17,7 @@
 
 use crate::local_consortium::LocalConsortium;
 use anyhow::{Context, Result, bail};
-use hanse_node::demo_data::{AIR_QUALITY, BICYCLE_COUNTS, SensorSample, sensor_observations};
+use hanse_node::demo::data::{AIR_QUALITY, BICYCLE_COUNTS, SensorSample, sensor_observations};
 use hanse_node::test_utils::OPEN_OFFER;
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
 use serde_json::{Value, json};

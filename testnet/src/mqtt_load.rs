@@ -2,7 +2,7 @@
 //! JSON on `meters/{device}`, counting what the broker acknowledged.
 
 use anyhow::{Context, Result, bail};
-use hanse_node::mqtt_broker::EmbeddedBroker;
+use hanse_node::demo::mqtt_broker::EmbeddedBroker;
 use hanse_node::test_utils::Mosquitto;
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use std::net::SocketAddr;

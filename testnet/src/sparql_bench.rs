@@ -12,7 +12,7 @@
 
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
-use hanse_node::demo_data;
+use hanse_node::demo::data as demo_data;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;

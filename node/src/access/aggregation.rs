@@ -11,7 +11,7 @@
 //! suppression: a variable that is constant within a group (bind it to a constant instead)
 //! makes the group size 1.
 
-use crate::solutions::{Row, SolutionTable};
+use crate::store::solutions::{Row, SolutionTable};
 use oxigraph::model::Term;
 use spargebra::Query;
 use spargebra::algebra::{AggregateExpression, GraphPattern};

@@ -6,8 +6,8 @@
 //! agreement is honoured only while `FINALIZED`, before `valid_until`, and while its ODRL
 //! policy still permits the request at query time.
 
-use crate::identity::{NodeIdentity, public_key_of_did_key};
-use crate::state::NodeState;
+use crate::store::state::NodeState;
+use crate::trust::identity::{NodeIdentity, public_key_of_did_key};
 use libp2p::PeerId;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -129,7 +129,7 @@ fn check(
     let peer: PeerId = peer
         .parse()
         .map_err(|_| invalid(format!("the {who} `{peer}` is not a PeerId")))?;
-    let key = crate::consortium::public_key_of(&peer)
+    let key = crate::trust::identity::public_key_of(&peer)
         .ok_or_else(|| invalid(format!("the {who}'s PeerId holds no ed25519 key")))?;
     let signature = signature
         .and_then(|s| hex::decode(s).ok())

@@ -6,7 +6,7 @@
 //! first, so a bad definition never replaces a good one.
 
 use super::iris::NodeIris;
-use crate::state::NodeState;
+use crate::store::state::NodeState;
 use hanse_policy::{Policy, PolicyKind};
 use hanse_vocab::eu;
 use oxigraph::io::{RdfFormat, RdfParser};

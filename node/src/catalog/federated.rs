@@ -263,7 +263,7 @@ pub struct FederatedCatalog {
 impl FederatedCatalog {
     /// Opens the federated catalogue and rebuilds its index from sled.
     pub fn open(
-        state: &crate::state::NodeState,
+        state: &crate::store::state::NodeState,
         store: Store,
         max_bytes: usize,
     ) -> Result<Self, sled::Error> {

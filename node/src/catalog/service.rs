@@ -19,9 +19,9 @@ use super::iris::NodeIris;
 use super::signing::{self, SignatureError, SignedCatalog};
 use super::stats::{self, DatasetStatistics};
 use crate::config::CatalogSection;
-use crate::identity::NodeIdentity;
-use crate::membership::CurrentMembership;
 use crate::p2p::{NetworkClient, NetworkEvent, Request, Response};
+use crate::trust::identity::NodeIdentity;
+use crate::trust::membership::CurrentMembership;
 use hanse_vocab::{dct, hanse, xsd};
 use libp2p::PeerId;
 use oxigraph::model::{Literal, NamedNode, Triple};
@@ -126,7 +126,7 @@ pub struct CatalogParts {
     /// The RDF store (statistics, federated graphs).
     pub store: Store,
     /// The sled state.
-    pub state: crate::state::NodeState,
+    pub state: crate::store::state::NodeState,
     /// The consortium, if the node is in one.
     pub membership: Option<CurrentMembership>,
 }

@@ -12,7 +12,7 @@
 //! Data Integrity proofs look as RDF).
 
 use super::iris::NodeIris;
-use crate::identity::{NodeIdentity, public_key_of_did_key};
+use crate::trust::identity::{NodeIdentity, public_key_of_did_key};
 use hanse_vocab::{dcat, hanse, rdf, sec, xsd};
 use libp2p::PeerId;
 use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};

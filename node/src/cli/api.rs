@@ -72,7 +72,7 @@ pub enum StateAccess {
         /// The node directory.
         dir: crate::node_dir::NodeDir,
         /// Its state database.
-        state: crate::state::NodeState,
+        state: crate::store::state::NodeState,
         /// Held until the command ends, so no node starts meanwhile.
         lock: crate::node_dir::NodeLock,
     },
@@ -87,7 +87,8 @@ impl StateAccess {
         let config = dir.load_config()?;
         match dir.lock() {
             Ok(lock) => {
-                let state = crate::state::NodeState::open(&dir.resolve(&config.storage.state))?;
+                let state =
+                    crate::store::state::NodeState::open(&dir.resolve(&config.storage.state))?;
                 Ok(StateAccess::Offline { dir, state, lock })
             }
             Err(crate::node_dir::NodeDirError::AlreadyRunning { .. }) => {

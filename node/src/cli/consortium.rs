@@ -2,9 +2,9 @@
 
 use super::{DirArg, api_url};
 use crate::config::Role;
-use crate::consortium::{Member, MembershipDocument, SignedMembership};
-use crate::membership::CONSORTIUM_FILE;
 use crate::node_dir::NodeDir;
+use crate::trust::consortium::{Member, MembershipDocument, SignedMembership};
+use crate::trust::membership::CONSORTIUM_FILE;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -305,7 +305,7 @@ fn show(signed: &SignedMembership) {
             .parse()
             .ok()
             .as_ref()
-            .and_then(crate::identity::did_key_of)
+            .and_then(crate::trust::identity::did_key_of)
         {
             println!("  {:<16} {}", "", key);
         }

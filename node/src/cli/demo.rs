@@ -5,7 +5,8 @@
 use super::DemoArgs;
 use super::serve::shutdown_signal;
 use crate::config::LogSection;
-use crate::demo_consortium::{self, DEMO_PURPOSE, MEMBERS, UNIVERSITY, WATER};
+use crate::demo::consortium as demo_consortium;
+use crate::demo::members::{DEMO_PURPOSE, MEMBERS, UNIVERSITY, WATER};
 use anyhow::Context;
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {

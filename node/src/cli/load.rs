@@ -2,10 +2,10 @@
 
 use super::{LoadArgs, api_url};
 use crate::client::NodeClient;
-use crate::graph_store::GraphTarget;
-use crate::loader::{self, LoadProgress, LoadSource};
 use crate::node_dir::{NodeDir, NodeDirError};
-use crate::rdf_format::{RDF_FORMAT_NAMES, rdf_format_from_name, rdf_format_from_path};
+use crate::store::graph_store::GraphTarget;
+use crate::store::loader::{self, LoadProgress, LoadSource};
+use crate::store::rdf_format::{RDF_FORMAT_NAMES, rdf_format_from_name, rdf_format_from_path};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use oxigraph::model::NamedNode;

@@ -3,7 +3,7 @@
 use super::{QueryArgs, QueryOutput, api_url, table};
 use crate::client::NodeClient;
 use crate::node_dir::{NodeDir, NodeDirError};
-use crate::sparql::{
+use crate::store::sparql::{
     DatasetParams, QueryForm, ResultFormat, SparqlService, parse_query, query_form,
 };
 use anyhow::Context;
@@ -134,7 +134,9 @@ fn result_format(output: QueryOutput, form: QueryForm) -> ResultFormat {
             ResultFormat::Results(QueryResultsFormat::Json)
         }
         (QueryOutput::Table, QueryForm::Graph) => ResultFormat::Rdf(RdfFormat::Turtle),
-        (QueryOutput::Json, QueryForm::Graph) => ResultFormat::Rdf(crate::rdf_format::json_ld()),
+        (QueryOutput::Json, QueryForm::Graph) => {
+            ResultFormat::Rdf(crate::store::rdf_format::json_ld())
+        }
         (QueryOutput::Csv | QueryOutput::Tsv, QueryForm::Graph) => {
             ResultFormat::Rdf(RdfFormat::NTriples)
         }

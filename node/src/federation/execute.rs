@@ -1,6 +1,6 @@
 //! Executing a plan's leaves: sub-queries to sources in parallel, bound joins between groups.
 
-use super::FederationError;
+use super::error::FederationError;
 use super::plan::{BLANK_NODE_VARIABLE, Group, Leaf};
 use super::remote::{RemoteQuery, fetch};
 use super::report::ReportBuilder;
@@ -8,8 +8,8 @@ use super::sources::{Location, Sources};
 use crate::catalog::stats::authority;
 use crate::config::FederationSection;
 use crate::p2p::{NetworkClient, QueryLimits};
-use crate::solutions::SolutionTable;
-use crate::sparql::SparqlService;
+use crate::store::solutions::SolutionTable;
+use crate::store::sparql::SparqlService;
 use futures::future::try_join_all;
 use oxigraph::model::{NamedNode, Term};
 use spargebra::Query;

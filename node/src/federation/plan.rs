@@ -14,7 +14,7 @@
 //! in the query and oxigraph evaluates it over the placeholders' tables, so the answer has the
 //! SPARQL semantics of the same query over the union of the permitted data.
 
-use super::FederationError;
+use super::error::FederationError;
 use super::sources::Sources;
 use spargebra::Query;
 use spargebra::algebra::{
@@ -187,7 +187,7 @@ pub fn plan(query: Query, sources: &Sources) -> Result<Plan, FederationError> {
         }
     };
     let shippable = matches!(original, Query::Select { .. } | Query::Ask { .. })
-        && !crate::sparql::uses_service(&original);
+        && !crate::store::sparql::uses_service(&original);
     let single_source = (shippable && planner.used.len() == 1)
         .then(|| planner.used.first().copied())
         .flatten();

@@ -2,7 +2,7 @@
 //! gather its answer chunk by chunk.
 
 use crate::p2p::{ChunkStatus, NetworkClient, QueryLimits, Request, Response, SolutionChunk};
-use crate::solutions::SolutionTable;
+use crate::store::solutions::SolutionTable;
 use libp2p::PeerId;
 
 /// A query for one member.

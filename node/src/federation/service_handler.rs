@@ -144,7 +144,7 @@ impl MemberServices {
                 if self.strict {
                     Err(service_error(format!("member {name}: {reason}")))
                 } else {
-                    Ok(crate::solutions::SolutionTable::default().into_solutions())
+                    Ok(crate::store::solutions::SolutionTable::default().into_solutions())
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! The admin token check for write endpoints.
 
 use super::ApiError;
-use crate::admin_token::AdminToken;
+use crate::trust::admin_token::AdminToken;
 use axum::http::{HeaderMap, StatusCode, header};
 use std::net::SocketAddr;
 

@@ -1,7 +1,7 @@
 //! One error type for every handler, mapped to a status and a plain-text message.
 
-use crate::graph_store::GraphStoreError;
-use crate::sparql::SparqlError;
+use crate::store::graph_store::GraphStoreError;
+use crate::store::sparql::SparqlError;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -3,8 +3,8 @@
 use super::auth::require_admin;
 use super::error::body_error;
 use super::{ApiError, AppState};
-use crate::consortium::SignedMembership;
 use crate::p2p::{NetworkError, PeerSummary};
+use crate::trust::consortium::SignedMembership;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;

@@ -6,8 +6,8 @@ use super::negotiate::{negotiate, offered_list};
 use super::{ApiError, AppState};
 use crate::federation::FederatedQueryOptions;
 use crate::federation::report::FederationReport;
-use crate::rdf_format::{rdf_formats, result_format_aliases, result_formats};
-use crate::sparql::{
+use crate::store::rdf_format::{rdf_formats, result_format_aliases, result_formats};
+use crate::store::sparql::{
     DatasetParams, QueryForm, ResultFormat, parse_query, parse_update, query_form, uses_service,
 };
 use axum::body::Bytes;

@@ -1,7 +1,7 @@
 //! Messages that could not be decoded or mapped, kept in sled with their source, raw payload,
 //! reason and time until they are replayed (after the mapping is fixed) or deleted.
 
-use crate::state::NodeState;
+use crate::store::state::NodeState;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

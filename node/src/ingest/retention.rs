@@ -6,8 +6,8 @@
 //! two-hour window for late messages; aggregates are replaced, so recomputing is safe) and
 //! deletes only raw observations from hours already aggregated.
 
-use super::remove_matching;
-use crate::state::NodeState;
+use super::writer::remove_matching;
+use crate::store::state::NodeState;
 use hanse_sensors::{Mapper, OffsetDateTime, format_time, parse_time_text};
 use hanse_vocab::{hanse, rdf, sosa, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};

@@ -6,7 +6,6 @@
 //! connections stop reading and the broker holds the messages.
 
 use super::dead_letters::{DeadLetter, DeadLetterStore};
-use super::remove_matching;
 use super::status::SourceCounters;
 use crate::catalog::CatalogService;
 use hanse_sensors::{Mapper, Observation, parse_time_text};
@@ -284,4 +283,21 @@ fn update_latest_state(
         ));
     }
     Ok(())
+}
+
+/// Removes the quads of `graph` with this subject (and predicate, if given) in a
+/// transaction; returns how many there were.
+pub(crate) fn remove_matching(
+    transaction: &mut oxigraph::store::Transaction<'_>,
+    subject: oxigraph::model::NamedOrBlankNodeRef<'_>,
+    predicate: Option<oxigraph::model::NamedNodeRef<'_>>,
+    graph: oxigraph::model::GraphNameRef<'_>,
+) -> Result<usize, oxigraph::store::StorageError> {
+    let old: Vec<oxigraph::model::Quad> = transaction
+        .quads_for_pattern(Some(subject), predicate, None, Some(graph))
+        .collect::<Result<_, _>>()?;
+    for quad in &old {
+        transaction.remove(quad);
+    }
+    Ok(old.len())
 }

@@ -1,8 +1,8 @@
 //! The handle the rest of the node uses to talk to the network task.
 
-use super::NetworkError;
+use super::error::NetworkError;
 use super::protocol::{Request, Response};
-use crate::consortium::SignedMembership;
+use crate::trust::consortium::SignedMembership;
 use libp2p::request_response::ResponseChannel;
 use libp2p::{Multiaddr, PeerId};
 use serde::Serialize;

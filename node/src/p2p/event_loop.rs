@@ -1,12 +1,12 @@
 //! The network task: owns the swarm and handles swarm events and commands in one `select!`.
 
-use super::NetworkError;
 use super::behaviour::{Behaviour, BehaviourEvent};
 use super::client::{Command, InboundRequest, NetworkEvent, PeerSummary};
+use super::error::NetworkError;
 use super::protocol::{Request, Response};
-use crate::consortium::{MembershipError, SignedMembership};
-use crate::identity::did_key_of;
-use crate::membership::{CurrentMembership, CurrentMembershipError};
+use crate::trust::consortium::{MembershipError, SignedMembership};
+use crate::trust::identity::did_key_of;
+use crate::trust::membership::{CurrentMembership, CurrentMembershipError};
 use libp2p::core::ConnectedPoint;
 use libp2p::futures::StreamExt;
 use libp2p::request_response::OutboundRequestId;

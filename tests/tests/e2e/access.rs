@@ -9,8 +9,8 @@ use hanse_node::Role;
 use hanse_node::audit::AuditLog;
 // The utility's offer is the example: research or city members, research or public
 // benefit, until 2027, aggregates over at least 10 households, attribution.
-use hanse_node::demo_consortium::UTILITY_OFFER;
-use hanse_node::state::NodeState;
+use hanse_node::demo::members::UTILITY_OFFER;
+use hanse_node::store::state::NodeState;
 use hanse_node::test_utils::{OPEN_OFFER, prepare_nodes as prepare, test_consortium_with_roles};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
 use serde_json::{Value, json};

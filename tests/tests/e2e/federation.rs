@@ -8,10 +8,10 @@
 use crate::support::{Running, full_mesh, mesh, status_and_body, stop};
 use anyhow::{Context, Result, ensure};
 use hanse_node::Role;
-use hanse_node::demo_consortium::UTILITY_OFFER;
-use hanse_node::demo_data::{
+use hanse_node::demo::data::{
     AIR_QUALITY, BICYCLE_COUNTS, PARKING, SensorSample, sensor_observations, water_consumption,
 };
+use hanse_node::demo::members::UTILITY_OFFER;
 use hanse_node::test_utils::{OPEN_OFFER, PreparedNode, prepare_nodes, test_consortium_with_roles};
 use hanse_vocab::{rdf, rdfs, sdm};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
@@ -47,7 +47,7 @@ struct Dataset {
 fn city_sensors(
     base: &str,
     city: &str,
-    kind: &hanse_node::demo_data::SensorKind,
+    kind: &hanse_node::demo::data::SensorKind,
     graph: &str,
     sensors: usize,
     seed: u64,
@@ -403,9 +403,10 @@ fn peer_id(node: &Running) -> Result<String> {
 async fn explicit_service(running: &[Running], reference: &Store) -> Result<()> {
     let research = &running[0];
     let (bruges, region) = (peer_id(&running[2])?, &running[4]);
-    let region_did =
-        hanse_node::identity::did_key_of(&region.handle.network().context("net")?.local_peer_id())
-            .context("did")?;
+    let region_did = hanse_node::trust::identity::did_key_of(
+        &region.handle.network().context("net")?.local_peer_id(),
+    )
+    .context("did")?;
     let query = format!(
         "SELECT ?name (COUNT(?obs) AS ?n) WHERE {{ \
            SERVICE <hanse://{bruges}/sparql> {{ ?obs <http://www.w3.org/ns/sosa/madeBySensor> ?s . ?s <{CITY}> ?c }} \

@@ -198,7 +198,10 @@ async fn every_result_format_is_negotiated() -> Result<()> {
         ("text/turtle", oxigraph::io::RdfFormat::Turtle),
         ("application/n-triples", oxigraph::io::RdfFormat::NTriples),
         ("application/rdf+xml", oxigraph::io::RdfFormat::RdfXml),
-        ("application/ld+json", hanse_node::rdf_format::json_ld()),
+        (
+            "application/ld+json",
+            hanse_node::store::rdf_format::json_ld(),
+        ),
     ] {
         let response = node
             .http

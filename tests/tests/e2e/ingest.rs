@@ -6,7 +6,7 @@
 
 use super::support::{eventually, status_and_body};
 use anyhow::{Context, Result, bail};
-use hanse_node::mqtt_broker::EmbeddedBroker;
+use hanse_node::demo::mqtt_broker::EmbeddedBroker;
 use hanse_node::test_utils::Mosquitto;
 use hanse_node::{Node, NodeHandle};
 use oxigraph::io::{RdfFormat, RdfParser};

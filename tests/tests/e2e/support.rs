@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result, bail};
 use hanse_node::NodeHandle;
-use hanse_node::consortium::SignedMembership;
 use hanse_node::test_utils::{PreparedNode, test_consortium};
+use hanse_node::trust::consortium::SignedMembership;
 use std::time::{Duration, Instant};
 
 /// A running node with its HTTP client.

@@ -136,7 +136,24 @@ pub fn did_key_from_public_key(public_key: &[u8; 32]) -> String {
 
 /// The `did:key` of an ed25519 PeerId.
 pub fn did_key_of(peer: &PeerId) -> Option<String> {
-    crate::consortium::ed25519_public_key(peer).map(|key| did_key_from_public_key(&key))
+    ed25519_public_key(peer).map(|key| did_key_from_public_key(&key))
+}
+
+/// The raw ed25519 public key embedded in an ed25519 PeerId (for `did:key` display).
+pub fn ed25519_public_key(peer: &PeerId) -> Option<[u8; 32]> {
+    public_key_of(peer)?
+        .try_into_ed25519()
+        .ok()
+        .map(|k| k.to_bytes())
+}
+
+/// The public key embedded in an ed25519 PeerId.
+pub fn public_key_of(peer: &PeerId) -> Option<libp2p::identity::PublicKey> {
+    let multihash = peer.as_ref();
+    // Code 0x00 is the identity multihash: the digest is the protobuf-encoded public key.
+    (multihash.code() == 0x00)
+        .then(|| libp2p::identity::PublicKey::try_decode_protobuf(multihash.digest()).ok())
+        .flatten()
 }
 
 /// The libp2p public key named by an ed25519 `did:key` (a `#fragment` is ignored).

@@ -184,7 +184,7 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         LoadSource {
-            format: crate::rdf_format::rdf_format_from_path(&path).unwrap(),
+            format: crate::store::rdf_format::rdf_format_from_path(&path).unwrap(),
             path,
         }
     }

@@ -1,7 +1,7 @@
 //! The node's current consortium membership: shared by the network (which gates
 //! connections and gossip on it) and the API, and persisted to `consortium.json`.
 
-use crate::consortium::{MembershipError, SignedMembership};
+use crate::trust::consortium::{MembershipError, SignedMembership};
 use libp2p::PeerId;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};

@@ -1,131 +1,16 @@
 //! Remote queries, provider side: evaluate over the restricted dataset of the requester's
 //! rights and answer in chunks; consumer side: ask one member (`/api/remote/sparql`).
 
-use super::{AccessError, AccessService, Audited, RemoteAnswer};
-use crate::access::aggregation;
+use super::aggregation;
+use super::service::{AccessError, AccessService, Audited, RemoteAnswer};
 use crate::audit::AuditDecision;
 use crate::federation::remote::{FetchError, RemoteQuery, fetch};
 use crate::p2p::{ChunkStatus, NetworkClient, QueryLimits, Response, SolutionChunk};
-use crate::solutions::{SolutionTable, WireRow};
-use crate::sparql::{ResultFormat, SparqlError, parse_query, write_results};
+use crate::store::solutions::SolutionTable;
+use crate::store::sparql::{ResultFormat, SparqlError, parse_query, write_results};
 use libp2p::PeerId;
 use oxigraph::sparql::results::QueryResultsFormat;
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-
-/// Answers whose further chunks are held for their requesters, at most.
-const MAX_OPEN_ANSWERS: usize = 64;
-/// How long further chunks are held without being asked for.
-const ANSWER_TTL: Duration = Duration::from_secs(120);
-
-/// The rest of an answer, waiting for the requester to ask for it.
-struct OpenAnswer {
-    peer: PeerId,
-    opened: Instant,
-    variables: Vec<String>,
-    datasets: Vec<String>,
-    chunks: VecDeque<Vec<WireRow>>,
-    last: ChunkStatus,
-}
-
-/// Answers being read chunk by chunk.
-#[derive(Default)]
-pub(super) struct OpenAnswers {
-    next_id: AtomicU64,
-    answers: Mutex<HashMap<u64, OpenAnswer>>,
-}
-
-impl OpenAnswers {
-    /// Cuts `table` into chunks and returns the first; the rest wait under its id.
-    fn open(
-        &self,
-        peer: PeerId,
-        table: &SolutionTable,
-        datasets: Vec<String>,
-        last: ChunkStatus,
-        chunk_bytes: usize,
-    ) -> SolutionChunk {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut chunks: VecDeque<_> = table.to_wire_chunks(chunk_bytes).into();
-        let first = chunks.pop_front().unwrap_or_default();
-        let variables = table.variable_names();
-        if chunks.is_empty() {
-            return SolutionChunk {
-                id,
-                variables,
-                rows: first,
-                status: last,
-                datasets,
-            };
-        }
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        answers.retain(|_, a| a.opened.elapsed() < ANSWER_TTL);
-        if answers.len() >= MAX_OPEN_ANSWERS
-            && let Some(oldest) = answers
-                .iter()
-                .min_by_key(|(_, a)| a.opened)
-                .map(|(k, _)| *k)
-        {
-            answers.remove(&oldest);
-        }
-        answers.insert(
-            id,
-            OpenAnswer {
-                peer,
-                opened: Instant::now(),
-                variables: variables.clone(),
-                datasets: datasets.clone(),
-                chunks,
-                last,
-            },
-        );
-        SolutionChunk {
-            id,
-            variables,
-            rows: first,
-            status: ChunkStatus::More,
-            datasets,
-        }
-    }
-
-    /// The next chunk of answer `id`, for its requester only.
-    fn next(&self, peer: PeerId, id: u64) -> SolutionChunk {
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        let gone = |reason: &str| SolutionChunk {
-            id,
-            variables: Vec::new(),
-            rows: Vec::new(),
-            status: ChunkStatus::Error(reason.to_owned()),
-            datasets: Vec::new(),
-        };
-        let Some(answer) = answers.get_mut(&id) else {
-            return gone("no such answer (expired or already read)");
-        };
-        if answer.peer != peer {
-            return gone("no such answer (expired or already read)");
-        }
-        let rows = answer.chunks.pop_front().unwrap_or_default();
-        let status = if answer.chunks.is_empty() {
-            answer.last.clone()
-        } else {
-            answer.opened = Instant::now();
-            ChunkStatus::More
-        };
-        let chunk = SolutionChunk {
-            id,
-            variables: answer.variables.clone(),
-            rows,
-            status,
-            datasets: answer.datasets.clone(),
-        };
-        if answer.chunks.is_empty() {
-            answers.remove(&id);
-        }
-        chunk
-    }
-}
+use std::time::Duration;
 
 impl AccessService {
     /// Answers [`crate::p2p::Request::QueryMore`].

@@ -3,7 +3,7 @@
 //! device every few seconds. The readings land in the city's published datasets, so their
 //! statistics and catalogues move while the demo runs.
 
-use crate::demo_consortium::{DemoMember, graph_of};
+use super::members::{DemoMember, graph_of};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 use std::net::SocketAddr;
 use std::time::Duration;

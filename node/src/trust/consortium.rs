@@ -15,9 +15,9 @@
 //! Public keys come from the PeerIds themselves (ed25519 PeerIds embed the key), so the
 //! document needs no separate key list.
 
+use super::identity::{NodeIdentity, public_key_of};
 use crate::config::Role;
-use crate::identity::NodeIdentity;
-use libp2p::identity::{PeerId, PublicKey};
+use libp2p::identity::PeerId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -213,23 +213,6 @@ impl MembershipDocument {
 fn parse_peer(id: &str) -> Result<PeerId, MembershipError> {
     id.parse()
         .map_err(|e| MembershipError::Invalid(format!("`{id}` is not a PeerId: {e}")))
-}
-
-/// The raw ed25519 public key embedded in an ed25519 PeerId (for `did:key` display).
-pub fn ed25519_public_key(peer: &PeerId) -> Option<[u8; 32]> {
-    public_key_of(peer)?
-        .try_into_ed25519()
-        .ok()
-        .map(|k| k.to_bytes())
-}
-
-/// The public key embedded in an ed25519 PeerId.
-pub fn public_key_of(peer: &PeerId) -> Option<PublicKey> {
-    let multihash = peer.as_ref();
-    // Code 0x00 is the identity multihash: the digest is the protobuf-encoded public key.
-    (multihash.code() == 0x00)
-        .then(|| PublicKey::try_decode_protobuf(multihash.digest()).ok())
-        .flatten()
 }
 
 impl SignedMembership {

@@ -1,0 +1,198 @@
+//! The whole `hanse.toml`: its sections, loading, environment overrides and the checks
+//! that span sections.
+
+use super::{
+    AccessSection, CatalogSection, ConfigError, FederationSection, HttpSection, IngestSection,
+    LogSection, NodeSection, P2pSection, SparqlSection, StorageSection,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Name of the configuration file inside a node directory.
+pub const CONFIG_FILE: &str = "hanse.toml";
+
+/// The whole `hanse.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Who this node is.
+    pub node: NodeSection,
+    /// The HTTP API.
+    pub http: HttpSection,
+    /// The libp2p network.
+    pub p2p: P2pSection,
+    /// Where data lives on disk.
+    pub storage: StorageSection,
+    /// Limits of the SPARQL endpoint.
+    pub sparql: SparqlSection,
+    /// The signed catalogue and the federated catalogue.
+    pub catalog: CatalogSection,
+    /// Agreements and remote access.
+    pub access: AccessSection,
+    /// Sensor ingest.
+    pub ingest: IngestSection,
+    /// Federated SPARQL.
+    pub federation: FederationSection,
+    /// Logging.
+    pub log: LogSection,
+}
+
+impl Config {
+    /// Reads `hanse.toml` from `path`, then applies environment overrides and checks values.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
+        config.apply_env()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML text; the error is the parser's message (with line and column).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    fn apply_env(&mut self) -> Result<(), ConfigError> {
+        if let Ok(listen) = std::env::var("HANSE_HTTP_LISTEN") {
+            self.http.listen = listen.parse().map_err(|e| ConfigError::Invalid {
+                key: "http.listen (from HANSE_HTTP_LISTEN)",
+                message: format!("`{listen}` is not a socket address: {e}"),
+            })?;
+        }
+        if let Ok(level) = std::env::var("HANSE_LOG") {
+            self.log.level = level;
+        }
+        Ok(())
+    }
+
+    /// Checks values that TOML types cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.node.name.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "node.name",
+                message: "must not be empty".into(),
+            });
+        }
+        if self.sparql.query_timeout_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "sparql.query_timeout_secs",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.sparql.max_result_rows == 0 {
+            return Err(ConfigError::Invalid {
+                key: "sparql.max_result_rows",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.p2p.max_connections_per_peer == 0 || self.p2p.request_timeout_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "p2p.max_connections_per_peer / p2p.request_timeout_secs",
+                message: "must be at least 1".into(),
+            });
+        }
+        let catalog = &self.catalog;
+        if catalog.max_bytes < 4096
+            || catalog.refresh_interval_secs == 0
+            || catalog.sync_interval_secs == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "catalog.max_bytes / catalog.refresh_interval_secs / catalog.sync_interval_secs",
+                message: "max_bytes must be at least 4096 and the intervals at least 1".into(),
+            });
+        }
+        if catalog.max_bytes as u64 + 65_536 > self.p2p.max_message_bytes {
+            return Err(ConfigError::Invalid {
+                key: "catalog.max_bytes",
+                message: format!(
+                    "{} bytes does not fit in one response: raise p2p.max_message_bytes ({}) to at least 64 KiB more",
+                    catalog.max_bytes, self.p2p.max_message_bytes
+                ),
+            });
+        }
+        let ingest = &self.ingest;
+        if ingest.max_batch_observations == 0
+            || ingest.queue_capacity == 0
+            || ingest.write_timeout_secs == 0
+            || ingest.retention_interval_secs == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "ingest.max_batch_observations / queue_capacity / write_timeout_secs / retention_interval_secs",
+                message: "must be at least 1".into(),
+            });
+        }
+        let federation = &self.federation;
+        if federation.timeout_secs == 0
+            || federation.source_timeout_secs == 0
+            || federation.max_in_flight == 0
+            || federation.max_intermediate_rows == 0
+            || federation.bound_join_block == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "federation.timeout_secs / source_timeout_secs / max_in_flight / max_intermediate_rows / bound_join_block",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.access.answer_chunk_bytes < 1024
+            || self.access.answer_chunk_bytes as u64 + 65_536 > self.p2p.max_message_bytes
+        {
+            return Err(ConfigError::Invalid {
+                key: "access.answer_chunk_bytes",
+                message: "must be at least 1024 and 64 KiB under p2p.max_message_bytes".into(),
+            });
+        }
+        if self.http.max_concurrent_queries == 0 {
+            return Err(ConfigError::Invalid {
+                key: "http.max_concurrent_queries",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Role;
+    use std::net::SocketAddr;
+
+    #[test]
+    fn empty_file_is_the_default() {
+        let config = Config::parse("").unwrap();
+        assert_eq!(config.http.listen, SocketAddr::from(([127, 0, 0, 1], 7878)));
+        assert_eq!(config.node.role, Role::City);
+    }
+
+    #[test]
+    fn template_parses_back_to_its_values() {
+        let text = Config::template("delft", Role::Research, "127.0.0.1:9000".parse().unwrap());
+        let config = Config::parse(&text).unwrap();
+        assert_eq!(config.node.name, "delft");
+        assert_eq!(config.node.role, Role::Research);
+        assert_eq!(config.http.listen.port(), 9000);
+        assert_eq!(config.sparql.max_result_rows, 100_000);
+        config.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_and_roles_are_named() {
+        let err = Config::parse("[node]\nnmae = \"x\"\n").unwrap_err();
+        assert!(err.contains("nmae"), "{err}");
+        let err = Config::parse("[node]\nrole = \"king\"\n").unwrap_err();
+        assert!(err.contains("king"), "{err}");
+    }
+
+    #[test]
+    fn zero_limits_are_rejected() {
+        let config = Config::parse("[sparql]\nmax_result_rows = 0\n").unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("sparql.max_result_rows"), "{err}");
+    }
+}

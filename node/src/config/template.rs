@@ -1,0 +1,160 @@
+//! The commented `hanse.toml` that `hanse init` writes: every key with its default and what
+//! it means.
+
+use super::file::Config;
+use super::node::Role;
+use std::net::SocketAddr;
+
+impl Config {
+    /// The commented `hanse.toml` written by `hanse init`.
+    pub fn template(name: &str, role: Role, http_listen: SocketAddr) -> String {
+        let d = Config::default();
+        format!(
+            r#"# hanse node configuration. Every key is optional; the values shown are the defaults
+# unless `hanse init` set them. Paths are relative to this file's directory.
+
+[node]
+# Display name shown to peers and in the catalogue.
+name = "{name}"
+# city | utility | research | steward
+role = "{role}"
+
+[http]
+# Address of the HTTP API (SPARQL endpoint, graph store, node API). Keep it on localhost
+# unless a reverse proxy with TLS sits in front; writes need the token in `admin.token`.
+listen = "{http_listen}"
+# Largest request body accepted, in bytes (SPARQL text, uploaded RDF).
+max_body_bytes = {max_body}
+# SPARQL queries evaluated at once; more requests wait for a free slot.
+max_concurrent_queries = {max_queries}
+
+[p2p]
+# libp2p multiaddresses to listen on. The network starts once consortium.json is installed
+# (`hanse consortium install`); only members of that document may connect.
+listen = [{p2p_listen}]
+# Members to dial at start, e.g. "/ip4/192.0.2.10/tcp/7979/p2p/12D3KooW...".
+bootstrap = []
+# Find members on the local network with mDNS.
+mdns = true
+# Most simultaneous connections to one peer, and in total.
+max_connections_per_peer = {per_peer}
+max_connections = {max_conn}
+# Time limit of a node-to-node request, in seconds.
+request_timeout_secs = {req_timeout}
+# Largest gossip message and largest request/response message, in bytes.
+max_gossip_bytes = {max_gossip}
+max_message_bytes = {max_message}
+
+[storage]
+# oxigraph (RocksDB) store with the node's RDF data.
+store = "{store}"
+# sled database with node state (agreements, audit log, ingest cursors).
+state = "{state}"
+
+[sparql]
+# Wall-clock limit of one query or update, in seconds.
+query_timeout_secs = {timeout}
+# Most solutions (or triples) one query may return; larger results are refused with an error.
+max_result_rows = {max_rows}
+# true: a query's default graph is the union of all graphs; false: the store's default graph.
+union_default_graph = {union}
+
+[catalog]
+# Publisher name in the catalogue (foaf:name); default: the organisation in the consortium
+# document, else node.name.
+# organisation = "City of Mechelen"
+# Largest catalogue published or accepted from a member, in bytes.
+max_bytes = {cat_max}
+# Quiet time after a dataset edit before the catalogue is re-signed and published, in ms.
+publish_debounce_ms = {cat_debounce}
+# After data changes, dataset statistics are recomputed at most this often, in seconds.
+refresh_interval_secs = {cat_refresh}
+# How often catalogue versions are compared with a connected member, in seconds.
+sync_interval_secs = {cat_sync}
+
+[access]
+# Longest an agreement this node grants stays valid, in days.
+max_agreement_days = {acc_days}
+# Longest remote query accepted, in bytes.
+max_query_bytes = {acc_query}
+# Size of one chunk of a remote query's answer, in bytes; larger answers take several messages.
+answer_chunk_bytes = {acc_chunk}
+
+[ingest]
+# Source mapping files, one per source (see docs/ingest.md and docs/sources/).
+sources_dir = "{ing_dir}"
+# Most observations written in one transaction; messages are acknowledged after it commits.
+max_batch_observations = {ing_batch}
+# Messages waiting for the writer before sources are slowed down (backpressure).
+queue_capacity = {ing_queue}
+# Largest POST /api/ingest/{{source}} body, in bytes.
+max_http_bytes = {ing_http}
+# How long an HTTP push waits for its batch to be durable before answering 503, in seconds.
+write_timeout_secs = {ing_timeout}
+# How often hourly aggregates are computed and expired raw observations deleted, in seconds.
+retention_interval_secs = {ing_retention}
+
+[federation]
+# Wall-clock limit of one federated query (`/sparql?federated=true`), in seconds.
+timeout_secs = {fed_timeout}
+# How long one member may take to answer one sub-query, in seconds; a member that takes
+# longer is marked failed and the answer partial.
+source_timeout_secs = {fed_source_timeout}
+# Sub-queries in flight at once, over all members.
+max_in_flight = {fed_in_flight}
+# Most rows a member's answer or an intermediate join may hold.
+max_intermediate_rows = {fed_rows}
+# Bindings sent per bound-join sub-query (VALUES block size).
+bound_join_block = {fed_block}
+# Purpose stated when a query names none, e.g. "https://w3id.org/dpv#AcademicResearch".
+# default_purpose = "https://w3id.org/dpv#ServiceProvision"
+# HTTP SPARQL endpoints SERVICE may call besides members; others are refused.
+allowed_services = []
+
+[log]
+# EnvFilter directive, e.g. "info" or "hanse_node=debug,info". HANSE_LOG overrides it.
+level = "{level}"
+# text | json
+format = "text"
+"#,
+            max_body = d.http.max_body_bytes,
+            max_queries = d.http.max_concurrent_queries,
+            p2p_listen = d
+                .p2p
+                .listen
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            per_peer = d.p2p.max_connections_per_peer,
+            max_conn = d.p2p.max_connections,
+            req_timeout = d.p2p.request_timeout_secs,
+            max_gossip = d.p2p.max_gossip_bytes,
+            max_message = d.p2p.max_message_bytes,
+            store = d.storage.store.display(),
+            state = d.storage.state.display(),
+            timeout = d.sparql.query_timeout_secs,
+            max_rows = d.sparql.max_result_rows,
+            union = d.sparql.union_default_graph,
+            level = d.log.level,
+            cat_max = d.catalog.max_bytes,
+            cat_debounce = d.catalog.publish_debounce_ms,
+            cat_refresh = d.catalog.refresh_interval_secs,
+            cat_sync = d.catalog.sync_interval_secs,
+            acc_days = d.access.max_agreement_days,
+            acc_query = d.access.max_query_bytes,
+            acc_chunk = d.access.answer_chunk_bytes,
+            ing_dir = d.ingest.sources_dir.display(),
+            ing_batch = d.ingest.max_batch_observations,
+            ing_queue = d.ingest.queue_capacity,
+            ing_http = d.ingest.max_http_bytes,
+            ing_timeout = d.ingest.write_timeout_secs,
+            ing_retention = d.ingest.retention_interval_secs,
+            fed_timeout = d.federation.timeout_secs,
+            fed_source_timeout = d.federation.source_timeout_secs,
+            fed_in_flight = d.federation.max_in_flight,
+            fed_rows = d.federation.max_intermediate_rows,
+            fed_block = d.federation.bound_join_block,
+        )
+    }
+}

@@ -1,0 +1,19 @@
+//! The RDF store and everything that reads or writes it: SPARQL evaluation under the node's
+//! limits, the Graph Store Protocol, bulk loading, RDF formats, in-memory solution tables,
+//! and the sled database that holds the node's state beside its RDF data.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`sparql`] | SPARQL evaluation with timeout, result limit and concurrency bound |
+//! | [`graph_store`] | atomic whole-graph reads and writes (Graph Store Protocol) |
+//! | [`loader`] | atomic bulk loading of RDF files |
+//! | [`rdf_format`] | format detection from extensions, media types and names |
+//! | [`solutions`] | tables of SPARQL solutions: wire form, joins, unions |
+//! | [`state`] | the sled state database (agreements, audit log, dead letters, cursors) |
+
+pub mod graph_store;
+pub mod loader;
+pub mod rdf_format;
+pub mod solutions;
+pub mod sparql;
+pub mod state;

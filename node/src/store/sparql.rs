@@ -1,0 +1,28 @@
+//! SPARQL evaluation with the node's limits: a query timeout, a result-size limit and a
+//! bound on concurrent evaluations.
+//!
+//! The HTTP endpoint, the CLI, remote queries and the federation all go through
+//! [`SparqlService`], so a query behaves the same whichever way it arrives.
+//!
+//! | module | concern |
+//! |---|---|
+//! | `request` | parsing, query forms, protocol dataset parameters, result formats |
+//! | `service` | [`SparqlService`]: evaluation on blocking threads under timeout and permits |
+//! | `handlers` | SERVICE handlers: members, precomputed tables |
+//! | `results` | writing results within the row limit |
+//! | `error` | [`SparqlError`] |
+
+mod error;
+mod handlers;
+mod request;
+mod results;
+mod service;
+
+pub use error::SparqlError;
+pub use handlers::{ServiceHandlers, TableService};
+pub use request::{
+    DatasetParams, QueryForm, ResultFormat, parse_query, parse_update, query_form, query_pattern,
+    uses_service,
+};
+pub(crate) use results::write_results;
+pub use service::SparqlService;

@@ -1,0 +1,79 @@
+//! What an evaluation is asked about: the request (who, what action, which asset, what
+//! purpose) and the state of the world the caller supplies (the clock, collections, duties,
+//! counters, the answer's group size).
+
+use oxsdatatypes::DateTime;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who asks to do what with which asset, for which purpose.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request {
+    /// The requesting party's IRI (for hanse: the requester's `did:key`).
+    pub assignee: Option<String>,
+    /// The action IRI (`odrl:read`, `odrl:use`…).
+    pub action: String,
+    /// The target asset IRI.
+    pub target: Option<String>,
+    /// The purpose IRI (a DPV purpose).
+    pub purpose: Option<String>,
+    /// Extra facts about the recipient (`odrl:recipient`): PeerId, `role:<role>`,
+    /// organisation — any of them matches a right operand.
+    pub recipient: BTreeSet<String>,
+    /// The spatial region IRI the data is used in (`odrl:spatial`).
+    pub spatial: Option<String>,
+}
+
+/// Facts the evaluation needs from outside the policy; the caller supplies "now".
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldState {
+    /// The current time.
+    pub now: DateTime,
+    /// `member -> collections` (`odrl:partOf`) for parties, assets and regions.
+    pub part_of: BTreeMap<String, BTreeSet<String>>,
+    /// Duties (rule ids) known to be fulfilled.
+    pub fulfilled_duties: BTreeSet<String>,
+    /// Duties (rule ids) known to be violated.
+    pub violated_duties: BTreeSet<String>,
+    /// When the agreement under evaluation started (for `odrl:elapsedTime`).
+    pub agreement_start: Option<DateTime>,
+    /// Uses so far in the current period (for `odrl:count`).
+    pub use_count: Option<u64>,
+    /// Smallest group an answer aggregates over (for `hanse:minimumGroupSize`).
+    pub group_size: Option<u64>,
+    /// Finest time interval an answer's values aggregate over (for
+    /// `hanse:temporalResolution`).
+    pub temporal_resolution: Option<oxsdatatypes::DayTimeDuration>,
+}
+
+impl WorldState {
+    /// A world with only a clock.
+    pub fn at(now: DateTime) -> Self {
+        Self {
+            now,
+            part_of: BTreeMap::new(),
+            fulfilled_duties: BTreeSet::new(),
+            violated_duties: BTreeSet::new(),
+            agreement_start: None,
+            use_count: None,
+            group_size: None,
+            temporal_resolution: None,
+        }
+    }
+
+    /// Whether `member` is `collection` or (transitively) part of it.
+    pub fn is_part_of(&self, member: &str, collection: &str) -> bool {
+        let mut frontier = vec![member.to_owned()];
+        let mut seen = BTreeSet::new();
+        while let Some(current) = frontier.pop() {
+            if current == collection {
+                return true;
+            }
+            if seen.insert(current.clone())
+                && let Some(parents) = self.part_of.get(&current)
+            {
+                frontier.extend(parents.iter().cloned());
+            }
+        }
+        false
+    }
+}
