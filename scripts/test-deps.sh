@@ -1,0 +1,30 @@
+# Sourced by ./test after build-deps.sh: what the tests need besides the build, installed
+# when missing, and the variables that make the tests fail (not skip) when it is there.
+
+# The MQTT ingest tests run against Mosquitto as well as the embedded broker; with
+# HANSE_REQUIRE_MOSQUITTO set, a missing mosquitto fails them instead of skipping.
+if ! command -v mosquitto >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing mosquitto (MQTT broker for the ingest tests)"
+  apt_install mosquitto
+fi
+if command -v mosquitto >/dev/null 2>&1; then
+  export HANSE_REQUIRE_MOSQUITTO=1
+fi
+
+# The partition-heal scenario puts each node in its own network namespace (iproute2, root);
+# with HANSE_REQUIRE_NETNS set it fails instead of falling back to the connection gate.
+if [ "$(id -u)" -eq 0 ]; then
+  if ! command -v ip >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing iproute2 (network namespaces for the partition scenario)"
+    apt_install iproute2
+  fi
+  if command -v ip >/dev/null 2>&1; then
+    export HANSE_REQUIRE_NETNS=1
+  fi
+fi
+
+# The DCAT-AP conformance test validates the catalogue with a real SHACL engine (pyshacl).
+if ! python3 -c "import pyshacl" >/dev/null 2>&1; then
+  echo "==> installing pyshacl (DCAT-AP 3.0.1 SHACL validation in the tests)"
+  python3 -m pip install --quiet pyshacl
+fi
