@@ -9,4 +9,5 @@ mod http_api;
 mod ingest;
 mod malformed;
 mod network;
+mod p2p_frames;
 mod support;
