@@ -165,6 +165,8 @@ impl Node {
             store: store.clone(),
             state: state.clone(),
             membership: membership.clone(),
+            role: config.node.role,
+            public_base: Some(config.http.public_base(http_addr)),
         })?;
         let catalog_task = tokio::spawn(catalog.clone().run(
             network.as_ref().map(|(client, _)| client.clone()),
