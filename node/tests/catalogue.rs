@@ -300,7 +300,10 @@ async fn demo_catalogues_meet_the_recommended_shapes() {
             .iter()
             .filter(|w| !allowed.iter().any(|a| w.contains(a)))
             .collect();
-        assert!(unexpected.is_empty(), "recommended-shape warnings: {unexpected:#?}");
+        assert!(
+            unexpected.is_empty(),
+            "recommended-shape warnings: {unexpected:#?}"
+        );
     }
 }
 

@@ -69,6 +69,11 @@ impl NodeIris {
         format!("{}contact", self.base)
     }
 
+    /// The named graph of the node's KPIs (saved SPARQL queries).
+    pub fn kpis(&self) -> String {
+        format!("{}kpis", self.base)
+    }
+
     /// The description of the node's SPARQL endpoint (`dcat:endpointDescription`).
     pub fn sparql_description(&self) -> String {
         format!("{}sparql/description", self.base)

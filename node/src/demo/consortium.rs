@@ -180,6 +180,12 @@ async fn load_member(node: &NodeHandle, index: usize) -> anyhow::Result<()> {
         Ok(())
     })
     .await??;
+    if !member.sensors.is_empty() {
+        let (store, iris) = (node.store().clone(), node.catalog().iris().clone());
+        tokio::task::spawn_blocking(move || crate::console::install_demo(&store, &iris))
+            .await?
+            .map_err(anyhow::Error::msg)?;
+    }
     let registry = node.catalog().datasets();
     for definition in datasets(&member) {
         if registry.get(&definition.id).is_err() {

@@ -1,0 +1,511 @@
+//! Key performance indicators: saved SPARQL queries with a title, unit and target, stored
+//! as RDF in the node's graph `hanse://<PeerId>/kpis`. Each query selects one number as
+//! `?value`. The home page shows every KPI's local value; "compare" asks each member the
+//! same query through the node-to-node query protocol (the provider's policy and audit
+//! apply, as for any federated sub-query) and lists the answers side by side.
+
+use super::operator::is_operator;
+use crate::access::AgreementState;
+use crate::http::{ApiError, AppState, require_admin, require_admin_unless_local};
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use hanse_vocab::{dct, rdf, sosa, xsd};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use oxigraph::store::Store;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+const KPI: &str = "https://w3id.org/hanse#Kpi";
+const UNIT: &str = "https://w3id.org/hanse#unit";
+const TARGET: &str = "https://w3id.org/hanse#target";
+const DIRECTION: &str = "https://w3id.org/hanse#targetDirection";
+const QUERY: &str = "https://w3id.org/hanse#query";
+/// Most KPIs a node keeps; longest query text.
+const MAX_KPIS: usize = 100;
+const MAX_QUERY_BYTES: usize = 16 * 1024;
+
+/// One KPI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kpi {
+    /// Short id: lowercase letters, digits, `-`.
+    pub id: String,
+    /// Title, e.g. `Mean NO2`.
+    pub title: String,
+    /// What it measures and why.
+    #[serde(default)]
+    pub description: String,
+    /// Unit, e.g. `µg/m³`.
+    pub unit: String,
+    /// The target value, if any.
+    #[serde(default)]
+    pub target: Option<f64>,
+    /// `below` or `above`: which side of the target is good.
+    #[serde(default = "below")]
+    pub direction: String,
+    /// A SPARQL SELECT whose first solution binds `?value` to a number.
+    pub query: String,
+}
+
+fn below() -> String {
+    "below".into()
+}
+
+impl Kpi {
+    fn check(&self) -> Result<(), String> {
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 64
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err("id: use 1 to 64 lowercase letters, digits or `-`".into());
+        }
+        if self.title.trim().is_empty() || self.unit.trim().is_empty() {
+            return Err("title and unit must not be empty".into());
+        }
+        if self.direction != "below" && self.direction != "above" {
+            return Err(format!(
+                "direction: `{}` is not below or above",
+                self.direction
+            ));
+        }
+        if self.query.len() > MAX_QUERY_BYTES {
+            return Err(format!("query: longer than {MAX_QUERY_BYTES} bytes"));
+        }
+        match spargebra::SparqlParser::new().parse_query(&self.query) {
+            Ok(spargebra::Query::Select { .. }) if self.query.contains("?value") => Ok(()),
+            Ok(_) => Err("query: must be a SELECT that binds ?value".into()),
+            Err(e) => Err(format!("query: {e}")),
+        }
+    }
+}
+
+fn graph(state: &AppState) -> NamedNode {
+    NamedNode::new_unchecked(state.catalog.iris().kpis())
+}
+
+fn named(value: &str) -> NamedNode {
+    NamedNode::new_unchecked(value)
+}
+
+fn literal(value: &str) -> Term {
+    Term::from(Literal::new_simple_literal(value))
+}
+
+/// Reads every KPI of `graph`.
+fn read(store: &Store, graph: &NamedNode) -> Result<Vec<Kpi>, String> {
+    let g = GraphNameRef::NamedNode(graph.as_ref());
+    let mut kpis = Vec::new();
+    for quad in store.quads_for_pattern(
+        None,
+        Some(named(rdf::TYPE).as_ref()),
+        Some(named(KPI).as_ref().into()),
+        Some(g),
+    ) {
+        let quad = quad.map_err(|e| e.to_string())?;
+        let subject = quad.subject;
+        let value = |p: &str| -> Option<String> {
+            store
+                .quads_for_pattern(
+                    Some(subject.as_ref()),
+                    Some(named(p).as_ref()),
+                    None,
+                    Some(g),
+                )
+                .filter_map(Result::ok)
+                .find_map(|q| match q.object {
+                    Term::Literal(l) => Some(l.value().to_owned()),
+                    _ => None,
+                })
+        };
+        let Some(id) = value(dct::IDENTIFIER) else {
+            continue;
+        };
+        kpis.push(Kpi {
+            id,
+            title: value(dct::TITLE).unwrap_or_default(),
+            description: value(dct::DESCRIPTION).unwrap_or_default(),
+            unit: value(UNIT).unwrap_or_default(),
+            target: value(TARGET).and_then(|t| t.parse().ok()),
+            direction: value(DIRECTION).unwrap_or_else(below),
+            query: value(QUERY).unwrap_or_default(),
+        });
+    }
+    kpis.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(kpis)
+}
+
+/// Stores `kpi` in `graph`, replacing one with the same id.
+pub fn write(store: &Store, graph: &NamedNode, kpi: &Kpi) -> Result<(), String> {
+    kpi.check()?;
+    let subject = named(&format!("{}/{}", graph.as_str(), kpi.id));
+    let g = GraphNameRef::NamedNode(graph.as_ref());
+    let mut transaction = store.start_transaction().map_err(|e| e.to_string())?;
+    let old: Vec<Quad> = transaction
+        .quads_for_pattern(Some(subject.as_ref().into()), None, None, Some(g))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    for quad in &old {
+        transaction.remove(quad);
+    }
+    let mut add = |p: &str, o: Term| {
+        transaction.insert(&Quad::new(subject.clone(), named(p), o, graph.clone()));
+    };
+    add(rdf::TYPE, named(KPI).into());
+    add(dct::IDENTIFIER, literal(&kpi.id));
+    add(dct::TITLE, literal(&kpi.title));
+    add(dct::DESCRIPTION, literal(&kpi.description));
+    add(UNIT, literal(&kpi.unit));
+    add(DIRECTION, literal(&kpi.direction));
+    add(QUERY, literal(&kpi.query));
+    if let Some(target) = kpi.target {
+        add(
+            TARGET,
+            Literal::new_typed_literal(target.to_string(), named(xsd::DOUBLE)).into(),
+        );
+    }
+    transaction.commit().map_err(|e| e.to_string())
+}
+
+/// The first `?value` of a query's answer, as a number.
+fn value_of(results: &serde_json::Value) -> Option<f64> {
+    results["results"]["bindings"].get(0)?["value"]["value"]
+        .as_str()?
+        .parse()
+        .ok()
+}
+
+/// Evaluates a KPI on the local store.
+fn evaluate(store: &Store, query: &str) -> Result<Option<f64>, String> {
+    let results = SparqlEvaluator::new()
+        .parse_query(query)
+        .map_err(|e| e.to_string())?
+        .on_store(store)
+        .execute()
+        .map_err(|e| e.to_string())?;
+    let QueryResults::Solutions(mut solutions) = results else {
+        return Err("not a SELECT".into());
+    };
+    Ok(match solutions.next() {
+        Some(Ok(row)) => match row.get("value") {
+            Some(Term::Literal(l)) => l.value().parse().ok(),
+            _ => None,
+        },
+        Some(Err(e)) => return Err(e.to_string()),
+        None => None,
+    })
+}
+
+/// A KPI with this node's value.
+#[derive(Serialize)]
+pub struct KpiView {
+    #[serde(flatten)]
+    kpi: Kpi,
+    value: Option<f64>,
+    error: Option<String>,
+}
+
+/// `GET /api/console/kpis`: every KPI with its value on this node's data.
+#[tracing::instrument(skip_all)]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<KpiView>>, ApiError> {
+    let store = state.sparql.store().clone();
+    let graph = graph(&state);
+    let views = tokio::task::spawn_blocking(move || -> Result<Vec<KpiView>, String> {
+        Ok(read(&store, &graph)?
+            .into_iter()
+            .map(|kpi| {
+                let (value, error) = match evaluate(&store, &kpi.query) {
+                    Ok(v) => (v, None),
+                    Err(e) => (None, Some(e)),
+                };
+                KpiView { kpi, value, error }
+            })
+            .collect())
+    })
+    .await?
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    Ok(Json(views))
+}
+
+/// `POST /api/console/kpis` (admin token): adds or replaces a KPI.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(kpi): Json<Kpi>,
+) -> Result<(StatusCode, Json<Kpi>), ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    kpi.check().map_err(ApiError::bad_request)?;
+    let store = state.sparql.store().clone();
+    let graph = graph(&state);
+    let stored = kpi.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), String> {
+        if read(&store, &graph)?.len() >= MAX_KPIS
+            && !read(&store, &graph)?.iter().any(|k| k.id == kpi.id)
+        {
+            return Err(format!("this node already keeps {MAX_KPIS} KPIs"));
+        }
+        write(&store, &graph, &kpi)
+    })
+    .await?
+    .map_err(ApiError::bad_request)?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// `DELETE /api/console/kpis/{id}` (admin token).
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    require_admin(&headers, &state.admin_token)?;
+    let store = state.sparql.store().clone();
+    let subject = named(&format!("{}/{id}", graph(&state).as_str()));
+    let graph = graph(&state);
+    let removed = tokio::task::spawn_blocking(move || -> Result<usize, String> {
+        let quads: Vec<Quad> = store
+            .quads_for_pattern(
+                Some(subject.as_ref().into()),
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(graph.as_ref())),
+            )
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        for quad in &quads {
+            store.remove(quad).map_err(|e| e.to_string())?;
+        }
+        Ok(quads.len())
+    })
+    .await?
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    if removed == 0 {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no KPI `{id}`"),
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `?purpose=` of a comparison.
+#[derive(Deserialize)]
+pub struct ComparePurpose {
+    purpose: Option<String>,
+}
+
+/// One member's answer.
+#[derive(Serialize)]
+pub struct MemberValue {
+    member: String,
+    name: String,
+    value: Option<f64>,
+    /// `complete`, `denied` or `failed`.
+    status: String,
+    reason: Option<String>,
+}
+
+/// `POST /api/console/kpis/{id}/compare?purpose=`: the KPI on every member's data, each
+/// asked with this node's identity and agreements (from a client not on loopback only with
+/// the admin token, as for federated queries).
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn compare(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<ComparePurpose>,
+) -> Result<Json<Vec<MemberValue>>, ApiError> {
+    require_admin_unless_local(
+        client,
+        &headers,
+        &state.admin_token,
+        "comparing a KPI asks every member with this node's identity",
+    )?;
+    is_operator(&state, &headers)?;
+    let store = state.sparql.store().clone();
+    let graph = graph(&state);
+    let kpi = tokio::task::spawn_blocking(move || read(&store, &graph))
+        .await?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?
+        .into_iter()
+        .find(|k| k.id == id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no KPI `{id}`")))?;
+    let members = state
+        .membership
+        .as_ref()
+        .map(|m| m.read(|m| m.document.members.clone()))
+        .unwrap_or_default();
+    let agreements = state.access.agreements().list().unwrap_or_default();
+    let now = oxsdatatypes::DateTime::now();
+    let purpose = params.purpose;
+    let mut answers = Vec::new();
+    for member in members {
+        let mut answer = MemberValue {
+            member: member.peer_id.clone(),
+            name: member.organisation.clone(),
+            value: None,
+            status: "complete".into(),
+            reason: None,
+        };
+        if member.peer_id == state.info.peer_id {
+            let store = state.sparql.store().clone();
+            let query = kpi.query.clone();
+            match tokio::task::spawn_blocking(move || evaluate(&store, &query)).await? {
+                Ok(v) => answer.value = v,
+                Err(e) => (answer.status, answer.reason) = ("failed".into(), Some(e)),
+            }
+        } else if let (Some(network), Ok(peer)) = (&state.network, member.peer_id.parse()) {
+            let held: Vec<String> = agreements
+                .iter()
+                .filter(|a| {
+                    a.terms.provider == member.peer_id
+                        && a.state == AgreementState::Finalized
+                        && !a.expired(&now)
+                        && purpose.as_deref().is_none_or(|p| p == a.terms.purpose)
+                })
+                .map(|a| a.terms.id.clone())
+                .collect();
+            match state
+                .access
+                .remote_query(
+                    network,
+                    peer,
+                    &kpi.query,
+                    purpose.as_deref(),
+                    held,
+                    Vec::new(),
+                )
+                .await
+            {
+                Ok(remote) if remote.status == "denied" => {
+                    (answer.status, answer.reason) = ("denied".into(), remote.reason)
+                }
+                Ok(remote) => answer.value = remote.results.as_ref().and_then(value_of),
+                Err(e) => (answer.status, answer.reason) = ("failed".into(), Some(e.to_string())),
+            }
+        } else {
+            (answer.status, answer.reason) = ("failed".into(), Some("not reachable".into()));
+        }
+        answers.push(answer);
+    }
+    Ok(Json(answers))
+}
+
+/// The demo's KPIs (after the U4SSC indicators the cities compare).
+pub fn demo_kpis() -> Vec<Kpi> {
+    let mean = |property: &str| {
+        format!(
+            "SELECT (ROUND(AVG(?v) * 10) / 10 AS ?value) WHERE {{ ?o <{}> <{property}> ; <{}> ?v }}",
+            sosa::OBSERVED_PROPERTY,
+            sosa::HAS_SIMPLE_RESULT
+        )
+    };
+    let sdm = |model: &str, attribute: &str| {
+        format!("https://smartdatamodels.org/dataModel.{model}/{attribute}")
+    };
+    vec![
+        Kpi {
+            id: "no2-mean".into(),
+            title: "Mean NO₂ concentration".into(),
+            description: "Mean of every NO₂ observation held; the EU annual limit is 40 µg/m³ (WHO guideline: 10).".into(),
+            unit: "µg/m³".into(),
+            target: Some(40.0),
+            direction: below(),
+            query: mean(&sdm("Environment", "no2")),
+        },
+        Kpi {
+            id: "pm25-mean".into(),
+            title: "Mean PM2.5 concentration".into(),
+            description: "Mean of every PM2.5 observation held; the WHO annual guideline is 5 µg/m³, the EU limit 25.".into(),
+            unit: "µg/m³".into(),
+            target: Some(25.0),
+            direction: below(),
+            query: mean(&sdm("Environment", "pm25")),
+        },
+        Kpi {
+            id: "pm25-days-above-who".into(),
+            title: "Days with PM2.5 above the WHO 24-hour guideline".into(),
+            description: "Days whose mean PM2.5 exceeds 15 µg/m³; WHO accepts 3 to 4 such days a year.".into(),
+            unit: "days".into(),
+            target: Some(4.0),
+            direction: below(),
+            query: format!(
+                "SELECT (COUNT(*) AS ?value) WHERE {{ SELECT ?day WHERE {{ ?o <{}> <{}> ; <{}> ?v ; <{}> ?t BIND(SUBSTR(STR(?t), 1, 10) AS ?day) }} GROUP BY ?day HAVING (AVG(?v) > 15) }}",
+                sosa::OBSERVED_PROPERTY,
+                sdm("Environment", "pm25"),
+                sosa::HAS_SIMPLE_RESULT,
+                sosa::RESULT_TIME
+            ),
+        },
+        Kpi {
+            id: "bicycles-per-hour".into(),
+            title: "Bicycles counted per hour".into(),
+            description: "Mean hourly count over every bicycle counter.".into(),
+            unit: "bicycles/h".into(),
+            target: Some(50.0),
+            direction: "above".into(),
+            query: mean(&sdm("Transportation", "intensity")),
+        },
+        Kpi {
+            id: "parking-occupancy".into(),
+            title: "Car park occupancy".into(),
+            description: "Mean share of spots taken; above 85 % drivers circle for a spot.".into(),
+            unit: "share".into(),
+            target: Some(0.85),
+            direction: below(),
+            query: format!(
+                "SELECT (ROUND(AVG(?v) * 100) / 100 AS ?value) WHERE {{ ?o <{}> <{}> ; <{}> ?v }}",
+                sosa::OBSERVED_PROPERTY,
+                sdm("Parking", "occupancy"),
+                sosa::HAS_SIMPLE_RESULT
+            ),
+        },
+    ]
+}
+
+/// Stores the demo's KPIs on a node whose store is `store` and whose KPI graph is `graph`.
+pub fn install_demo(store: &Store, iris: &crate::catalog::NodeIris) -> Result<(), String> {
+    let graph = named(&iris.kpis());
+    for kpi in demo_kpis() {
+        write(store, &graph, &kpi)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kpis_round_trip_as_rdf_and_evaluate() {
+        let store = Store::new().unwrap();
+        let graph = named("hanse://peer/kpis");
+        for kpi in demo_kpis() {
+            write(&store, &graph, &kpi).unwrap();
+        }
+        let read_back = read(&store, &graph).unwrap();
+        assert_eq!(read_back.len(), 5);
+        let mut expected = demo_kpis();
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(read_back, expected);
+        store.extend(crate::demo::data::air_quality(2, 3)).unwrap();
+        let no2 = read_back.iter().find(|k| k.id == "no2-mean").unwrap();
+        assert!(evaluate(&store, &no2.query).unwrap().is_some());
+        let bad = Kpi {
+            query: "SELECT ?x WHERE { ?x ?p ?o }".into(),
+            ..no2.clone()
+        };
+        assert!(bad.check().unwrap_err().contains("?value"));
+        let bad = Kpi {
+            id: "Bad Id".into(),
+            ..no2.clone()
+        };
+        assert!(bad.check().unwrap_err().starts_with("id"));
+    }
+}
