@@ -100,6 +100,9 @@ async function loadPreview(d, tileUrl) {
   if (rows && rows.length) {
     parts.push(h('h3', {}, 'First triples'), h('div', { class: 'scroll' }, table(['Subject', 'Predicate', 'Object'], rows.map((b) => [b.subject.value, local(b.predicate.value), b.object.value]), 'First triples')));
   }
-  for (const [name, r] of Object.entries(p)) if (r && r.error) parts.push(notice('error', `${name}: ${r.error}`));
+  const errors = Object.entries(p).filter(([, r]) => r && r.error);
+  if (errors.length && errors.every(([, r]) => /aggregation-only/.test(r.error))) {
+    parts.push(notice('notice', 'This dataset answers aggregate queries only (GROUP BY with aggregates over large enough groups), so there is no row-level preview. Try such a query on the Query page.'));
+  } else for (const [name, r] of errors) parts.push(notice('error', `${name}: ${r.error}`));
   fill(body, parts.length ? parts : notice('notice', 'The dataset has no data yet.'));
 }

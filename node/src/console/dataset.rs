@@ -119,13 +119,18 @@ pub async fn detail(
         })
     });
     let me = state.info.peer_id.clone();
-    let federation = state.federation.clone();
-    let sources = tokio::task::spawn_blocking(move || federation.sources(None)).await?;
     let agreement = if operator {
         held_agreement(&state, &dataset)
     } else {
         None
     };
+    // With an agreement, ask the federation's question for the agreement's purpose.
+    let purpose = agreement.as_ref().and_then(|id| {
+        state.access.agreements().get(id).ok().map(|a| a.terms.purpose)
+    });
+    let federation = state.federation.clone();
+    let sources =
+        tokio::task::spawn_blocking(move || federation.sources(purpose.as_deref())).await?;
     Ok(Json(DatasetDetail {
         own: dataset.publisher == me,
         usable: usability(&dataset, &me, &sources),

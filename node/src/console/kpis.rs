@@ -181,9 +181,13 @@ fn value_of(results: &serde_json::Value) -> Option<f64> {
 
 /// Evaluates a KPI on the local store.
 fn evaluate(store: &Store, query: &str) -> Result<Option<f64>, String> {
-    let results = SparqlEvaluator::new()
+    let mut prepared = SparqlEvaluator::new()
         .parse_query(query)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    // The node's data lives in named graphs (one per dataset): a KPI covers all of them,
+    // as a member's restricted dataset does when it answers the same query.
+    prepared.dataset_mut().set_default_graph_as_union();
+    let results = prepared
         .on_store(store)
         .execute()
         .map_err(|e| e.to_string())?;
@@ -494,9 +498,15 @@ mod tests {
         let mut expected = demo_kpis();
         expected.sort_by(|a, b| a.id.cmp(&b.id));
         assert_eq!(read_back, expected);
-        store.extend(crate::demo::data::air_quality(2, 3)).unwrap();
         let no2 = read_back.iter().find(|k| k.id == "no2-mean").unwrap();
-        assert!(evaluate(&store, &no2.query).unwrap().is_some());
+        let graph = NamedNode::new_unchecked("urn:graph:air");
+        let quads: Vec<Quad> = crate::demo::data::air_quality(2, 3)
+            .into_iter()
+            .map(|q| Quad::new(q.subject, q.predicate, q.object, graph.clone()))
+            .collect();
+        store.extend(quads).unwrap();
+        let value = evaluate(&store, &no2.query).unwrap().unwrap();
+        assert!(value > 0.0, "{value}");
         let bad = Kpi {
             query: "SELECT ?x WHERE { ?x ?p ?o }".into(),
             ..no2.clone()
