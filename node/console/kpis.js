@@ -23,7 +23,7 @@ function card(kpi, purpose) {
       const values = await api(`/api/console/kpis/${encodeURIComponent(kpi.id)}/compare?purpose=${encodeURIComponent(purpose.querySelector('select').value)}`, { method: 'POST' });
       fill(out,
         barChart(values.map((v) => ({ label: v.name, value: v.value === null ? NaN : v.value })), { label: `${kpi.title} per member (${kpi.unit})`, target: kpi.target }),
-        table(['Member', { label: `Value (${kpi.unit})`, num: true }, 'Answer', ''], values.map((v) => [v.name, number(v.value, 2), v.status + (v.reason ? `: ${v.reason}` : ''), meets({ ...kpi, value: v.value })]), `${kpi.title} per member`));
+        table(['Member', { label: `Value (${kpi.unit})`, num: true }, 'Answer', ''], values.map((v) => [v.name, number(v.value, 2), (v.status === 'complete' && v.value === null ? 'no such data' : v.status) + (v.reason ? `: ${v.reason}` : ''), meets({ ...kpi, value: v.value })]), `${kpi.title} per member`));
     } catch (err) { fill(out, notice('error', err.message)); } finally { button.disabled = false; }
   } }, 'Compare across the consortium');
   return h('section', { class: 'card', 'aria-labelledby': `kpi-${kpi.id}` },

@@ -36,7 +36,9 @@ export function drawMap(features, { label = 'Map', tileUrl = null, onArea = null
   const oy = (H - (y1 - y0) * s) / 2 - y0 * s;
   const px = (lon) => mx(lon) * s + ox;
   const py = (lat) => my(lat) * s + oy;
-  const svg = h('svg', { class: 'map', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label },
+  // Selectable points are buttons: their map is a group, not an image (no nested controls).
+  const interactive = features.some((f) => f.onSelect);
+  const svg = h('svg', { class: 'map', viewBox: `0 0 ${W} ${H}`, role: interactive ? 'group' : 'img', 'aria-label': label },
     h('title', {}, label), h('rect', { class: 'land', x: 0, y: 0, width: W, height: H }));
   if (tileUrl) {
     const z = Math.max(0, Math.min(18, Math.round(Math.log2(s / 256))));
@@ -60,7 +62,7 @@ export function drawMap(features, { label = 'Map', tileUrl = null, onArea = null
     svg.append(h('text', { x: 3, y: py(lat) - 3 }, `${lat.toFixed(step < 1 ? 2 : 0)}°N`));
   }
   for (const f of features.filter((f) => f.kind === 'box')) {
-    svg.append(h('rect', { class: 'box', x: px(f.minLon), y: py(f.maxLat), width: Math.max(2, px(f.maxLon) - px(f.minLon)), height: Math.max(2, py(f.minLat) - py(f.maxLat)) }, h('title', {}, f.label || '')));
+    svg.append(h('rect', { class: 'box', x: px(f.minLon), y: py(f.maxLat), width: Math.max(6, px(f.maxLon) - px(f.minLon)), height: Math.max(6, py(f.minLat) - py(f.maxLat)) }, h('title', {}, f.label || '')));
   }
   for (const f of features.filter((f) => f.kind === 'point')) {
     const dot = h('circle', { class: `pt${f.selected ? ' sel' : ''}`, cx: px(f.lon), cy: py(f.lat), r: f.r || 7, 'data-label': f.label || '' }, h('title', {}, f.label || ''));

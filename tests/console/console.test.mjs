@@ -53,10 +53,6 @@ async function shot(page, name) {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }
 
-async function signIn(page) {
-  await page.evaluate((t) => sessionStorage.setItem('hanse.adminToken', t), TOKEN);
-}
-
 try {
   const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
 
@@ -89,13 +85,16 @@ try {
   await axe(cat, 'catalogue'); await shot(cat, 'catalogue');
 
   // A restricted dataset: the policy in plain words, then an access request.
-  const operator = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
-  const ds = await open(operator, `${RESEARCH}/members/${UTILITY}/datasets/consumption`, 'dataset');
-  await ds.waitForSelector('ul.policy li');
-  const policy = await ds.textContent('ul.policy');
+  const seen = await open(visitor, `${RESEARCH}/members/${UTILITY}/datasets/consumption`, 'dataset (visitor)');
+  await seen.waitForSelector('ul.policy li');
+  const policy = await seen.textContent('ul.policy');
   check('the restricted dataset states its policy in plain words', /research role/.test(policy) && /31 December 2027/.test(policy) && /groups of at least 10/.test(policy), policy.slice(0, 160));
-  await axe(ds, 'dataset (visitor)');
-  await signIn(ds); await ds.reload(); await ds.waitForSelector('#request-access');
+  await axe(seen, 'dataset (visitor)');
+  // The operator's tabs start signed in (the console keeps the token per tab).
+  const operator = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  await operator.addInitScript((t) => sessionStorage.setItem('hanse.adminToken', t), TOKEN);
+  const ds = await open(operator, `${RESEARCH}/members/${UTILITY}/datasets/consumption`, 'dataset');
+  await ds.waitForSelector('#request-access');
   await ds.click('#request-access');
   await ds.waitForSelector('#request-result .success, #request-result .error');
   const answer = await ds.textContent('#request-result');
@@ -113,7 +112,6 @@ try {
   check('a SPARQL query renders a table and a chart', rows > 0 && bars > 0, `${rows} rows, ${bars} bars`);
   await axe(local, 'query');
   const q = await open(operator, `${RESEARCH}/query`, 'query');
-  await signIn(q);
   /* the university asks the consortium */
   await q.selectOption('#mode', 'federated');
   await q.click('#run');

@@ -403,13 +403,16 @@ pub async fn compare(
 
 /// The demo's KPIs (after the U4SSC indicators the cities compare).
 pub fn demo_kpis() -> Vec<Kpi> {
-    let mean = |property: &str| {
+    // A mean over no observations is 0 in SPARQL; a member without such sensors must answer
+    // no value rather than a perfect score, hence the count.
+    let mean_scaled = |property: &str, scale: u32| {
         format!(
-            "SELECT (ROUND(AVG(?v) * 10) / 10 AS ?value) WHERE {{ ?o <{}> <{property}> ; <{}> ?v }}",
+            "SELECT ?value WHERE {{ {{ SELECT (AVG(?v) AS ?mean) (COUNT(?v) AS ?n) WHERE {{ ?o <{}> <{property}> ; <{}> ?v }} }} FILTER(?n > 0) BIND(ROUND(?mean * {scale}) / {scale} AS ?value) }}",
             sosa::OBSERVED_PROPERTY,
             sosa::HAS_SIMPLE_RESULT
         )
     };
+    let mean = |property: &str| mean_scaled(property, 10);
     let sdm = |model: &str, attribute: &str| {
         format!("https://smartdatamodels.org/dataModel.{model}/{attribute}")
     };
@@ -440,11 +443,11 @@ pub fn demo_kpis() -> Vec<Kpi> {
             target: Some(4.0),
             direction: below(),
             query: format!(
-                "SELECT (COUNT(*) AS ?value) WHERE {{ SELECT ?day WHERE {{ ?o <{}> <{}> ; <{}> ?v ; <{}> ?t BIND(SUBSTR(STR(?t), 1, 10) AS ?day) }} GROUP BY ?day HAVING (AVG(?v) > 15) }}",
-                sosa::OBSERVED_PROPERTY,
-                sdm("Environment", "pm25"),
-                sosa::HAS_SIMPLE_RESULT,
-                sosa::RESULT_TIME
+                "SELECT ?value WHERE {{ {{ SELECT (COUNT(?day) AS ?value) WHERE {{ {{ SELECT ?day (AVG(?v) AS ?mean) WHERE {{ ?o <{p}> <{pm25}> ; <{r}> ?v ; <{t}> ?time BIND(SUBSTR(STR(?time), 1, 10) AS ?day) }} GROUP BY ?day }} FILTER(?mean > 15) }} }} FILTER EXISTS {{ ?any <{p}> <{pm25}> }} }}",
+                p = sosa::OBSERVED_PROPERTY,
+                pm25 = sdm("Environment", "pm25"),
+                r = sosa::HAS_SIMPLE_RESULT,
+                t = sosa::RESULT_TIME
             ),
         },
         Kpi {
@@ -463,12 +466,7 @@ pub fn demo_kpis() -> Vec<Kpi> {
             unit: "share".into(),
             target: Some(0.85),
             direction: below(),
-            query: format!(
-                "SELECT (ROUND(AVG(?v) * 100) / 100 AS ?value) WHERE {{ ?o <{}> <{}> ; <{}> ?v }}",
-                sosa::OBSERVED_PROPERTY,
-                sdm("Parking", "occupancy"),
-                sosa::HAS_SIMPLE_RESULT
-            ),
+            query: mean_scaled(&sdm("Parking", "occupancy"), 100),
         },
     ]
 }
@@ -507,6 +505,11 @@ mod tests {
         store.extend(quads).unwrap();
         let value = evaluate(&store, &no2.query).unwrap().unwrap();
         assert!(value > 0.0, "{value}");
+        // No observations of a property: no value, not a mean of 0.
+        let parking = read_back.iter().find(|k| k.id == "parking-occupancy").unwrap();
+        assert_eq!(evaluate(&store, &parking.query).unwrap(), None);
+        let days = read_back.iter().find(|k| k.id == "pm25-days-above-who").unwrap();
+        assert!(evaluate(&store, &days.query).unwrap().is_some());
         let bad = Kpi {
             query: "SELECT ?x WHERE { ?x ?p ?o }".into(),
             ..no2.clone()
