@@ -18,10 +18,12 @@
 //! | `dataset` | one dataset: metadata, signature, policy in plain words, preview |
 //! | `sensors` | sensors with latest values, series, and the live stream (SSE) |
 //! | `kpis` | saved SPARQL queries with title, unit and target, stored as RDF |
+//! | `demo_kpis` | the demo members' KPIs |
 //! | `operator` | who is an operator (the admin token), and the queries-served counter |
 
 mod assets;
 mod dataset;
+mod demo_kpis;
 mod harvest;
 mod kpis;
 mod operator;
@@ -30,7 +32,8 @@ mod pages;
 mod search;
 mod sensors;
 
-pub use kpis::{Kpi, demo_kpis, install_demo};
+pub use demo_kpis::{demo_kpis, install_demo};
+pub use kpis::Kpi;
 pub use operator::ConsoleState;
 
 use crate::http::AppState;

@@ -491,7 +491,10 @@ fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
         .find_map(|l| l.trim().strip_prefix("harvestable DCAT-AP: "))
         .expect("the harvest example is printed");
     let turtle = run_printed(harvest);
-    assert!(turtle.contains("dcat:Catalog") && turtle.contains("hydra:"), "{turtle}");
+    assert!(
+        turtle.contains("dcat:Catalog") && turtle.contains("hydra:"),
+        "{turtle}"
+    );
     assert!(demo.interrupt().success());
 }
 

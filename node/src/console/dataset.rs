@@ -126,7 +126,12 @@ pub async fn detail(
     };
     // With an agreement, ask the federation's question for the agreement's purpose.
     let purpose = agreement.as_ref().and_then(|id| {
-        state.access.agreements().get(id).ok().map(|a| a.terms.purpose)
+        state
+            .access
+            .agreements()
+            .get(id)
+            .ok()
+            .map(|a| a.terms.purpose)
     });
     let federation = state.federation.clone();
     let sources =

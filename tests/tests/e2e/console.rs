@@ -49,7 +49,9 @@ async fn console_pages_work_in_a_real_browser() -> Result<()> {
         if std::env::var_os("HANSE_REQUIRE_BROWSER").is_some() {
             bail!("HANSE_REQUIRE_BROWSER is set but {what}");
         }
-        eprintln!("SKIPPED: browser tests of the console ({what}; scripts/test-deps.sh installs it)");
+        eprintln!(
+            "SKIPPED: browser tests of the console ({what}; scripts/test-deps.sh installs it)"
+        );
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
@@ -70,7 +72,10 @@ async fn console_pages_work_in_a_real_browser() -> Result<()> {
         .network()
         .context("the utility has no network")?
         .local_peer_id();
-    let token = demo.dirs[UNIVERSITY].load_admin_token()?.as_str().to_owned();
+    let token = demo.dirs[UNIVERSITY]
+        .load_admin_token()?
+        .as_str()
+        .to_owned();
     let members: Vec<&str> = MEMBERS.iter().map(|m| m.organisation).collect();
     let mut command = Command::new("timeout");
     command
@@ -89,6 +94,9 @@ async fn console_pages_work_in_a_real_browser() -> Result<()> {
     for node in demo.nodes {
         node.shutdown().await?;
     }
-    assert!(output.status.success(), "the browser tests failed (see above)");
+    assert!(
+        output.status.success(),
+        "the browser tests failed (see above)"
+    );
     Ok(())
 }
