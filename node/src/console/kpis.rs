@@ -54,7 +54,7 @@ pub(super) fn below() -> String {
 }
 
 impl Kpi {
-    fn check(&self) -> Result<(), String> {
+    pub(super) fn check(&self) -> Result<(), String> {
         let id_ok = !self.id.is_empty()
             && self.id.len() <= 64
             && self

@@ -21,7 +21,12 @@ struct Inner {
     started: Instant,
     tile_url: Option<String>,
     public_base: String,
+    /// Observations stored today and when they were counted (counting scans the store).
+    today: std::sync::Mutex<Option<(Instant, u64)>>,
 }
+
+/// How long a count of today's observations is reused.
+const TODAY_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl ConsoleState {
     /// Settings from the configuration: the public base URL and an optional tile URL.
@@ -32,6 +37,7 @@ impl ConsoleState {
                 started: Instant::now(),
                 tile_url,
                 public_base,
+                today: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -54,6 +60,18 @@ impl ConsoleState {
     /// The map tile URL template, if configured.
     pub fn tile_url(&self) -> Option<&str> {
         self.inner.tile_url.as_deref()
+    }
+
+    /// The count of today's observations if it is recent enough.
+    pub fn cached_today(&self) -> Option<u64> {
+        let held = *self.inner.today.lock().unwrap_or_else(|e| e.into_inner());
+        held.filter(|(at, _)| at.elapsed() < TODAY_TTL)
+            .map(|(_, n)| n)
+    }
+
+    /// Keeps a fresh count of today's observations.
+    pub fn remember_today(&self, count: u64) {
+        *self.inner.today.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), count));
     }
 
     /// The public base URL (ends in `/`).

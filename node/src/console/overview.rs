@@ -168,8 +168,15 @@ pub async fn overview(
             peer_id: member.peer_id,
         });
     }
-    let store = state.sparql.store().clone();
-    let today = tokio::task::spawn_blocking(move || observations_today(&store)).await?;
+    let today = match console.cached_today() {
+        Some(count) => count,
+        None => {
+            let store = state.sparql.store().clone();
+            let count = tokio::task::spawn_blocking(move || observations_today(&store)).await?;
+            console.remember_today(count);
+            count
+        }
+    };
     let sources = state.ingest.status();
     let now = oxsdatatypes::DateTime::now();
     let agreements_active = state
