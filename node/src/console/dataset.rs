@@ -2,14 +2,16 @@
 //! was checked, the usage policy in plain words (from `hanse-policy`) beside its ODRL, and
 //! a preview — the first triples, a series for observations, points for geo data — asked
 //! through the same paths any query takes: this node's store for its own open data (or an
-//! operator), the provider's enforcement over libp2p for a member's.
+//! operator), the provider's enforcement over libp2p for a member's (from a client not on
+//! loopback only with the admin token, as for federated queries).
 
 use super::operator::is_operator;
 use super::search::{Usability, usability};
 use crate::access::AgreementState;
 use crate::catalog::{FederatedDataset, signing};
-use crate::http::{ApiError, AppState};
+use crate::http::{ApiError, AppState, require_admin_unless_local};
 use axum::Json;
+use axum::extract::ConnectInfo;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use hanse_vocab::{geo, sosa};
@@ -17,6 +19,7 @@ use oxigraph::model::Term;
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 
 /// Rows of the preview table.
 const PREVIEW_ROWS: usize = 20;
@@ -251,6 +254,7 @@ fn preview_queries(graphs: &[String]) -> [(&'static str, String); 3] {
 #[tracing::instrument(skip_all, fields(%peer, %id))]
 pub async fn preview(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path((peer, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
@@ -286,6 +290,13 @@ pub async fn preview(
             json!({"refused": "a preview of restricted data needs this node's agreement; sign in as operator"}),
         ));
     }
+    // As for federated queries: asking a member acts with this node's identity.
+    require_admin_unless_local(
+        client,
+        &headers,
+        &state.admin_token,
+        "a preview of a member's dataset asks that member with this node's identity",
+    )?;
     let network = state
         .network
         .as_ref()
