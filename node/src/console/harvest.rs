@@ -51,20 +51,31 @@ pub fn reachable(
         .map(|r| NamedOrBlankNode::from(named(r)))
         .collect();
     let mut out = Graph::new();
+    let dataset_prefix = iris.dataset("");
     while let Some(subject) = queue.pop_front() {
         if !seen.insert(subject.clone()) {
             continue;
         }
         for triple in document.triples_for_subject(NamedOrBlankNodeRef::from(&subject)) {
+            let (own, wanted) = match triple.object {
+                TermRef::NamedNode(n) => (iris.path_of(n.as_str()).is_some(), allowed(n.as_str())),
+                _ => (false, true),
+            };
+            // A link to a dataset left out (another page's, a non-public one) goes too; links
+            // to the node's other resources stay, without their descriptions.
+            if own
+                && !wanted
+                && triple
+                    .object
+                    .to_string()
+                    .starts_with(&format!("<{dataset_prefix}"))
+            {
+                continue;
+            }
             out.insert(triple);
             let next = match triple.object {
-                TermRef::NamedNode(n) => {
-                    let own = iris.path_of(n.as_str()).is_some();
-                    if own && !allowed(n.as_str()) {
-                        continue;
-                    }
-                    NamedOrBlankNode::from(n.into_owned())
-                }
+                TermRef::NamedNode(_) if own && !wanted => continue,
+                TermRef::NamedNode(n) => NamedOrBlankNode::from(n.into_owned()),
                 TermRef::BlankNode(b) => NamedOrBlankNode::from(b.into_owned()),
                 _ => continue,
             };
