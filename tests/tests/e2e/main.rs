@@ -5,6 +5,7 @@ mod access;
 mod catalogue;
 mod console;
 mod federation;
+mod hostile;
 mod http_api;
 mod ingest;
 mod network;
