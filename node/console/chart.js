@@ -39,9 +39,9 @@ export function lineChart(series, { label = 'Line chart' } = {}) {
     h('title', {}, label));
   axes(svg, ymin, ymax);
   const isTime = all.length && typeof all[0][0] === 'string';
-  for (const x of [xmin, (xmin + xmax) / 2, xmax]) {
+  for (const [x, anchor] of [[xmin, 'start'], [(xmin + xmax) / 2, 'middle'], [xmax, 'end']]) {
     const text = isTime ? new Date(x).toISOString().slice(5, 16).replace('T', ' ') : number(x, 2);
-    svg.append(h('text', { x: L + ((x - xmin) / (xmax - xmin)) * (W - L - R), y: H - B + 16, 'text-anchor': 'middle' }, text));
+    svg.append(h('text', { x: L + ((x - xmin) / (xmax - xmin)) * (W - L - R), y: H - B + 16, 'text-anchor': anchor }, text));
   }
   series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => toX(a[0]) - toX(b[0]));

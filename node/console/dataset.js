@@ -1,7 +1,7 @@
 // A dataset: metadata, verified signature and version, preview (rows, chart, map), the
 // usage policy in plain words with its ODRL one click away, and a request for access.
 
-import { h, api, fill, notice, local, number, when, short, table, purposeSelect, isOperator, link } from './ui.js';
+import { h, api, fill, notice, local, number, when, short, table, purposeSelect, isOperator, link, scroller } from './ui.js';
 import { drawMap, wktPoint } from './map.js';
 import { lineChart } from './chart.js';
 import { signIn } from './app.js';
@@ -41,7 +41,7 @@ export async function render(main, params) {
           d.policy ? [
             h('ul', { class: 'policy' }, d.policy.sentences.map((s) => h('li', {}, s))),
             d.policy.has_unknown_terms ? notice('notice', 'Some terms of this policy are unknown to this node; the sentences say what they mean for you: nothing is granted by them.') : null,
-            h('details', {}, h('summary', {}, 'Show the ODRL policy'), h('pre', { class: 'odrl' }, d.policy.turtle)),
+            h('details', {}, h('summary', {}, 'Show the ODRL policy'), h('pre', { class: 'odrl', tabindex: 0 }, d.policy.turtle)),
           ] : h('p', {}, 'No usage policy: nothing may be done with this dataset remotely.'),
           d.own ? null : requestBox),
         section('signature', 'Signature',
@@ -98,7 +98,7 @@ async function loadPreview(d, tileUrl) {
   if (points.length) parts.push(h('h3', {}, 'Where'), drawMap(points.map((x) => ({ kind: 'point', lon: x.p[0], lat: x.p[1], label: x.label, r: 5 })), { label: `${points.length} locations of ${d.title}`, tileUrl }));
   const rows = bindings(p.rows);
   if (rows && rows.length) {
-    parts.push(h('h3', {}, 'First triples'), h('div', { class: 'scroll' }, table(['Subject', 'Predicate', 'Object'], rows.map((b) => [b.subject.value, local(b.predicate.value), b.object.value]), 'First triples')));
+    parts.push(h('h3', {}, 'First triples'), scroller(table(['Subject', 'Predicate', 'Object'], rows.map((b) => [b.subject.value, local(b.predicate.value), b.object.value]), 'First triples')));
   }
   const errors = Object.entries(p).filter(([, r]) => r && r.error);
   if (errors.length && errors.every(([, r]) => /aggregation-only/.test(r.error))) {

@@ -1,6 +1,6 @@
 // Home: who this node is, the consortium's members on a map and in a list, KPIs, health.
 
-import { h, api, fill, link, short, number, table, notice } from './ui.js';
+import { h, api, fill, link, short, number, table, notice, scroller } from './ui.js';
 import { drawMap } from './map.js';
 
 export async function render(main) {
@@ -21,7 +21,7 @@ export async function render(main) {
     String(m.datasets),
     m.location ? '' : h('span', { class: 'muted' }, 'no location published'),
   ]);
-  const health = Object.entries(o.health).map(([key, v]) => h('li', {}, h('strong', {}, key.replaceAll('_', ' ')), ': ', v === null ? '–' : String(v)));
+  const health = Object.entries(o.health).flatMap(([key, v]) => [h('dt', {}, HEALTH[key] || key.replaceAll('_', ' ')), h('dd', {}, healthValue(key, v))]);
   fill(main,
     h('h1', {}, o.organisation),
     h('div', { class: 'grid cols-2' },
@@ -35,7 +35,7 @@ export async function render(main) {
           h('dt', {}, 'did:key'), h('dd', {}, h('code', {}, o.did_key)),
           h('dt', {}, 'Version'), h('dd', {}, o.version))),
       h('section', { class: 'card', 'aria-labelledby': 'health' },
-        h('h2', { id: 'health' }, 'Health'), h('ul', {}, health),
+        h('h2', { id: 'health' }, 'Health'), h('dl', { class: 'meta' }, health),
         h('p', {}, 'Harvest this node\'s open catalogue (DCAT-AP 3.0.1) at ', h('a', { href: '/catalog', type: 'text/turtle' }, '/catalog'), ' (Turtle, JSON-LD or RDF/XML by content negotiation).'))),
     h('section', { 'aria-labelledby': 'kpis' },
       h('h2', { id: 'kpis' }, 'Key figures'),
@@ -55,7 +55,23 @@ export async function render(main) {
     h('section', { 'aria-labelledby': 'members' },
       h('h2', { id: 'members' }, `Members (${o.members.length})`),
       o.members.length ? map : notice('notice', 'This node is not in a consortium.'),
-      h('div', { class: 'scroll' }, table(['Organisation', 'Role', 'PeerId', 'Catalogue', 'Signature', 'Connected', 'Datasets', ''], rows, 'Members'))));
+      scroller(table(['Organisation', 'Role', 'PeerId', 'Catalogue', 'Signature', 'Connected', 'Datasets', ''], rows, 'Members'))));
+}
+
+const HEALTH = {
+  status: 'Status', uptime_secs: 'Up for', peers_connected: 'Members connected', catalog_version: 'Catalogue version',
+  catalog_rejections: 'Catalogues refused', dead_letters_waiting: 'Dead letters waiting',
+};
+
+function healthValue(key, v) {
+  if (v === null || v === undefined) return '–';
+  if (key === 'uptime_secs') {
+    const s = Number(v);
+    return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 172800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} days`;
+  }
+  if (key === 'catalog_version') return `v${v}`;
+  if (key === 'status') return h('span', { class: v === 'ok' ? 'ok' : 'bad' }, String(v));
+  return String(v);
 }
 
 export function meets(kpi) {

@@ -22,7 +22,7 @@ function card(kpi, purpose) {
     try {
       const values = await api(`/api/console/kpis/${encodeURIComponent(kpi.id)}/compare?purpose=${encodeURIComponent(purpose.querySelector('select').value)}`, { method: 'POST' });
       fill(out,
-        barChart(values.map((v) => ({ label: v.name, value: v.value === null ? NaN : v.value })), { label: `${kpi.title} per member (${kpi.unit})`, target: kpi.target }),
+        barChart(values.filter((v) => v.value !== null).map((v) => ({ label: v.name, value: v.value })), { label: `${kpi.title} per member (${kpi.unit})`, target: kpi.target }),
         table(['Member', { label: `Value (${kpi.unit})`, num: true }, 'Answer', ''], values.map((v) => [v.name, number(v.value, 2), (v.status === 'complete' && v.value === null ? 'no such data' : v.status) + (v.reason ? `: ${v.reason}` : ''), meets({ ...kpi, value: v.value })]), `${kpi.title} per member`));
     } catch (err) { fill(out, notice('error', err.message)); } finally { button.disabled = false; }
   } }, 'Compare across the consortium');
@@ -30,7 +30,7 @@ function card(kpi, purpose) {
     h('h2', { id: `kpi-${kpi.id}` }, kpi.title),
     h('p', {}, kpi.description),
     h('p', {}, h('strong', {}, `This node: ${number(kpi.value, 2)} ${kpi.unit}`), kpi.target === null ? '' : ` · target: ${kpi.direction} ${number(kpi.target, 2)} `, meets(kpi), kpi.error ? notice('error', kpi.error) : null),
-    h('details', {}, h('summary', {}, 'Query'), h('pre', { class: 'odrl' }, kpi.query)),
+    h('details', {}, h('summary', {}, 'Query'), h('pre', { class: 'odrl', tabindex: 0 }, kpi.query)),
     button, out);
 }
 

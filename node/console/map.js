@@ -55,11 +55,11 @@ export function drawMap(features, { label = 'Map', tileUrl = null, onArea = null
   const step = niceStep(unx((W - ox) / s) - unx(-ox / s));
   for (let lon = Math.ceil(unx(-ox / s) / step) * step; lon < unx((W - ox) / s); lon += step) {
     svg.append(h('line', { x1: px(lon), x2: px(lon), y1: 0, y2: H, stroke: '#c9d3dd', 'stroke-width': 0.6 }));
-    svg.append(h('text', { x: px(lon) + 3, y: H - 4 }, `${lon.toFixed(step < 1 ? 2 : 0)}°E`));
+    if (px(lon) < W - 44) svg.append(h('text', { x: px(lon) + 3, y: H - 4 }, `${lon.toFixed(step < 1 ? 2 : 0)}°E`));
   }
   for (let lat = Math.ceil(uny((H - oy) / s) / step) * step; lat < uny(-oy / s); lat += step) {
     svg.append(h('line', { x1: 0, x2: W, y1: py(lat), y2: py(lat), stroke: '#c9d3dd', 'stroke-width': 0.6 }));
-    svg.append(h('text', { x: 3, y: py(lat) - 3 }, `${lat.toFixed(step < 1 ? 2 : 0)}°N`));
+    if (py(lat) > 14 && py(lat) < H - 20) svg.append(h('text', { x: 3, y: py(lat) - 3 }, `${lat.toFixed(step < 1 ? 2 : 0)}°N`));
   }
   for (const f of features.filter((f) => f.kind === 'box')) {
     svg.append(h('rect', { class: 'box', x: px(f.minLon), y: py(f.maxLat), width: Math.max(6, px(f.maxLon) - px(f.minLon)), height: Math.max(6, py(f.minLat) - py(f.maxLat)) }, h('title', {}, f.label || '')));

@@ -1,7 +1,7 @@
 // Operators' pages: agreements on both sides (state, purpose, validity, uses, revoke) and
 // the signed audit log with filters and chain verification. Without the token: a sign-in.
 
-import { h, api, fill, notice, local, short, when, table, isOperator } from './ui.js';
+import { h, api, fill, notice, local, short, when, table, isOperator, scroller } from './ui.js';
 import { signIn } from './app.js';
 
 export async function render(main) {
@@ -10,7 +10,7 @@ export async function render(main) {
   if (!isOperator()) {
     fill(main, h('h1', {}, title));
     const box = h('div', {}); main.append(box);
-    signIn(box, () => page(main), `The ${title.toLowerCase()} is for the node's operators.`);
+    signIn(box, () => page(main), page === audit ? 'The audit log is for the node\'s operators.' : 'Agreements are for the node\'s operators.');
     return;
   }
   await page(main);
@@ -31,8 +31,8 @@ async function access(main) {
   const cols = ['Id', 'Dataset', 'Side', 'Purpose', 'State', 'Valid until', 'Uses', ''];
   const given = agreements.filter((a) => a.provider_side); const held = agreements.filter((a) => !a.provider_side);
   fill(main, h('h1', {}, 'Access and agreements'), result,
-    h('section', { 'aria-labelledby': 'given' }, h('h2', { id: 'given' }, `Granted by this node (${given.length})`), given.length ? h('div', { class: 'scroll' }, table(cols, given.map(row), 'Agreements granted')) : h('p', {}, 'None.')),
-    h('section', { 'aria-labelledby': 'held' }, h('h2', { id: 'held' }, `Held by this node (${held.length})`), held.length ? h('div', { class: 'scroll' }, table(cols, held.map(row), 'Agreements held')) : h('p', {}, 'None.')));
+    h('section', { 'aria-labelledby': 'given' }, h('h2', { id: 'given' }, `Granted by this node (${given.length})`), given.length ? scroller(table(cols, given.map(row), 'Agreements granted')) : h('p', {}, 'None.')),
+    h('section', { 'aria-labelledby': 'held' }, h('h2', { id: 'held' }, `Held by this node (${held.length})`), held.length ? scroller(table(cols, held.map(row), 'Agreements held')) : h('p', {}, 'None.')));
 }
 
 async function audit(main) {
@@ -42,8 +42,8 @@ async function audit(main) {
   const verifyResult = h('div', { 'aria-live': 'polite', id: 'verify-result' });
   const draw = () => {
     const shown = entries.filter((e) => (!filters.requester || e.requester.includes(filters.requester)) && (!filters.dataset || e.dataset.includes(filters.dataset)) && (!filters.decision || e.decision === filters.decision));
-    fill(body, h('p', { role: 'status' }, `${shown.length} of ${entries.length} entries`),
-      h('div', { class: 'scroll' }, table(['#', 'Time', 'Requester', 'Dataset', 'Purpose', 'Decision', 'Reason', 'Rows'],
+    fill(body, h('p', { role: 'status' }, `${shown.length} of ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`),
+      scroller(table(['#', 'Time', 'Requester', 'Dataset', 'Purpose', 'Decision', 'Reason', 'Rows'],
         shown.slice(-500).reverse().map((e) => [String(e.seq), when(e.time), h('code', { title: e.requester }, short(e.requester)), e.dataset, e.purpose ? local(e.purpose) : '–',
           h('span', { class: e.decision === 'allow' ? 'ok' : 'bad' }, e.decision), e.reason, e.rows === null || e.rows === undefined ? '–' : String(e.rows)]), 'Audit entries')));
   };
@@ -53,7 +53,7 @@ async function audit(main) {
     h('div', { class: 'row' }, input('requester', 'Requester'), input('dataset', 'Dataset'),
       h('div', { class: 'field' }, h('label', { for: 'audit-decision' }, 'Decision'), h('select', { id: 'audit-decision', onchange: (e) => { filters.decision = e.target.value; draw(); } }, h('option', { value: '' }, 'any'), h('option', { value: 'allow' }, 'allow'), h('option', { value: 'deny' }, 'deny'))),
       h('div', { class: 'field' }, h('button', { type: 'button', id: 'verify-chain', onclick: async () => {
-        try { const r = await api('/api/audit/verify'); fill(verifyResult, notice('success', `The chain verifies: ${r.entries} entries, each signed and linked to the one before.`)); } catch (err) { fill(verifyResult, notice('error', `The chain does not verify: ${err.message}`)); }
+        try { const r = await api('/api/audit/verify'); fill(verifyResult, notice('success', `The chain verifies: ${r.entries} ${r.entries === 1 ? 'entry' : 'entries'}, each signed and linked to the one before.`)); } catch (err) { fill(verifyResult, notice('error', `The chain does not verify: ${err.message}`)); }
       } }, 'Verify chain'))),
     verifyResult, body);
   draw();

@@ -2,7 +2,7 @@
 // results as a table, line or bar chart, or a map; CSV/JSON download; a shareable link;
 // and, for federated queries, the plan: who was asked, requests, rows, what was skipped.
 
-import { h, api, fill, notice, token, isOperator, local, number, table, purposeSelect, short } from './ui.js';
+import { h, api, fill, notice, token, isOperator, local, number, table, purposeSelect, short, scroller } from './ui.js';
 import { sparqlEditor } from './editor.js';
 import { lineChart, barChart } from './chart.js';
 import { drawMap, wktPoint } from './map.js';
@@ -89,7 +89,7 @@ function views(vars, rows) {
   const wkt = vars.find((v) => rows.some((r) => r[v] && wktPoint(r[v].value)));
   const lat = vars.find((v) => /^lat/i.test(v)); const lon = vars.find((v) => /^(lon|lng|long)/i.test(v));
   const body = h('div', {});
-  const tabs = [['Table', () => h('div', { class: 'scroll' }, table(vars, rows.map((r) => vars.map((v) => (r[v] && r[v].type === 'uri' ? h('span', { title: r[v].value }, local(r[v].value)) : cell(r[v])))), 'Results'))]];
+  const tabs = [['Table', () => scroller(table(vars, rows.map((r) => vars.map((v) => (r[v] && r[v].type === 'uri' ? h('span', { title: r[v].value }, local(r[v].value)) : cell(r[v])))), 'Results'))]];
   if (numbers.length && rows.length) {
     const x = labels[0] || null; const y = numbers[x ? 0 : 1] || numbers[0];
     tabs.push(['Bar chart', () => barChart(rows.slice(0, 40).map((r, i) => ({ label: x ? local(cell(r[x])) : String(i + 1), value: Number(cell(r[y])) })), { label: `${y} by ${x || 'row'}` })]);

@@ -2,7 +2,7 @@
 // and property (server-sent events from the ingest writer), per-source ingest status, and
 // for operators the dead letters with their reasons and a replay button.
 
-import { h, api, fill, notice, local, number, when, table, isOperator, events } from './ui.js';
+import { h, api, fill, notice, local, number, when, table, isOperator, events, scroller } from './ui.js';
 import { drawMap } from './map.js';
 import { lineChart } from './chart.js';
 
@@ -42,8 +42,8 @@ export async function render(main) {
       h('section', { 'aria-labelledby': 'map-title' }, h('h2', { id: 'map-title' }, 'Where'), mapBox),
       h('section', { 'aria-labelledby': 'chart-title' }, h('h2', { id: 'chart-title' }, 'Live readings'),
         h('div', { class: 'field' }, h('label', { for: 'sensor-pick' }, 'Sensor and property'), picker), chartBox, liveStatus)),
-    h('section', { 'aria-labelledby': 'latest-title' }, h('h2', { id: 'latest-title' }, 'Latest values'), h('div', { class: 'scroll' }, latest)),
-    h('section', { 'aria-labelledby': 'sources-title' }, h('h2', { id: 'sources-title' }, 'Ingest sources'), h('div', { class: 'scroll' }, sources)),
+    h('section', { 'aria-labelledby': 'latest-title' }, h('h2', { id: 'latest-title' }, 'Latest values'), scroller(latest)),
+    h('section', { 'aria-labelledby': 'sources-title' }, h('h2', { id: 'sources-title' }, 'Ingest sources'), scroller(sources)),
     h('section', { 'aria-labelledby': 'letters-title' }, h('h2', { id: 'letters-title' }, 'Dead letters'), letters));
   drawMapNow();
   if (selected) await choose(selected.entity, selected.property); else drawChart();
@@ -71,7 +71,7 @@ async function renderLetters(box) {
   const letters = await api('/api/ingest/dead-letters?limit=100');
   const result = h('div', { 'aria-live': 'polite' });
   fill(box,
-    letters.length ? h('div', { class: 'scroll' }, table(['Id', 'Source', 'Received', 'Reason', 'Topic'], letters.map((l) => [String(l.id), l.source, when(l.received_at), l.reason, l.topic]), 'Dead letters')) : h('p', {}, 'No dead letters.'),
+    letters.length ? scroller(table(['Id', 'Source', 'Received', 'Reason', 'Topic'], letters.map((l) => [String(l.id), l.source, when(l.received_at), l.reason, l.topic]), 'Dead letters')) : h('p', {}, 'No dead letters.'),
     h('p', {}, h('button', { type: 'button', disabled: !letters.length, onclick: async () => {
       try { const r = await api('/api/ingest/dead-letters/replay', { method: 'POST' }); fill(result, notice('success', `Replayed: ${JSON.stringify(r)}`)); renderLetters(box); } catch (err) { fill(result, notice('error', err.message)); }
     } }, 'Replay all with the current mappings')), result);

@@ -82,6 +82,12 @@ export function fill(el, ...children) { el.replaceChildren(); for (const c of ch
 export const link = (href, ...children) => h('a', { href, 'data-link': true }, ...children);
 
 /** A table from column names and rows of cells (strings or nodes). */
+/** A scrolling box around `child`: focusable, so keyboard users can scroll it, and named. */
+export function scroller(child) {
+  const caption = child.querySelector && child.querySelector('caption');
+  return h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': caption ? caption.textContent : 'Scrolling content' }, child);
+}
+
 export function table(columns, rows, caption) {
   return h('table', {},
     caption ? h('caption', { class: 'sr' }, caption) : null,

@@ -332,7 +332,7 @@ fn atomic(left: &str, operator: &str, right: &[Value]) -> String {
             }
         }
         odrl::DATE_TIME => {
-            let date = names(right, |v| date_name(v)).join(", ");
+            let date = names(right, date_name).join(", ");
             match operator {
                 "lt" => format!("until {date} (not on or after it)"),
                 "lteq" => format!("until {date} (inclusive)"),

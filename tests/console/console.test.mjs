@@ -1,6 +1,7 @@
 // Browser tests of the web console: Debian's chromium driven by playwright-core, axe-core
-// for accessibility (the test contexts bypass the console's CSP only to inject axe). Run by `cargo test` (tests/tests/e2e/console.rs) against an in-process
-// demo consortium; configuration comes from the environment:
+// for accessibility (the test contexts bypass the console's CSP only to inject axe). Run by
+// `cargo test` (tests/tests/e2e/console.rs) against an in-process demo consortium;
+// configuration comes from the environment:
 //   HANSE_CITY (a city's URL), HANSE_RESEARCH (the university's URL), HANSE_TOKEN (the
 //   university's admin token), HANSE_UTILITY_PEER (the utility's PeerId), HANSE_MEMBERS
 //   (organisations, `|`-separated), HANSE_TRANSPORT (expected count of TRAN datasets),
@@ -84,6 +85,15 @@ try {
   check('the theme facet narrows the catalogue to the right count', after === TRANSPORT && after < before && shown === Math.min(after, 20), `${before} → ${after} (expected ${TRANSPORT}), ${shown} listed`);
   await axe(cat, 'catalogue'); await shot(cat, 'catalogue');
 
+  // A public dataset through its HTTP(S) IRI: the browser gets the page, with a preview.
+  const pub = await open(visitor, `${CITY}/dataset/air-quality`, 'dataset (public)');
+  await pub.waitForSelector('#preview-body svg.chart, #preview-body .error, #preview-body .notice');
+  const previewRows = await pub.locator('#preview-body table tbody tr').count();
+  const previewPoints = Number(await pub.getAttribute('#preview-body svg.chart', 'data-points').catch(() => 0));
+  const previewMarkers = await pub.locator('#preview-body svg.map circle.pt').count();
+  check('a public dataset\'s HTTP(S) IRI opens its page with a preview', previewRows > 0 && previewPoints > 0 && previewMarkers > 0, `${previewRows} triples, chart of ${previewPoints} points, ${previewMarkers} map markers`);
+  await axe(pub, 'dataset (public)'); await shot(pub, 'dataset-public');
+
   // A restricted dataset: the policy in plain words, then an access request.
   const seen = await open(visitor, `${RESEARCH}/members/${UTILITY}/datasets/consumption`, 'dataset (visitor)');
   await seen.waitForSelector('ul.policy li');
@@ -100,7 +110,7 @@ try {
   const answer = await ds.textContent('#request-result');
   check('an access request returns an agreement', /Agreement FINALIZED/.test(answer), answer.trim().slice(0, 160));
   await ds.waitForSelector('#preview-body table, #preview-body .notice, #preview-body .error');
-  await shot(ds, 'dataset');
+  await axe(ds, 'dataset (operator, after a request)'); await shot(ds, 'dataset');
 
   // Query: a table and a chart; a federated query shows its plan.
   const local = await open(visitor, `${CITY}/query`, 'query (city)');
@@ -119,7 +129,7 @@ try {
   const planRows = await q.locator('#plan table tbody tr').count();
   const planText = await q.textContent('#plan');
   check('a federated query shows its plan', planRows >= 3 && /complete|partial/.test(planText), `${planRows} members asked; ${/Not asked/.test(planText) ? 'skipped datasets listed' : 'nothing skipped'}`);
-  await shot(q, 'query');
+  await axe(q, 'query (federated plan)'); await shot(q, 'query');
 
   // Sensors: markers, and a chart that gains a point while ingest runs.
   const s = await open(visitor, `${CITY}/sensors`, 'sensors');

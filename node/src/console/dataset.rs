@@ -15,11 +15,12 @@ use axum::extract::ConnectInfo;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use hanse_vocab::{geo, sosa};
-use oxigraph::model::Term;
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use crate::store::sparql::SparqlService;
+use oxigraph::model::{NamedNode, Term};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Rows of the preview table.
 const PREVIEW_ROWS: usize = 20;
@@ -183,17 +184,19 @@ fn term_json(term: &Term) -> Value {
     }
 }
 
-/// Runs a SELECT on the local store and writes SPARQL JSON results.
-fn local_select(store: &oxigraph::store::Store, query: &str) -> Result<Value, String> {
-    let results = SparqlEvaluator::new()
-        .parse_query(query)
-        .map_err(|e| e.to_string())?
-        .on_store(store)
-        .execute()
+/// Runs a preview's SELECT over the dataset's `graphs` in this node's store, through the
+/// SPARQL service (its limits, timeout and bound on queries in flight), as SPARQL JSON.
+async fn local_select(
+    sparql: &SparqlService,
+    graphs: &[NamedNode],
+    query: &str,
+) -> Result<Value, String> {
+    let parsed = sparql.parse_query(query).await.map_err(|e| e.to_string())?;
+    let (table, _) = sparql
+        .select_restricted(parsed, graphs, PREVIEW_POINTS, Duration::MAX)
+        .await
         .map_err(|e| e.to_string())?;
-    let QueryResults::Solutions(solutions) = results else {
-        return Err("not a SELECT query".into());
-    };
+    let solutions = table.into_solutions();
     let vars: Vec<String> = solutions
         .variables()
         .iter()
@@ -271,13 +274,13 @@ pub async fn preview(
                 json!({"refused": "only this node's operators see a preview of data that is not open"}),
             ));
         }
-        let store = state.sparql.store().clone();
-        let queries = preview_queries(&dataset.graphs);
-        let results = tokio::task::spawn_blocking(move || {
-            queries.map(|(name, query)| (name, local_select(&store, &query)))
-        })
-        .await?;
-        for (name, result) in results {
+        let graphs: Vec<NamedNode> = dataset
+            .graphs
+            .iter()
+            .filter_map(|g| NamedNode::new(g).ok())
+            .collect();
+        for (name, query) in preview_queries(&dataset.graphs) {
+            let result = local_select(&state.sparql, &graphs, &query).await;
             answer.insert(
                 name.to_owned(),
                 result.unwrap_or_else(|e| json!({"error": e})),

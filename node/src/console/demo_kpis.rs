@@ -87,12 +87,15 @@ pub fn install_demo(store: &Store, iris: &crate::catalog::NodeIris) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::SparqlSection;
     use crate::console::kpis::{evaluate, read};
+    use crate::store::sparql::SparqlService;
     use oxigraph::model::{NamedNode, Quad};
 
-    #[test]
-    fn kpis_round_trip_as_rdf_and_evaluate() {
+    #[tokio::test]
+    async fn kpis_round_trip_as_rdf_and_evaluate() {
         let store = Store::new().unwrap();
+        let sparql = SparqlService::new(store.clone(), SparqlSection::default(), 2);
         let graph = named("hanse://peer/kpis");
         for kpi in demo_kpis() {
             write(&store, &graph, &kpi).unwrap();
@@ -109,24 +112,31 @@ mod tests {
             .map(|q| Quad::new(q.subject, q.predicate, q.object, graph.clone()))
             .collect();
         store.extend(quads).unwrap();
-        let value = evaluate(&store, &no2.query).unwrap().unwrap();
+        let value = evaluate(&sparql, &no2.query).await.unwrap().unwrap();
         assert!(value > 0.0, "{value}");
         // No observations of a property: no value, not a mean of 0.
         let parking = read_back
             .iter()
             .find(|k| k.id == "parking-occupancy")
             .unwrap();
-        assert_eq!(evaluate(&store, &parking.query).unwrap(), None);
+        assert_eq!(evaluate(&sparql, &parking.query).await.unwrap(), None);
         let days = read_back
             .iter()
             .find(|k| k.id == "pm25-days-above-who")
             .unwrap();
-        assert!(evaluate(&store, &days.query).unwrap().is_some());
+        assert!(evaluate(&sparql, &days.query).await.unwrap().is_some());
         let bad = Kpi {
             query: "SELECT ?x WHERE { ?x ?p ?o }".into(),
             ..no2.clone()
         };
-        assert!(bad.check().unwrap_err().contains("?value"));
+        assert!(bad.check_query(&sparql).await.unwrap_err().contains("?value"));
+        // Past the node's nesting limit: refused before the parser sees it, naming the key.
+        let deep = Kpi {
+            query: format!("SELECT ?value WHERE {}{}", "{".repeat(2000), "}".repeat(2000)),
+            ..no2.clone()
+        };
+        let refused = deep.check_query(&sparql).await.unwrap_err();
+        assert!(refused.contains("max_nesting"), "{refused}");
         let bad = Kpi {
             id: "Bad Id".into(),
             ..no2.clone()

@@ -11,11 +11,12 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use hanse_vocab::{dct, rdf, xsd};
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, Quad, Term};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use crate::store::sparql::SparqlService;
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use oxigraph::store::Store;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 const KPI: &str = "https://w3id.org/hanse#Kpi";
 const UNIT: &str = "https://w3id.org/hanse#unit";
@@ -76,8 +77,18 @@ impl Kpi {
         if self.query.len() > MAX_QUERY_BYTES {
             return Err(format!("query: longer than {MAX_QUERY_BYTES} bytes"));
         }
-        match spargebra::SparqlParser::new().parse_query(&self.query) {
-            Ok(spargebra::Query::Select { .. }) if self.query.contains("?value") => Ok(()),
+        Ok(())
+    }
+
+    /// Checks the query: parsed within the node's SPARQL shape limits (the text comes from
+    /// an operator's browser), a SELECT that binds `?value`.
+    pub(super) async fn check_query(&self, sparql: &SparqlService) -> Result<(), String> {
+        match sparql.parse_query(&self.query).await {
+            Ok(spargebra::Query::Select { .. })
+                if self.query.contains("?value") || self.query.contains("$value") =>
+            {
+                Ok(())
+            }
             Ok(_) => Err("query: must be a SELECT that binds ?value".into()),
             Err(e) => Err(format!("query: {e}")),
         }
@@ -179,22 +190,30 @@ fn value_of(results: &serde_json::Value) -> Option<f64> {
         .ok()
 }
 
-/// Evaluates a KPI on the local store.
-pub(super) fn evaluate(store: &Store, query: &str) -> Result<Option<f64>, String> {
-    let mut prepared = SparqlEvaluator::new()
-        .parse_query(query)
-        .map_err(|e| e.to_string())?;
+/// Evaluates a KPI on this node's data through the SPARQL service, so its shape limits,
+/// timeout and bound on queries in flight apply as to any query from outside.
+pub(super) async fn evaluate(sparql: &SparqlService, query: &str) -> Result<Option<f64>, String> {
+    let parsed = sparql.parse_query(query).await.map_err(|e| e.to_string())?;
+    let store = sparql.store().clone();
     // The node's data lives in named graphs (one per dataset): a KPI covers all of them,
-    // as a member's restricted dataset does when it answers the same query.
-    prepared.dataset_mut().set_default_graph_as_union();
-    let results = prepared
-        .on_store(store)
-        .execute()
+    // as a member's answer to the same query covers the graphs it may share.
+    let graphs = tokio::task::spawn_blocking(move || {
+        store
+            .named_graphs()
+            .filter_map(|graph| match graph {
+                Ok(NamedOrBlankNode::NamedNode(node)) => Some(Ok(node)),
+                Ok(NamedOrBlankNode::BlankNode(_)) => None,
+                Err(e) => Some(Err(e.to_string())),
+            })
+            .collect::<Result<Vec<_>, String>>()
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let (table, _) = sparql
+        .select_restricted(parsed, &graphs, 1, Duration::MAX)
+        .await
         .map_err(|e| e.to_string())?;
-    let QueryResults::Solutions(mut solutions) = results else {
-        return Err("not a SELECT".into());
-    };
-    Ok(match solutions.next() {
+    Ok(match table.into_solutions().next() {
         Some(Ok(row)) => match row.get("value") {
             Some(Term::Literal(l)) => l.value().parse().ok(),
             _ => None,
@@ -218,20 +237,17 @@ pub struct KpiView {
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<KpiView>>, ApiError> {
     let store = state.sparql.store().clone();
     let graph = graph(&state);
-    let views = tokio::task::spawn_blocking(move || -> Result<Vec<KpiView>, String> {
-        Ok(read(&store, &graph)?
-            .into_iter()
-            .map(|kpi| {
-                let (value, error) = match evaluate(&store, &kpi.query) {
-                    Ok(v) => (v, None),
-                    Err(e) => (None, Some(e)),
-                };
-                KpiView { kpi, value, error }
-            })
-            .collect())
-    })
-    .await?
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let kpis = tokio::task::spawn_blocking(move || read(&store, &graph))
+        .await?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let mut views = Vec::with_capacity(kpis.len());
+    for kpi in kpis {
+        let (value, error) = match evaluate(&state.sparql, &kpi.query).await {
+            Ok(v) => (v, None),
+            Err(e) => (None, Some(e)),
+        };
+        views.push(KpiView { kpi, value, error });
+    }
     Ok(Json(views))
 }
 
@@ -244,6 +260,9 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Kpi>), ApiError> {
     require_admin(&headers, &state.admin_token)?;
     kpi.check().map_err(ApiError::bad_request)?;
+    kpi.check_query(&state.sparql)
+        .await
+        .map_err(ApiError::bad_request)?;
     let store = state.sparql.store().clone();
     let graph = graph(&state);
     let stored = kpi.clone();
@@ -358,9 +377,7 @@ pub async fn compare(
             reason: None,
         };
         if member.peer_id == state.info.peer_id {
-            let store = state.sparql.store().clone();
-            let query = kpi.query.clone();
-            match tokio::task::spawn_blocking(move || evaluate(&store, &query)).await? {
+            match evaluate(&state.sparql, &kpi.query).await {
                 Ok(v) => answer.value = v,
                 Err(e) => (answer.status, answer.reason) = ("failed".into(), Some(e)),
             }

@@ -250,14 +250,14 @@ pub fn run(
         .collect();
     match params.sort.as_deref().unwrap_or("relevance") {
         "relevance" => hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.title.cmp(&b.1.title))),
-        "title" => hits.sort_by(|a, b| a.1.title.to_lowercase().cmp(&b.1.title.to_lowercase())),
+        "title" => hits.sort_by_key(|hit| hit.1.title.to_lowercase()),
         "publisher" => hits.sort_by(|a, b| {
             a.1.publisher_name
                 .cmp(&b.1.publisher_name)
                 .then(a.1.title.cmp(&b.1.title))
         }),
-        "quality" => hits.sort_by(|a, b| b.1.quality.score.cmp(&a.1.quality.score)),
-        "size" => hits.sort_by(|a, b| b.1.triples.cmp(&a.1.triples)),
+        "quality" => hits.sort_by_key(|hit| std::cmp::Reverse(hit.1.quality.score)),
+        "size" => hits.sort_by_key(|hit| std::cmp::Reverse(hit.1.triples)),
         other => {
             return Err(format!(
                 "sort: `{other}` is not one of relevance, title, publisher, quality, size"
