@@ -35,7 +35,7 @@ fi
 # a missing browser fails them instead of skipping.
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   echo "==> installing chromium (browser tests of the web console)"
-  apt_install chromium
+  apt_install --no-install-recommends chromium fonts-dejavu-core
 fi
 if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   echo "==> installing nodejs and npm (browser tests of the web console)"

@@ -45,7 +45,17 @@ export function lineChart(series, { label = 'Line chart' } = {}) {
   }
   series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => toX(a[0]) - toX(b[0]));
-    svg.append(h('polyline', { class: 'line', stroke: COLOURS[i % COLOURS.length], points: pts.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ') }));
+    // A gap far wider than the usual step (a sensor that was silent) is left open, not bridged.
+    const steps = pts.slice(1).map((p, j) => toX(p[0]) - toX(pts[j][0])).sort((a, b) => a - b);
+    const usual = steps.length ? steps[Math.floor(steps.length / 2)] : 0;
+    let run = [];
+    const flush = () => {
+      if (run.length > 1) svg.append(h('polyline', { class: 'line', stroke: COLOURS[i % COLOURS.length], points: run.map(([x, y]) => `${sx(x)},${sy(y)}`).join(' ') }));
+      else if (run.length === 1 && pts.length > 60) svg.append(h('circle', { cx: sx(run[0][0]), cy: sy(run[0][1]), r: 2.5, fill: COLOURS[i % COLOURS.length] }));
+      run = [];
+    };
+    pts.forEach((p, j) => { if (j && usual > 0 && toX(p[0]) - toX(pts[j - 1][0]) > usual * 10) flush(); run.push(p); });
+    flush();
     for (const [x, y] of pts.length <= 60 ? pts : []) svg.append(h('circle', { cx: sx(x), cy: sy(y), r: 2.5, fill: COLOURS[i % COLOURS.length] }));
   });
   return svg;
@@ -68,7 +78,8 @@ export function barChart(bars, { label = 'Bar chart', target = null } = {}) {
     if (Number.isFinite(b.value)) {
       svg.append(h('rect', { x, y: sy(Math.max(0, b.value)), width: w, height: Math.abs(sy(b.value) - sy(0)), fill: COLOURS[i % COLOURS.length] }, h('title', {}, `${b.label}: ${number(b.value, 2)}`)));
     }
-    svg.append(h('text', { x: x + w / 2, y: H - B + 16, 'text-anchor': 'middle' }, b.label.length > 18 ? `${b.label.slice(0, 17)}…` : b.label));
+    const fit = Math.max(6, Math.floor(slot / 7));
+    svg.append(h('text', { x: x + w / 2, y: H - B + 16, 'text-anchor': 'middle' }, b.label.length > fit ? `${b.label.slice(0, fit - 1)}…` : b.label));
   });
   if (target !== null) svg.append(h('line', { x1: L, x2: W - R, y1: sy(target), y2: sy(target), stroke: '#a12622', 'stroke-dasharray': '6 4', 'stroke-width': 1.5 }));
   return svg;

@@ -89,9 +89,14 @@ async function loadPreview(d, tileUrl) {
   const bindings = (r) => (r && r.results ? r.results.bindings : null);
   const series = bindings(p.series);
   if (series && series.length) {
-    const byProperty = {};
-    for (const b of series) (byProperty[local(b.property.value)] ||= []).push([b.time.value, Number(b.value.value)]);
-    parts.push(h('h3', {}, 'Latest observations'), lineChart(Object.entries(byProperty).map(([name, points]) => ({ name, points })), { label: `Latest observations of ${d.title}` }),
+    // One line per property: the mean over the dataset's sensors at each time.
+    const sums = {};
+    for (const b of series) {
+      const at = ((sums[local(b.property.value)] ||= {})[b.time.value] ||= [0, 0]);
+      at[0] += Number(b.value.value); at[1] += 1;
+    }
+    const byProperty = Object.fromEntries(Object.entries(sums).map(([name, times]) => [name, Object.entries(times).map(([t, [sum, n]]) => [t, sum / n])]));
+    parts.push(h('h3', {}, 'Latest observations (mean over its sensors)'), lineChart(Object.entries(byProperty).map(([name, points]) => ({ name, points })), { label: `Latest observations of ${d.title}` }),
       h('p', { class: 'legend' }, Object.keys(byProperty).map((n, i) => h('span', {}, h('span', { class: 'swatch', style: `background:${['#1d4e89', '#c2410c', '#1e6b3a', '#7a1fa2'][i % 4]}` }), n))));
   }
   const points = (bindings(p.points) || []).map((b) => ({ p: wktPoint(b.wkt.value), label: local(b.feature.value) })).filter((x) => x.p);
