@@ -129,10 +129,19 @@ mod tests {
             query: "SELECT ?x WHERE { ?x ?p ?o }".into(),
             ..no2.clone()
         };
-        assert!(bad.check_query(&sparql).await.unwrap_err().contains("?value"));
+        assert!(
+            bad.check_query(&sparql)
+                .await
+                .unwrap_err()
+                .contains("?value")
+        );
         // Past the node's nesting limit: refused before the parser sees it, naming the key.
         let deep = Kpi {
-            query: format!("SELECT ?value WHERE {}{}", "{".repeat(2000), "}".repeat(2000)),
+            query: format!(
+                "SELECT ?value WHERE {}{}",
+                "{".repeat(2000),
+                "}".repeat(2000)
+            ),
             ..no2.clone()
         };
         let refused = deep.check_query(&sparql).await.unwrap_err();

@@ -7,11 +7,11 @@
 use super::operator::is_operator;
 use crate::access::AgreementState;
 use crate::http::{ApiError, AppState, require_admin, require_admin_unless_local};
+use crate::store::sparql::SparqlService;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use hanse_vocab::{dct, rdf, xsd};
-use crate::store::sparql::SparqlService;
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use oxigraph::store::Store;
 use serde::{Deserialize, Serialize};
