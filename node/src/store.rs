@@ -7,12 +7,14 @@
 //! | [`sparql`] | SPARQL evaluation with timeout, result limit and concurrency bound |
 //! | [`graph_store`] | atomic whole-graph reads and writes (Graph Store Protocol) |
 //! | [`loader`] | atomic bulk loading of RDF files |
+//! | [`nesting`] | how deeply an RDF document nests, checked before it is parsed |
 //! | [`rdf_format`] | format detection from extensions, media types and names |
 //! | [`solutions`] | tables of SPARQL solutions: wire form, joins, unions |
 //! | [`state`] | the sled state database (agreements, audit log, dead letters, cursors) |
 
 pub mod graph_store;
 pub mod loader;
+pub mod nesting;
 pub mod rdf_format;
 pub mod solutions;
 pub mod sparql;

@@ -8,5 +8,6 @@ mod federation;
 mod hostile;
 mod http_api;
 mod ingest;
+mod malformed;
 mod network;
 mod support;
