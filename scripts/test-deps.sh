@@ -28,3 +28,23 @@ if ! python3 -c "import pyshacl" >/dev/null 2>&1; then
   echo "==> installing pyshacl (DCAT-AP 3.0.1 SHACL validation in the tests)"
   python3 -m pip install --quiet pyshacl
 fi
+
+# The web console's browser tests (tests/tests/e2e/console.rs) drive Debian's chromium with
+# playwright-core and check accessibility with axe-core (npm, pinned in
+# tests/console/package-lock.json; never a browser download). With HANSE_REQUIRE_BROWSER set,
+# a missing browser fails them instead of skipping.
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing chromium (browser tests of the web console)"
+  apt_install --no-install-recommends chromium fonts-dejavu-core
+fi
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing nodejs and npm (browser tests of the web console)"
+  apt_install nodejs npm
+fi
+if command -v npm >/dev/null 2>&1 && [ ! -d tests/console/node_modules/playwright-core ]; then
+  echo "==> npm ci in tests/console (playwright-core, axe-core)"
+  (cd tests/console && npm ci --no-audit --no-fund --silent)
+fi
+if command -v chromium >/dev/null 2>&1 && [ -d tests/console/node_modules/axe-core ]; then
+  export HANSE_REQUIRE_BROWSER=1
+fi

@@ -36,7 +36,9 @@ mod network;
 mod node_info;
 mod sparql;
 
+pub use auth::{bearer_token, require_admin, require_admin_unless_local};
 pub use error::ApiError;
+pub use negotiate::negotiate as negotiate_format;
 
 use crate::access::AccessService;
 use crate::audit::AuditLog;
@@ -101,6 +103,11 @@ pub struct AppState {
     pub ingest: IngestService,
     /// Largest ingest push body, in bytes.
     pub ingest_max_bytes: usize,
+}
+
+/// Parses a PeerId named in a request, with an error that says so.
+pub fn parse_peer_id(text: &str) -> Result<libp2p::PeerId, ApiError> {
+    parse_peer(text)
 }
 
 /// Parses a PeerId named in a request, with an error that says so.

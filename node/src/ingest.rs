@@ -9,12 +9,14 @@
 //!
 //! - [`writer`]: the batching writer thread and latest-state entity updates;
 //! - [`dead_letters`]: refused messages, kept for replay;
+//! - [`live`]: the newest readings of each commit, announced for live charts;
 //! - [`status`]: per-source counters;
 //! - `mqtt`: one subscription loop per MQTT source;
 //! - `replay`: dead letters through the fixed mapping;
 //! - [`retention`]: hourly aggregates and expiry of raw observations.
 
 pub mod dead_letters;
+pub mod live;
 mod mqtt;
 mod replay;
 pub mod retention;
@@ -141,6 +143,7 @@ struct Inner {
     root: PathBuf,
     store: Store,
     state: NodeState,
+    live: live::LiveSender,
 }
 
 /// The answer to an HTTP push or CSV chunk.
@@ -221,12 +224,14 @@ impl IngestService {
             }
         }
         let dead_letters = DeadLetterStore::open(&parts.state)?;
+        let live = live::channel();
         let (writer, thread) = writer::spawn(
             parts.store.clone(),
             dead_letters.clone(),
             parts.catalog,
             parts.config.max_batch_observations,
             parts.config.queue_capacity,
+            live.clone(),
         );
         if !sources.is_empty() {
             tracing::info!(sources = ?sources.keys().collect::<Vec<_>>(), "ingest sources loaded");
@@ -241,8 +246,14 @@ impl IngestService {
                 root: parts.root,
                 store: parts.store,
                 state: parts.state,
+                live,
             }),
         })
+    }
+
+    /// Readings as they are committed (the newest per entity and property of each batch).
+    pub fn live(&self) -> tokio::sync::broadcast::Receiver<Arc<Vec<live::LiveReading>>> {
+        self.inner.live.subscribe()
     }
 
     /// Runs the MQTT subscriptions and the retention timer until `cancel`.

@@ -21,6 +21,7 @@
 //! | [`federation`] | federated SPARQL: source selection, planning, bound joins, explicit SERVICE |
 //! | [`ingest`] | sensor sources wired to the store: batching writer, dead letters, retention |
 //! | [`demo`] | the six-member demo consortium, its data and live sensors |
+//! | [`console`] | the web console at `/`: open-data portal and operator's dashboard |
 //! | [`http`] | the axum router: `/sparql`, `/store`, `/health`, `/api/…` |
 //! | [`cli`] | the `hanse` command line |
 //! | [`config`] | `hanse.toml`: one documented settings type per concern, with defaults |
@@ -40,6 +41,7 @@ pub mod catalog;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod federation;
 pub mod http;

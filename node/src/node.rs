@@ -165,6 +165,8 @@ impl Node {
             store: store.clone(),
             state: state.clone(),
             membership: membership.clone(),
+            role: config.node.role,
+            public_base: Some(config.http.public_base(http_addr)),
         })?;
         let catalog_task = tokio::spawn(catalog.clone().run(
             network.as_ref().map(|(client, _)| client.clone()),
@@ -208,7 +210,11 @@ impl Node {
                 cancel.child_token(),
             ));
         }
-        let app = router(AppState {
+        let console = crate::console::ConsoleState::new(
+            config.http.public_base(http_addr),
+            config.http.map_tile_url.clone(),
+        );
+        let app_state = AppState {
             sparql,
             admin_token,
             info: Arc::new(NodeInfo {
@@ -228,7 +234,11 @@ impl Node {
             federation: federation.clone(),
             ingest: ingest.clone(),
             ingest_max_bytes: config.ingest.max_http_bytes,
-        });
+        };
+        let app = router(app_state.clone())
+            .merge(crate::console::router(app_state, console.clone()))
+            .layer(axum::middleware::from_fn(crate::console::count_queries))
+            .layer(axum::Extension(console));
         let shutdown = cancel.clone();
         let server = tokio::spawn(async move {
             // The client address decides whether federated queries need the admin token.

@@ -475,6 +475,26 @@ fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
             && federated.contains("Transportation"),
         "{federated}"
     );
+    // The console's URLs: the home page is the console's shell, and the catalogue IRI gives
+    // the harvestable DCAT-AP catalogue to a machine.
+    let console: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| l.starts_with("http://"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(console.len(), 7, "{lines:#?}");
+    let home = run_printed(&format!("curl -fsS {}", console[0]));
+    assert!(home.contains("<title>hanse"), "{home}");
+    let harvest = lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("harvestable DCAT-AP: "))
+        .expect("the harvest example is printed");
+    let turtle = run_printed(harvest);
+    assert!(
+        turtle.contains("dcat:Catalog") && turtle.contains("hydra:"),
+        "{turtle}"
+    );
     assert!(demo.interrupt().success());
 }
 

@@ -32,11 +32,13 @@
 //! | `evaluate` | rule activation, decisions and reports |
 //! | `operand` | left operands and the twelve operators |
 //! | `serialize` | model -> RDF triples / Turtle |
+//! | `plain_words` | a policy in plain English sentences, never claiming more than it grants |
 
 mod evaluate;
 mod model;
 mod operand;
 mod parse;
+mod plain_words;
 mod request;
 mod serialize;
 mod taxonomy;
@@ -55,6 +57,7 @@ pub use parse::{
     MAX_DEPTH, MAX_POLICY_BYTES, PolicyError, from_graph, parse_json_ld, parse_policy_turtle,
     parse_turtle, part_of, turtle_graph,
 };
+pub use plain_words::{PlainPolicy, plain_words};
 pub use request::{Request, WorldState};
 pub use serialize::{to_triples, to_turtle};
 pub use taxonomy::{action_included_in, purpose_is_a};

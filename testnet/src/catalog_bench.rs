@@ -133,6 +133,9 @@ fn build_and_sign(count: usize) -> Result<()> {
         node_name: "bench",
         organisation: "Bench city",
         consortium: "bench",
+        publisher_type: "LocalAuthority",
+        contact_email: None,
+        metadata_licence: hanse_vocab::eu::CC0,
     };
     let started = Instant::now();
     let mut document = build_catalog(&publisher, &datasets);

@@ -53,6 +53,12 @@ vocabulary! {
         START_DATE = "startDate";
         /// `dcat:endDate`.
         END_DATE = "endDate";
+        /// `dcat:landingPage`: the dataset's web page.
+        LANDING_PAGE = "landingPage";
+        /// `dcat:centroid` of a location.
+        CENTROID = "centroid";
+        /// `dcat:endpointDescription` of a data service.
+        ENDPOINT_DESCRIPTION = "endpointDescription";
     }
 }
 
@@ -99,6 +105,14 @@ vocabulary! {
         STANDARD = "Standard";
         /// `dct:MediaTypeOrExtent`.
         MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent";
+        /// `dct:type` (publisher and licence types).
+        TYPE = "type";
+        /// `dct:language`.
+        LANGUAGE = "language";
+        /// `dct:LinguisticSystem`.
+        LINGUISTIC_SYSTEM = "LinguisticSystem";
+        /// `dct:issued`.
+        ISSUED = "issued";
     }
 }
 
@@ -109,6 +123,10 @@ vocabulary! {
         AGENT = "Agent";
         /// `foaf:name`.
         NAME = "name";
+        /// `foaf:homepage`.
+        HOMEPAGE = "homepage";
+        /// `foaf:Document`.
+        DOCUMENT = "Document";
     }
 }
 
@@ -121,6 +139,48 @@ vocabulary! {
         FN = "fn";
         /// `vcard:hasEmail`.
         HAS_EMAIL = "hasEmail";
+        /// `vcard:hasURL`.
+        HAS_URL = "hasURL";
+        /// `vcard:Organization`.
+        ORGANIZATION = "Organization";
+    }
+}
+
+vocabulary! {
+    /// DCAT-AP's own terms.
+    dcatap = "http://data.europa.eu/r5r/" {
+        /// `dcatap:availability` of a distribution.
+        AVAILABILITY = "availability";
+    }
+}
+
+vocabulary! {
+    /// OWL (identity links between a resource's names).
+    owl = "http://www.w3.org/2002/07/owl#" {
+        /// `owl:sameAs`.
+        SAME_AS = "sameAs";
+    }
+}
+
+vocabulary! {
+    /// Hydra Core (paging of the harvestable catalogue).
+    hydra = "http://www.w3.org/ns/hydra/core#" {
+        /// `hydra:PartialCollectionView`.
+        PARTIAL_COLLECTION_VIEW = "PartialCollectionView";
+        /// `hydra:view`.
+        VIEW = "view";
+        /// `hydra:first`.
+        FIRST = "first";
+        /// `hydra:last`.
+        LAST = "last";
+        /// `hydra:next`.
+        NEXT = "next";
+        /// `hydra:previous`.
+        PREVIOUS = "previous";
+        /// `hydra:totalItems`.
+        TOTAL_ITEMS = "totalItems";
+        /// `hydra:itemsPerPage`.
+        ITEMS_PER_PAGE = "itemsPerPage";
     }
 }
 
@@ -236,4 +296,15 @@ pub mod eu {
     /// The file type of a SPARQL endpoint distribution.
     pub const FILE_TYPE_SPARQL: &str =
         "http://publications.europa.eu/resource/authority/file-type/SPARQLQ";
+    /// Prefix of a language IRI (append the ISO 639-3 code, e.g. `ENG`).
+    pub const LANGUAGE: &str = "http://publications.europa.eu/resource/authority/language/";
+    /// Planned availability of a distribution that is meant to stay.
+    pub const AVAILABILITY_STABLE: &str =
+        "http://publications.europa.eu/resource/authority/planned-availability/STABLE";
+    /// ADMS publisher types (append e.g. `LocalAuthority`).
+    pub const PUBLISHER_TYPE: &str = "http://purl.org/adms/publishertype/";
+    /// ADMS licence types (append e.g. `Attribution`).
+    pub const LICENCE_TYPE: &str = "http://purl.org/adms/licencetype/";
+    /// CC0 1.0, the default licence of the catalogue's own metadata.
+    pub const CC0: &str = "http://creativecommons.org/publicdomain/zero/1.0/";
 }

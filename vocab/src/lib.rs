@@ -5,7 +5,7 @@
 
 mod catalogue;
 mod odrl_context;
-pub use catalogue::{dcat, dct, eu, foaf, sec, skos, vcard, void};
+pub use catalogue::{dcat, dcatap, dct, eu, foaf, hydra, owl, sec, skos, vcard, void};
 pub use odrl_context::{ODRL_CONTEXT_URLS, odrl_context};
 
 /// RDF syntax terms.

@@ -5,13 +5,22 @@
 //! (publishers `foaf:Agent`, licences `dct:LicenseDocument`, themes `skos:Concept` with a
 //! label, and so on). Every node is an IRI under the node's `hanse://` space, never a blank
 //! node, which keeps RDFC-1.0 canonicalisation linear (policies may bring their own).
+//!
+//! It also meets DCAT-AP's recommended shapes (`shapes_recommended.ttl`): contact points
+//! (the node's own when a dataset names none), publisher and licence types (ADMS), the
+//! catalogue's home page, language, licence, spatial coverage and issue date, descriptions
+//! and availability of distributions, and the data service's keywords, themes and endpoint
+//! description. What the node cannot know (a dataset without any location, a dataset without
+//! a licence) stays a warning rather than a guess.
 
 use super::dataset::DatasetDefinition;
 use super::iris::NodeIris;
+use super::stats::BoundingBox;
 use super::stats::DatasetStatistics;
-use hanse_vocab::{dcat, dct, eu, foaf, geo, hanse, odrl, rdf, skos, vcard, void, xsd};
+use hanse_vocab::{dcat, dcatap, dct, eu, foaf, geo, hanse, odrl, rdf, skos, vcard, void, xsd};
 use oxigraph::model::{Graph, Literal, NamedNode, Term, Triple};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 
 /// The SPARQL 1.1 Protocol, which the node's data service conforms to.
 const SPARQL_PROTOCOL: &str = "https://www.w3.org/TR/sparql11-protocol/";
@@ -27,6 +36,60 @@ pub struct Publisher<'a> {
     pub organisation: &'a str,
     /// The consortium id.
     pub consortium: &'a str,
+    /// The ADMS publisher type's code (`LocalAuthority`), from the node's role.
+    pub publisher_type: &'a str,
+    /// The contact point's e-mail address, if configured.
+    pub contact_email: Option<&'a str>,
+    /// The licence of the catalogue's metadata.
+    pub metadata_licence: &'a str,
+}
+
+/// The ADMS publisher type of a member with `role`.
+pub fn publisher_type(role: crate::config::Role) -> &'static str {
+    use crate::config::Role;
+    match role {
+        Role::City => "LocalAuthority",
+        Role::Utility => "Company",
+        Role::Research => "Academia-ScientificOrganisation",
+        Role::Steward => "IndustryConsortium",
+    }
+}
+
+/// ADMS licence types of well-known licences (others are left untyped rather than guessed).
+fn licence_types(licence: &str) -> &'static [&'static str] {
+    let l = licence.trim_end_matches('/');
+    if l.contains("publicdomain/zero") || l.contains("publicdomain/mark") {
+        &["PublicDomain"]
+    } else if l.contains("licenses/by-sa") {
+        &["Attribution", "ShareAlike"]
+    } else if l.contains("licenses/by-nc") {
+        &["Attribution", "NonCommercialUseOnly"]
+    } else if l.contains("licenses/by-nd") {
+        &["Attribution", "NoDerivativeWork"]
+    } else if l.contains("licenses/by") || l.ends_with("/ODbL") || l.contains("odc-by") {
+        &["Attribution"]
+    } else {
+        &[]
+    }
+}
+
+/// The EU language authority code of a BCP 47 tag's language, for the common ones.
+fn language_code(tag: &str) -> Option<&'static str> {
+    let primary = tag.split('-').next()?.to_ascii_lowercase();
+    Some(match primary.as_str() {
+        "en" => "ENG",
+        "nl" => "NLD",
+        "fr" => "FRA",
+        "de" => "DEU",
+        "es" => "SPA",
+        "it" => "ITA",
+        "pt" => "POR",
+        "pl" => "POL",
+        "da" => "DAN",
+        "sv" => "SWE",
+        "fi" => "FIN",
+        _ => return None,
+    })
 }
 
 /// Collects triples with short helpers for the shapes this module writes.
@@ -75,6 +138,59 @@ impl Triples {
     }
 }
 
+/// `LocalAuthority` → `Local authority`, `STABLE` → `Stable` (labels of vocabulary codes).
+fn label_of(code: &str) -> String {
+    let mut label = String::new();
+    let mut previous_lower = false;
+    for c in code.chars() {
+        if c == '-' || c == '_' {
+            label.push(' ');
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower {
+            label.push(' ');
+        }
+        previous_lower = c.is_lowercase();
+        let first = label.is_empty();
+        if first {
+            label.extend(c.to_uppercase());
+        } else {
+            label.extend(c.to_lowercase());
+        }
+    }
+    label
+}
+
+impl Triples {
+    /// A controlled-vocabulary concept with its label (DCAT-AP wants `skos:prefLabel`).
+    fn concept(&mut self, iri: &str) {
+        self.typed(iri, skos::CONCEPT);
+        let code = iri.rsplit('/').next().unwrap_or(iri);
+        self.english(iri, skos::PREF_LABEL, &label_of(code));
+    }
+
+    fn licence(&mut self, licence: &str) {
+        self.typed(licence, dct::LICENSE_DOCUMENT);
+        for kind in licence_types(licence) {
+            let concept = format!("{}{kind}", eu::LICENCE_TYPE);
+            self.link(licence, dct::TYPE, &concept);
+            self.concept(&concept);
+        }
+    }
+
+    fn location_extent(&mut self, location: &str, bbox: &BoundingBox) {
+        self.typed(location, dct::LOCATION);
+        self.datatyped(location, dcat::BBOX, &bbox.to_wkt(), geo::WKT_LITERAL);
+        let centroid = format!(
+            "POINT({} {})",
+            (bbox.min_lon + bbox.max_lon) / 2.0,
+            (bbox.min_lat + bbox.max_lat) / 2.0
+        );
+        self.datatyped(location, dcat::CENTROID, &centroid, geo::WKT_LITERAL);
+    }
+}
+
 /// A short stable name for an IRI, for partition IRIs.
 fn short_hash(value: &str) -> String {
     hex::encode(&Sha256::digest(value.as_bytes())[..8])
@@ -120,6 +236,66 @@ pub fn build_catalog(
     t.english(eu::DATA_THEME_SCHEME, dct::TITLE, "Data theme");
     t.typed(&agent, foaf::AGENT);
     t.string(&agent, foaf::NAME, publisher.organisation);
+    let agent_type = format!("{}{}", eu::PUBLISHER_TYPE, publisher.publisher_type);
+    t.link(&agent, dct::TYPE, &agent_type);
+    t.concept(&agent_type);
+    t.link(&catalog, dct::LICENSE, publisher.metadata_licence);
+    t.licence(publisher.metadata_licence);
+    if let Some(home) = iris.public_base() {
+        t.link(&catalog, foaf::HOMEPAGE, home);
+        t.typed(home, foaf::DOCUMENT);
+    }
+    let contact = iris.contact();
+    t.typed(&contact, vcard::KIND);
+    t.typed(&contact, vcard::ORGANIZATION);
+    t.string(&contact, vcard::FN, publisher.organisation);
+    if let Some(email) = publisher.contact_email {
+        t.link(&contact, vcard::HAS_EMAIL, &format!("mailto:{email}"));
+    }
+    if let Some(home) = iris.public_base() {
+        t.link(&contact, vcard::HAS_URL, home);
+    }
+    let mut languages = BTreeSet::from(["ENG"]);
+    let mut themes = BTreeSet::new();
+    let mut places = BTreeSet::new();
+    let mut extent: Option<BoundingBox> = None;
+    for (definition, stats) in datasets {
+        for tag in definition
+            .title
+            .0
+            .keys()
+            .chain(definition.description.0.keys())
+        {
+            languages.extend(language_code(tag));
+        }
+        themes.extend(definition.themes.iter().cloned());
+        places.extend(definition.spatial.iter().cloned());
+        if let Some(b) = stats.bbox {
+            extent = Some(match extent {
+                None => b,
+                Some(e) => BoundingBox {
+                    min_lon: e.min_lon.min(b.min_lon),
+                    min_lat: e.min_lat.min(b.min_lat),
+                    max_lon: e.max_lon.max(b.max_lon),
+                    max_lat: e.max_lat.max(b.max_lat),
+                },
+            });
+        }
+    }
+    for code in languages {
+        let language = format!("{}{code}", eu::LANGUAGE);
+        t.link(&catalog, dct::LANGUAGE, &language);
+        t.typed(&language, dct::LINGUISTIC_SYSTEM);
+    }
+    for place in &places {
+        t.link(&catalog, dct::SPATIAL, place);
+        t.typed(place, dct::LOCATION);
+    }
+    if let Some(extent) = extent {
+        let location = format!("{catalog}/extent");
+        t.link(&catalog, dct::SPATIAL, &location);
+        t.location_extent(&location, &extent);
+    }
 
     t.typed(&service, dcat::DATA_SERVICE);
     t.english(
@@ -131,6 +307,18 @@ pub fn build_catalog(
     t.link(&service, dct::CONFORMS_TO, SPARQL_PROTOCOL);
     t.link(&service, dct::PUBLISHER, &agent);
     t.typed(SPARQL_PROTOCOL, dct::STANDARD);
+    t.link(&service, dcat::CONTACT_POINT, &contact);
+    t.link(
+        &service,
+        dcat::ENDPOINT_DESCRIPTION,
+        &iris.sparql_description(),
+    );
+    for keyword in ["SPARQL", "linked data", "federated query"] {
+        t.english(&service, dcat::KEYWORD, keyword);
+    }
+    for code in &themes {
+        t.link(&service, dcat::THEME, &format!("{}{code}", eu::DATA_THEME));
+    }
 
     for (definition, stats) in datasets {
         dataset(&mut t, publisher, definition, stats);
@@ -189,7 +377,13 @@ fn dataset(
     let access_rights = format!("{}{}", eu::ACCESS_RIGHT, definition.access_rights.code());
     t.link(&me, dct::ACCESS_RIGHTS, &access_rights);
     t.typed(&access_rights, dct::RIGHTS_STATEMENT);
-    if definition.contact_name.is_some() || definition.contact_email.is_some() {
+    if let Some(page) = iris.to_http(&me) {
+        t.link(&me, dcat::LANDING_PAGE, &page);
+        t.typed(&page, foaf::DOCUMENT);
+    }
+    if definition.contact_name.is_none() && definition.contact_email.is_none() {
+        t.link(&me, dcat::CONTACT_POINT, &iris.contact());
+    } else {
         let contact = part("contact");
         t.link(&me, dcat::CONTACT_POINT, &contact);
         t.typed(&contact, vcard::KIND);
@@ -209,8 +403,7 @@ fn dataset(
     if let Some(bbox) = &stats.bbox {
         let extent = part("extent");
         t.link(&me, dct::SPATIAL, &extent);
-        t.typed(&extent, dct::LOCATION);
-        t.datatyped(&extent, dcat::BBOX, &bbox.to_wkt(), geo::WKT_LITERAL);
+        t.location_extent(&extent, bbox);
     }
     if let Some((start, end)) = &stats.temporal
         && is_date_time(start)
@@ -272,6 +465,22 @@ fn dataset(
         dct::TITLE,
         &format!("SPARQL access to {}", definition.title.best()),
     );
+    t.english(
+        &distribution,
+        dct::DESCRIPTION,
+        &format!(
+            "The data of \"{}\" through the SPARQL endpoint of {}, under the dataset's usage policy{}.",
+            definition.title.best(),
+            publisher.organisation,
+            match definition.access_rights {
+                super::dataset::AccessRights::Public => "",
+                super::dataset::AccessRights::Restricted => " (only with an agreement)",
+                super::dataset::AccessRights::NonPublic => " (not shared)",
+            }
+        ),
+    );
+    t.link(&distribution, dcatap::AVAILABILITY, eu::AVAILABILITY_STABLE);
+    t.concept(eu::AVAILABILITY_STABLE);
     t.link(&distribution, dcat::ACCESS_URL, &iris.sparql_service());
     t.link(&distribution, dcat::ACCESS_SERVICE, &iris.sparql_service());
     t.link(&distribution, dct::FORMAT, eu::FILE_TYPE_SPARQL);
@@ -279,7 +488,7 @@ fn dataset(
     t.link(&distribution, dct::ACCESS_RIGHTS, &access_rights);
     if let Some(licence) = &definition.licence {
         t.link(&distribution, dct::LICENSE, licence);
-        t.typed(licence, dct::LICENSE_DOCUMENT);
+        t.licence(licence);
     }
     match definition.policy_graph(iris) {
         Ok(Some(policy)) => {

@@ -112,6 +112,24 @@ pub struct FederatedDataset {
     pub policy: Option<String>,
     /// The catalogue version it came from.
     pub catalog_version: u64,
+    /// The dataset's web page (`dcat:landingPage`), on its publisher's node.
+    #[serde(default)]
+    pub landing_page: Option<String>,
+    /// The publisher's web home (the catalogue's `foaf:homepage`).
+    #[serde(default)]
+    pub homepage: Option<String>,
+    /// EU frequency IRI (`dct:accrualPeriodicity`).
+    #[serde(default)]
+    pub update_frequency: Option<String>,
+    /// Format IRIs of the distributions.
+    #[serde(default)]
+    pub formats: Vec<String>,
+    /// Place IRIs of the spatial coverage (besides the bounding box).
+    #[serde(default)]
+    pub places: Vec<String>,
+    /// The metadata-quality score.
+    #[serde(default)]
+    pub quality: super::quality::Quality,
 }
 
 /// Filters of `GET /api/catalog/federated`; all given ones must match.
@@ -539,6 +557,7 @@ pub fn summarise(graph: &Graph, publisher: &PeerId, version: u64) -> Vec<Federat
         .first()
         .and_then(|agent| texts_of(graph, agent, foaf::NAME).into_iter().next())
         .unwrap_or_default();
+    let homepage = iris_of(graph, &catalog, foaf::HOMEPAGE).into_iter().next();
     let mut datasets = Vec::new();
     for dataset in iris_of(graph, &catalog, dcat::DATASET_PROPERTY) {
         // Only datasets in the publisher's own IRI space: a catalogue speaks for its node.
@@ -572,6 +591,16 @@ pub fn summarise(graph: &Graph, publisher: &PeerId, version: u64) -> Vec<Federat
             .iter()
             .flat_map(|dist| iris_of(graph, dist, dct::LICENSE))
             .next();
+        let mut formats: Vec<String> = distribution
+            .iter()
+            .flat_map(|dist| iris_of(graph, dist, dct::FORMAT))
+            .collect();
+        formats.sort();
+        formats.dedup();
+        let places = iris_of(graph, d, dct::SPATIAL)
+            .into_iter()
+            .filter(|place| texts_of(graph, place, dcat::BBOX).is_empty())
+            .collect();
         datasets.push(FederatedDataset {
             publisher: publisher.to_string(),
             publisher_name: publisher_name.clone(),
@@ -601,6 +630,14 @@ pub fn summarise(graph: &Graph, publisher: &PeerId, version: u64) -> Vec<Federat
             licence,
             policy: iris_of(graph, d, odrl::HAS_POLICY).into_iter().next(),
             catalog_version: version,
+            landing_page: iris_of(graph, d, dcat::LANDING_PAGE).into_iter().next(),
+            homepage: homepage.clone(),
+            update_frequency: iris_of(graph, d, dct::ACCRUAL_PERIODICITY)
+                .into_iter()
+                .next(),
+            formats,
+            places,
+            quality: super::quality::assess(graph, d),
             iri: dataset,
         });
     }

@@ -59,6 +59,10 @@ struct OwnCatalog {
     /// Hash of the content without version header, to tell whether anything changed.
     content_hash: String,
     nquads: String,
+    /// When the first version was signed (`dct:issued`); absent in catalogues stored by
+    /// older builds, which take the next version's time.
+    #[serde(default)]
+    issued: Option<String>,
 }
 
 /// Errors of the catalogue service.
@@ -94,6 +98,7 @@ struct Inner {
     iris: NodeIris,
     node_name: String,
     organisation: String,
+    role: crate::config::Role,
     config: CatalogSection,
     store: Store,
     registry: DatasetRegistry,
@@ -129,6 +134,10 @@ pub struct CatalogParts {
     pub state: crate::store::state::NodeState,
     /// The consortium, if the node is in one.
     pub membership: Option<CurrentMembership>,
+    /// `node.role` (the publisher's type in the catalogue).
+    pub role: crate::config::Role,
+    /// The public HTTP(S) base URL under which the node's IRIs have web names.
+    pub public_base: Option<String>,
 }
 
 impl CatalogService {
@@ -136,7 +145,10 @@ impl CatalogService {
     pub fn open(parts: CatalogParts) -> Result<Self, CatalogError> {
         let storage = |e: sled::Error| CatalogError::Storage(e.to_string());
         let peer = parts.identity.peer_id();
-        let iris = NodeIris::new(&peer);
+        let iris = match &parts.public_base {
+            Some(base) => NodeIris::new(&peer).with_public_base(base),
+            None => NodeIris::new(&peer),
+        };
         let registry = DatasetRegistry::open(&parts.state, iris.clone())?;
         let federated =
             FederatedCatalog::open(&parts.state, parts.store.clone(), parts.config.max_bytes)
@@ -169,6 +181,7 @@ impl CatalogService {
                 iris,
                 node_name: parts.node_name,
                 organisation,
+                role: parts.role,
                 config: parts.config,
                 store: parts.store,
                 registry,
@@ -279,6 +292,9 @@ impl CatalogService {
             node_name: &inner.node_name,
             organisation: &inner.organisation,
             consortium: &consortium,
+            publisher_type: super::dcat::publisher_type(inner.role),
+            contact_email: inner.config.contact_email.as_deref(),
+            metadata_licence: &inner.config.metadata_licence,
         };
         let mut document = build_catalog(&publisher, &datasets);
         let content_hash = signing::graph_hash(&document)?;
@@ -309,13 +325,20 @@ impl CatalogService {
                 Literal::new_simple_literal(&current.hash),
             ));
         }
+        let now = oxsdatatypes::DateTime::now().to_string();
+        let issued = previous
+            .as_ref()
+            .and_then(|p| p.issued.clone())
+            .unwrap_or_else(|| now.clone());
+        document.insert(&Triple::new(
+            catalog.clone(),
+            iri(dct::ISSUED),
+            Literal::new_typed_literal(&issued, iri(xsd::DATE_TIME)),
+        ));
         document.insert(&Triple::new(
             catalog,
             iri(dct::MODIFIED),
-            Literal::new_typed_literal(
-                oxsdatatypes::DateTime::now().to_string(),
-                iri(xsd::DATE_TIME),
-            ),
+            Literal::new_typed_literal(now, iri(xsd::DATE_TIME)),
         ));
         let signed = signing::sign(document, &inner.identity)?;
         if signed.nquads.len() > inner.config.max_bytes {
@@ -327,6 +350,7 @@ impl CatalogService {
         let own = OwnCatalog {
             content_hash,
             nquads: signed.nquads.clone(),
+            issued: Some(issued),
         };
         let bytes = serde_json::to_vec(&own).map_err(|e| CatalogError::Storage(e.to_string()))?;
         inner.own_tree.insert(OWN_KEY, bytes).map_err(storage)?;

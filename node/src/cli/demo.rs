@@ -58,6 +58,37 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let token = demo.dirs[UNIVERSITY].root().join("admin.token");
     let average = "SELECT ?district (ROUND(AVG(?litres)) AS ?mean) WHERE { ?obs <http://www.w3.org/ns/sosa/hasFeatureOfInterest> ?household ; <http://www.w3.org/ns/sosa/hasSimpleResult> ?litres . ?household <https://w3id.org/hanse#district> ?district } GROUP BY ?district ORDER BY ?district";
     println!();
+    println!("Web console (open-data portal; operators sign in with the node's admin.token):");
+    println!(
+        "  {}/                 home: members, key figures, health",
+        url(0)
+    );
+    println!(
+        "  {}/catalogue        federated catalogue: search, facets, map",
+        url(0)
+    );
+    println!(
+        "  {}/members/{water}/datasets/consumption   a restricted dataset: policy in plain words, request access",
+        url(UNIVERSITY)
+    );
+    println!(
+        "  {}/query            SPARQL: local, federated, one member",
+        url(UNIVERSITY)
+    );
+    println!("  {}/sensors          live sensors", url(0));
+    println!(
+        "  {}/kpis             indicators compared across the consortium",
+        url(0)
+    );
+    println!(
+        "  {}/access, /audit   operators: agreements and the signed audit log",
+        url(0)
+    );
+    println!(
+        "  harvestable DCAT-AP: curl -H 'Accept: text/turtle' {}/catalog",
+        url(0)
+    );
+    println!();
     println!("Try:");
     println!("  # SPARQL on Mechelen's node");
     println!(

@@ -20,6 +20,10 @@ pub struct CatalogSection {
     /// How often the node compares catalogue versions with a connected member and fetches
     /// what it missed, in seconds.
     pub sync_interval_secs: u64,
+    /// The e-mail address of the catalogue's contact point (datasets without their own).
+    pub contact_email: Option<String>,
+    /// The licence of the catalogue's metadata (not of the data): CC0 1.0 by default.
+    pub metadata_licence: String,
 }
 
 impl Default for CatalogSection {
@@ -33,6 +37,8 @@ impl Default for CatalogSection {
             // A digest request is small; a short interval bounds how long a missed announcement
             // stays missed.
             sync_interval_secs: 5,
+            contact_email: None,
+            metadata_licence: hanse_vocab::eu::CC0.to_owned(),
         }
     }
 }

@@ -136,6 +136,25 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        for (key, url) in [
+            ("http.public_base_url", &self.http.public_base_url),
+            ("http.map_tile_url", &self.http.map_tile_url),
+        ] {
+            if let Some(url) = url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: format!("`{url}` is not an http:// or https:// URL"),
+                });
+            }
+        }
+        if oxiri::Iri::parse(self.catalog.metadata_licence.as_str()).is_err() {
+            return Err(ConfigError::Invalid {
+                key: "catalog.metadata_licence",
+                message: format!("`{}` is not an IRI", self.catalog.metadata_licence),
+            });
+        }
         let catalog = &self.catalog;
         if catalog.max_bytes < 4096
             || catalog.refresh_interval_secs == 0

@@ -13,6 +13,29 @@ pub struct HttpSection {
     pub max_body_bytes: usize,
     /// SPARQL queries evaluated at once; further requests wait for a free slot.
     pub max_concurrent_queries: usize,
+    /// The URL under which browsers and harvesters reach this node (e.g.
+    /// `https://data.mechelen.be/`): dataset, catalogue and member IRIs are minted under
+    /// it. Default: `http://<listen>/`.
+    pub public_base_url: Option<String>,
+    /// A map tile URL template for the console (`https://tiles.example/{z}/{x}/{y}.png`);
+    /// without one, maps are drawn from GeoJSON over a plain background.
+    pub map_tile_url: Option<String>,
+}
+
+impl HttpSection {
+    /// The public base URL, ending in `/`; `bound` (the address actually bound) when none
+    /// is configured.
+    pub fn public_base(&self, bound: SocketAddr) -> String {
+        let base = self
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}/"));
+        if base.ends_with('/') {
+            base
+        } else {
+            format!("{base}/")
+        }
+    }
 }
 
 impl Default for HttpSection {
@@ -21,6 +44,8 @@ impl Default for HttpSection {
             listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
             max_body_bytes: 128 * 1024 * 1024,
             max_concurrent_queries: 8,
+            public_base_url: None,
+            map_tile_url: None,
         }
     }
 }

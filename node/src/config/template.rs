@@ -27,6 +27,11 @@ listen = "{http_listen}"
 max_body_bytes = {max_body}
 # SPARQL queries evaluated at once; more requests wait for a free slot.
 max_concurrent_queries = {max_queries}
+# URL under which browsers and harvesters reach this node; dataset and catalogue IRIs are
+# minted under it (default: http://<listen>/).
+# public_base_url = "https://data.example.org/"
+# Map tiles for the web console's maps; without, maps draw GeoJSON on a plain background.
+# map_tile_url = "https://tiles.example.org/{{z}}/{{x}}/{{y}}.png"
 
 [p2p]
 # libp2p multiaddresses to listen on. The network starts once consortium.json is installed
@@ -86,6 +91,10 @@ publish_debounce_ms = {cat_debounce}
 refresh_interval_secs = {cat_refresh}
 # How often catalogue versions are compared with a connected member, in seconds.
 sync_interval_secs = {cat_sync}
+# E-mail of the catalogue's contact point (for datasets that name none).
+# contact_email = "opendata@example.org"
+# Licence of the catalogue's metadata (not of the data).
+metadata_licence = "{cat_licence}"
 
 [access]
 # Longest an agreement this node grants stays valid, in days.
@@ -162,6 +171,7 @@ format = "text"
             cat_debounce = d.catalog.publish_debounce_ms,
             cat_refresh = d.catalog.refresh_interval_secs,
             cat_sync = d.catalog.sync_interval_secs,
+            cat_licence = d.catalog.metadata_licence,
             acc_days = d.access.max_agreement_days,
             acc_query = d.access.max_query_bytes,
             acc_chunk = d.access.answer_chunk_bytes,

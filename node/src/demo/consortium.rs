@@ -35,15 +35,20 @@ pub struct DemoConsortium {
 }
 
 /// Creates (first run) and starts the six nodes under `root`, HTTP on `http` and the five
-/// following ports, then waits until every federated catalogue holds all six catalogues.
+/// following ports (port 0: each node on an ephemeral port, for tests), then waits until
+/// every federated catalogue holds all six catalogues.
 pub async fn start(root: &Path, http: SocketAddr) -> anyhow::Result<DemoConsortium> {
     let started = Instant::now();
+    let address = |index: usize| match http.port() {
+        0 => http,
+        port => SocketAddr::new(http.ip(), port + index as u16),
+    };
     let broker = EmbeddedBroker::start(0)?;
     let mut dirs = Vec::new();
     let mut document = MembershipDocument::new(CONSORTIUM_ID, "SCIFI demo consortium", 1);
     for (index, member) in MEMBERS.iter().enumerate() {
         let dir = NodeDir::new(root.join(member.name));
-        let address = SocketAddr::new(http.ip(), http.port() + index as u16);
+        let address = address(index);
         if !dir.config_path().exists() {
             dir.init(InitOptions {
                 name: member.name.into(),
@@ -79,7 +84,7 @@ pub async fn start(root: &Path, http: SocketAddr) -> anyhow::Result<DemoConsorti
             std::fs::write(sources.join(format!("{name}.toml")), text)?;
         }
         let mut config = dir.load_config()?;
-        config.http.listen = SocketAddr::new(http.ip(), http.port() + index as u16);
+        config.http.listen = address(index);
         config.p2p.listen = vec!["/ip4/127.0.0.1/tcp/0".into()];
         config.p2p.mdns = false;
         config.p2p.bootstrap = bootstrap.clone();
@@ -180,6 +185,12 @@ async fn load_member(node: &NodeHandle, index: usize) -> anyhow::Result<()> {
         Ok(())
     })
     .await??;
+    if !member.sensors.is_empty() {
+        let (store, iris) = (node.store().clone(), node.catalog().iris().clone());
+        tokio::task::spawn_blocking(move || crate::console::install_demo(&store, &iris))
+            .await?
+            .map_err(anyhow::Error::msg)?;
+    }
     let registry = node.catalog().datasets();
     for definition in datasets(&member) {
         if registry.get(&definition.id).is_err() {

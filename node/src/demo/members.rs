@@ -185,6 +185,8 @@ pub fn datasets(member: &DemoMember) -> Vec<DatasetDefinition> {
         d.themes = vec!["ENER".into(), "ENVI".into()];
         d.access_rights = AccessRights::Restricted;
         d.update_frequency = Some("DAILY".into());
+        // The utility serves Mechelen (GeoNames); households carry no coordinates.
+        d.spatial = Some("https://sws.geonames.org/2791537/".into());
         d.policy = Some(UTILITY_OFFER.into());
         definitions.push(d);
     }
@@ -192,7 +194,7 @@ pub fn datasets(member: &DemoMember) -> Vec<DatasetDefinition> {
 }
 
 /// The quads a member starts with.
-pub(crate) fn sample_data(index: usize, member: &DemoMember) -> Vec<oxigraph::model::Quad> {
+pub fn sample_data(index: usize, member: &DemoMember) -> Vec<oxigraph::model::Quad> {
     let base = base_iri(member);
     let mut quads = Vec::new();
     for kind in member.sensors {

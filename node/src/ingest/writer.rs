@@ -6,6 +6,7 @@
 //! connections stop reading and the broker holds the messages.
 
 use super::dead_letters::{DeadLetter, DeadLetterStore};
+use super::live::{self, LiveSender};
 use super::status::SourceCounters;
 use crate::catalog::CatalogService;
 use hanse_sensors::{Mapper, Observation, parse_time_text};
@@ -70,11 +71,12 @@ pub fn spawn(
     catalog: CatalogService,
     max_batch: usize,
     queue: usize,
+    live: LiveSender,
 ) -> (mpsc::Sender<WriteJob>, std::thread::JoinHandle<()>) {
     let (sender, receiver) = mpsc::channel(queue);
     let thread = std::thread::Builder::new()
         .name("hanse-ingest-writer".into())
-        .spawn(move || Writer::new(store, dead_letters, catalog, max_batch).run(receiver));
+        .spawn(move || Writer::new(store, dead_letters, catalog, max_batch, live).run(receiver));
     match thread {
         Ok(handle) => (sender, handle),
         // Without a thread nothing can be written; senders see `Stopped`.
@@ -93,6 +95,8 @@ struct Writer {
     max_batch: usize,
     /// Entities described since start, with the location written.
     described: HashMap<NamedNode, Option<(f64, f64)>>,
+    /// Where committed readings are announced (for the console's live charts).
+    live: LiveSender,
 }
 
 impl Writer {
@@ -101,6 +105,7 @@ impl Writer {
         dead_letters: DeadLetterStore,
         catalog: CatalogService,
         max_batch: usize,
+        live: LiveSender,
     ) -> Self {
         Self {
             store,
@@ -108,6 +113,7 @@ impl Writer {
             catalog,
             max_batch,
             described: HashMap::new(),
+            live,
         }
     }
 
@@ -153,6 +159,18 @@ impl Writer {
         };
         if observations > 0 && stored.is_ok() {
             self.catalog.data_changed();
+            if self.live.receiver_count() > 0 {
+                let mut readings = Vec::new();
+                for job in &jobs {
+                    let graph = match job.mapper.graph() {
+                        GraphName::NamedNode(g) => g.as_str().to_owned(),
+                        _ => String::new(),
+                    };
+                    live::newest(&job.source, &graph, job.observations.iter(), &mut readings);
+                }
+                // No listener left is not an error: the readings are stored either way.
+                let _ = self.live.send(std::sync::Arc::new(readings));
+            }
         }
         let mut ids = letters.into_iter().map(|l| l.id);
         for (job, count) in jobs.into_iter().zip(counts) {

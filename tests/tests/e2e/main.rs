@@ -3,6 +3,7 @@
 
 mod access;
 mod catalogue;
+mod console;
 mod federation;
 mod hostile;
 mod http_api;
