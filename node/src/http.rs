@@ -23,6 +23,7 @@
 //! | `GET /api/ingest/dead-letters`, `POST …/replay`, `DELETE …/{id}` | refused messages (admin token) |
 //! | `POST /api/ingest/retention` | run retention now (admin token) |
 //! | `GET /api/audit`, `/api/audit/verify` | the signed access-decision log and its verification (admin token) |
+//! | `/ngsi-ld/v1/…` | the NGSI-LD API: entities, batch operations, queries, geo, discovery (see docs/ngsi-ld.md) |
 
 mod access;
 mod audit;
@@ -33,6 +34,7 @@ mod graph_store;
 mod ingest;
 mod negotiate;
 mod network;
+mod ngsi_ld;
 mod node_info;
 mod sparql;
 
@@ -44,6 +46,7 @@ use crate::catalog::CatalogService;
 use crate::config::Role;
 use crate::federation::FederationService;
 use crate::ingest::IngestService;
+use crate::ngsi_ld::NgsiLdService;
 use crate::p2p::NetworkClient;
 use crate::store::sparql::SparqlService;
 use crate::trust::admin_token::AdminToken;
@@ -99,6 +102,8 @@ pub struct AppState {
     pub ingest: IngestService,
     /// Largest ingest push body, in bytes.
     pub ingest_max_bytes: usize,
+    /// The NGSI-LD API.
+    pub ngsi_ld: NgsiLdService,
 }
 
 /// Parses a PeerId named in a request, with an error that says so.
@@ -162,6 +167,7 @@ pub fn router(state: AppState) -> Router {
             "/api/consortium",
             get(network::consortium).post(network::submit_membership),
         )
+        .nest("/ngsi-ld/v1", ngsi_ld::routes())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

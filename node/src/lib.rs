@@ -21,6 +21,7 @@
 //! | [`federation`] | federated SPARQL: source selection, planning, bound joins, explicit SERVICE |
 //! | [`ingest`] | sensor sources wired to the store: batching writer, dead letters, retention |
 //! | [`demo`] | the six-member demo consortium, its data and live sensors |
+//! | [`ngsi_ld`] | the NGSI-LD API over the store: entities, queries, geo, discovery, @contexts |
 //! | [`http`] | the axum router: `/sparql`, `/store`, `/health`, `/api/…` |
 //! | [`cli`] | the `hanse` command line |
 //! | [`config`] | `hanse.toml`: one documented settings type per concern, with defaults |
@@ -44,6 +45,7 @@ pub mod demo;
 pub mod federation;
 pub mod http;
 pub mod ingest;
+pub mod ngsi_ld;
 pub mod node;
 pub mod node_dir;
 pub mod p2p;

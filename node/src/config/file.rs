@@ -3,7 +3,7 @@
 
 use super::{
     AccessSection, CatalogSection, ConfigError, FederationSection, HttpSection, IngestSection,
-    LogSection, NodeSection, P2pSection, SparqlSection, StorageSection,
+    LogSection, NgsiLdSection, NodeSection, P2pSection, SparqlSection, StorageSection,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -33,6 +33,8 @@ pub struct Config {
     pub ingest: IngestSection,
     /// Federated SPARQL.
     pub federation: FederationSection,
+    /// The NGSI-LD API.
+    pub ngsi_ld: NgsiLdSection,
     /// Logging.
     pub log: LogSection,
 }
@@ -145,6 +147,18 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "access.answer_chunk_bytes",
                 message: "must be at least 1024 and 64 KiB under p2p.max_message_bytes".into(),
+            });
+        }
+        let ngsi = &self.ngsi_ld;
+        if ngsi.max_batch_entities == 0
+            || ngsi.max_page_size == 0
+            || ngsi.max_query_bytes == 0
+            || ngsi.max_json_depth == 0
+            || ngsi.context_timeout_secs == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "ngsi_ld.max_batch_entities / max_page_size / max_query_bytes / max_json_depth / context_timeout_secs",
+                message: "must be at least 1".into(),
             });
         }
         if self.http.max_concurrent_queries == 0 {

@@ -259,6 +259,7 @@ async fn run_update(
     let update = parse_update(text)?;
     state.sparql.update(update, using).await?;
     state.catalog.data_changed();
+    state.ngsi_ld.data_changed();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -8,6 +8,7 @@
 use super::dead_letters::{DeadLetter, DeadLetterStore};
 use super::status::SourceCounters;
 use crate::catalog::CatalogService;
+use crate::store::geo_index::{GeoEntry, GeoIndex};
 use hanse_sensors::{Mapper, Observation, parse_time_text};
 use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, Quad, QuadRef, Term};
 use oxigraph::store::{StorageError, Store};
@@ -68,13 +69,14 @@ pub fn spawn(
     store: Store,
     dead_letters: DeadLetterStore,
     catalog: CatalogService,
+    geo: GeoIndex,
     max_batch: usize,
     queue: usize,
 ) -> (mpsc::Sender<WriteJob>, std::thread::JoinHandle<()>) {
     let (sender, receiver) = mpsc::channel(queue);
     let thread = std::thread::Builder::new()
         .name("hanse-ingest-writer".into())
-        .spawn(move || Writer::new(store, dead_letters, catalog, max_batch).run(receiver));
+        .spawn(move || Writer::new(store, dead_letters, catalog, geo, max_batch).run(receiver));
     match thread {
         Ok(handle) => (sender, handle),
         // Without a thread nothing can be written; senders see `Stopped`.
@@ -90,6 +92,7 @@ struct Writer {
     store: Store,
     dead_letters: DeadLetterStore,
     catalog: CatalogService,
+    geo: GeoIndex,
     max_batch: usize,
     /// Entities described since start, with the location written.
     described: HashMap<NamedNode, Option<(f64, f64)>>,
@@ -100,12 +103,14 @@ impl Writer {
         store: Store,
         dead_letters: DeadLetterStore,
         catalog: CatalogService,
+        geo: GeoIndex,
         max_batch: usize,
     ) -> Self {
         Self {
             store,
             dead_letters,
             catalog,
+            geo,
             max_batch,
             described: HashMap::new(),
         }
@@ -185,6 +190,7 @@ impl Writer {
         let mut quads = Vec::new();
         // The newest observation of each (entity, property) updates the entity's latest state.
         let mut latest: HashMap<(&NamedNode, &NamedNode), (&Observation, &Mapper)> = HashMap::new();
+        let mut located: Vec<GeoEntry> = Vec::new();
         for job in jobs {
             let graph = job.mapper.graph();
             for observation in &job.observations {
@@ -208,6 +214,15 @@ impl Writer {
                         graph.as_ref(),
                     )?;
                     description.quads(graph, &mut quads);
+                    if let (Some((lat, lon)), GraphName::NamedNode(graph)) = (description.location, graph) {
+                        located.extend(GeoEntry::new(
+                            graph.clone(),
+                            description.feature.clone(),
+                            hanse_vocab::ngsi_ld::LOCATION.to_owned(),
+                            geometry.as_str().to_owned(),
+                            geo::Geometry::Point(geo::Point::new(lon, lat)),
+                        ));
+                    }
                     self.described
                         .insert(observation.feature.clone(), description.location);
                 }
@@ -233,7 +248,11 @@ impl Writer {
         for ((feature, property), (observation, mapper)) in latest {
             update_latest_state(&mut transaction, mapper, feature, property, observation)?;
         }
-        transaction.commit()
+        transaction.commit()?;
+        for entry in located {
+            self.geo.put(entry);
+        }
+        Ok(())
     }
 }
 

@@ -10,9 +10,11 @@
 //! | `service` | [`SparqlService`]: evaluation on blocking threads under timeout and permits |
 //! | `handlers` | SERVICE handlers: members, precomputed tables |
 //! | `results` | writing results within the row limit |
+//! | `geosparql` | GeoSPARQL functions (`spargeo`) on every evaluator |
 //! | `error` | [`SparqlError`] |
 
 mod error;
+mod geosparql;
 mod handlers;
 mod request;
 mod results;

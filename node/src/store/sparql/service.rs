@@ -4,6 +4,7 @@
 //! proper status instead of a truncated body.
 
 use super::error::{SparqlError, from_evaluation, from_update};
+use super::geosparql;
 use super::handlers::{BoxedService, ServiceHandlers};
 use super::request::{DatasetParams, ResultFormat, has_service, query_form, query_pattern};
 use super::results::{collect_table, write_results};
@@ -78,7 +79,7 @@ impl SparqlService {
             ));
         }
         let cancel = CancellationToken::new();
-        let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let evaluator = geosparql::evaluator().with_cancellation_token(cancel.clone());
         let prepared = self.prepare(evaluator, query, dataset, force_dataset)?;
         let store = self.store.clone();
         self.write_blocking(prepared, store, cancel, timeout, format, max_rows)
@@ -157,7 +158,7 @@ impl SparqlService {
         let timeout = timeout.min(self.limits.query_timeout());
         let max_rows = max_rows.min(self.limits.max_result_rows);
         let cancel = CancellationToken::new();
-        let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let evaluator = geosparql::evaluator().with_cancellation_token(cancel.clone());
         let dataset = DatasetParams::restricted(permitted);
         let prepared = self.prepare(evaluator, query, &dataset, true)?;
         let store = self.store.clone();
@@ -184,7 +185,7 @@ impl SparqlService {
     ) -> Result<Vec<u8>, SparqlError> {
         let max_rows = self.limits.max_result_rows;
         let cancel = CancellationToken::new();
-        let mut evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let mut evaluator = geosparql::evaluator().with_cancellation_token(cancel.clone());
         for (name, handler) in services.named {
             evaluator = evaluator.with_service_handler(name, handler);
         }
@@ -236,7 +237,7 @@ impl SparqlService {
             }
         }
         let cancel = CancellationToken::new();
-        let prepared = SparqlEvaluator::new()
+        let prepared = geosparql::evaluator()
             .with_cancellation_token(cancel.clone())
             .for_update(update);
         let store = self.store.clone();
