@@ -7,12 +7,14 @@
 //! | `request` | caller, @context, media types, bounded JSON bodies, answers |
 //! | `entities` | `/entities`, `/entities/{id}`, `/entities/{id}/attrs[/{attr}]` |
 //! | `batch` | `/entityOperations/{create,upsert,update,delete,query}` |
+//! | `unsupported` | the common checks, then 501, for endpoints not implemented yet |
 //! | `discovery` | `/types`, `/types/{type}`, `/attributes`, `/attributes/{attr}` |
 
 mod batch;
 mod discovery;
 mod entities;
 mod request;
+mod unsupported;
 
 use super::AppState;
 use axum::Router;
@@ -47,5 +49,5 @@ pub fn routes() -> Router<AppState> {
     let router = both(router, "/types", get(discovery::types));
     let router = both(router, "/types/{name}", get(discovery::type_info));
     let router = both(router, "/attributes", get(discovery::attribute_list));
-    both(router, "/attributes/{name}", get(discovery::attribute))
+    both(router, "/attributes/{name}", get(discovery::attribute)).fallback(unsupported::fallback)
 }

@@ -82,7 +82,7 @@ impl NgsiLdError {
             Self::AlreadyExists(_) => 409,
             Self::ResourceNotFound(_) => 404,
             Self::LdContextNotAvailable(_) => 503,
-            Self::OperationNotSupported(_) => 422,
+            Self::OperationNotSupported(_) => 501,
             Self::TooManyResults(_) => 403,
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,

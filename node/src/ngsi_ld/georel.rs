@@ -154,7 +154,7 @@ impl GeoQuery {
                     Rel::Contains => matrix.is_contains(),
                     Rel::Intersects => matrix.is_intersects(),
                     Rel::Disjoint => matrix.is_disjoint(),
-                    Rel::Equals => matrix.is_equal_topo(),
+                    Rel::Equals => *geometry == self.geometry || matrix.is_equal_topo(),
                     Rel::Overlaps => matrix.is_overlaps(),
                     Rel::Near { .. } => false,
                 };

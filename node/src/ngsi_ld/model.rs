@@ -51,6 +51,7 @@ pub const CORE_MEMBERS: &[&str] = &[
     "valueList",
     "objectList",
     "entity",
+    "lang",
 ];
 
 /// Members of an entity that are not attributes.
@@ -259,6 +260,26 @@ pub fn parse_instance(
     value: &Value,
     context: &ActiveContext,
 ) -> Result<Instance, NgsiLdError> {
+    parse_member(name, iri, value, context, false)
+}
+
+/// Parses the members of a partial attribute update: only what is given, checked.
+pub fn parse_partial(
+    name: &str,
+    iri: &str,
+    value: &Value,
+    context: &ActiveContext,
+) -> Result<Instance, NgsiLdError> {
+    parse_member(name, iri, value, context, true)
+}
+
+fn parse_member(
+    name: &str,
+    iri: &str,
+    value: &Value,
+    context: &ActiveContext,
+    partial: bool,
+) -> Result<Instance, NgsiLdError> {
     let bad = |why: &str| NgsiLdError::BadRequestData(format!("attribute `{name}`: {why}"));
     let Value::Object(map) = value else {
         if value.is_null() {
@@ -284,12 +305,16 @@ pub fn parse_instance(
         Some(_) => return Err(bad("`type` must be a string")),
         None if map.contains_key("object") => "Relationship",
         None if map.contains_key("languageMap") => "LanguageProperty",
+        None if partial => "",
         None if map.contains_key("value") => "Property",
         None => return Err(bad("no `type`, `value`, `object` or `languageMap`")),
     };
     let mut instance = Instance::new();
-    instance.insert("type".into(), kind.into());
+    if !kind.is_empty() && (!partial || map.contains_key("type")) {
+        instance.insert("type".into(), kind.into());
+    }
     match kind {
+        _ if partial => {}
         "Relationship" => {
             let object = map.get("object").ok_or_else(|| bad("a Relationship needs an `object`"))?;
             let ok = match object {
@@ -322,7 +347,7 @@ pub fn parse_instance(
         },
         _ => {}
     }
-    if is_geo_name(iri) && kind != "GeoProperty" {
+    if is_geo_name(iri) && kind != "GeoProperty" && !partial {
         return Err(bad("location, observationSpace and operationSpace must be GeoProperties"));
     }
     for (member, member_value) in map {

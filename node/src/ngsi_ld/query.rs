@@ -44,6 +44,8 @@ pub struct EntityQuery {
     pub limit: usize,
     /// Whether to count every match.
     pub count: bool,
+    /// `local=true`: every entity of this node may match (no other selector needed).
+    pub local: bool,
 }
 
 /// A page of results.
@@ -67,13 +69,7 @@ pub fn is_entity(stored: &Stored) -> bool {
 impl EntityQuery {
     /// Whether the query selects anything at all (NGSI-LD requires a selector).
     pub fn has_selector(&self) -> bool {
-        !self.ids.is_empty()
-            || self.types.is_some()
-            || !self.attrs.is_empty()
-            || self.q.is_some()
-            || self.geo.is_some()
-            || self.id_pattern.is_some()
-            || self.scope_q.is_some()
+        self.types.is_some() || !self.attrs.is_empty() || self.q.is_some() || self.geo.is_some() || self.local
     }
 
     fn keep(&self, entity: &Entity) -> bool {

@@ -16,6 +16,73 @@ pub struct Options {
     pub attrs: Vec<String>,
     /// `geometryProperty` for GeoJSON (expanded).
     pub geometry_property: Option<String>,
+    /// `lang`: languages in order of preference (`*` for any); LanguageProperties are
+    /// then shown as a Property in the best of them.
+    pub lang: Option<Vec<String>>,
+}
+
+/// The languages of a `lang` parameter (`fr-CH,fr;q=0.9,*;q=0.5`), most preferred first.
+pub fn languages(text: &str) -> Vec<String> {
+    let mut ranked: Vec<(f32, usize, String)> = text
+        .split(',')
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let mut parts = item.split(';');
+            let tag = parts.next()?.trim().to_owned();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (!tag.is_empty()).then_some((q, i, tag))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.into_iter().map(|(_, _, tag)| tag).collect()
+}
+
+/// A LanguageProperty shown in one language: `(language, text)`.
+fn pick_language<'a>(map: &'a Map<String, Value>, wanted: &[String]) -> Option<(&'a str, &'a Value)> {
+    for tag in wanted {
+        if tag == "*" {
+            return map.iter().find(|(k, _)| *k != "@none").or_else(|| map.iter().next()).map(|(k, v)| (k.as_str(), v));
+        }
+        if let Some((k, v)) = map.get_key_value(tag.as_str()) {
+            return Some((k.as_str(), v));
+        }
+        let base = tag.split('-').next().unwrap_or(tag);
+        if let Some((k, v)) = map.iter().find(|(k, _)| k.split('-').next() == Some(base)) {
+            return Some((k.as_str(), v));
+        }
+    }
+    map.get_key_value("@none").map(|(k, v)| (k.as_str(), v))
+}
+
+/// The instance as shown under `lang`: a LanguageProperty becomes a Property.
+fn in_language(instance: &Instance, options: &Options) -> Option<Instance> {
+    let wanted = options.lang.as_ref()?;
+    if kind(instance) != "LanguageProperty" {
+        return None;
+    }
+    let map = instance.get("languageMap")?.as_object()?;
+    let (language, text) = pick_language(map, wanted)?;
+    let mut out = Instance::new();
+    for (member, value) in instance {
+        match member.as_str() {
+            "type" => {
+                out.insert("type".into(), Value::String("Property".into()));
+            }
+            "languageMap" => {
+                out.insert("value".into(), text.clone());
+                if language != "@none" {
+                    out.insert("lang".into(), Value::String(language.to_owned()));
+                }
+            }
+            _ => {
+                out.insert(member.clone(), value.clone());
+            }
+        }
+    }
+    Some(out)
 }
 
 fn compact_instance(instance: &Instance, context: &ActiveContext, options: &Options) -> Map<String, Value> {
@@ -79,6 +146,8 @@ pub fn entity(entity: &Entity, context: &ActiveContext, options: &Options) -> Ma
         let rendered: Vec<Value> = instances
             .iter()
             .map(|i| {
+                let localised = in_language(i, options);
+                let i = localised.as_ref().unwrap_or(i);
                 if options.key_values {
                     simple_value(i)
                 } else {

@@ -59,7 +59,17 @@ pub struct NgsiLdParts {
 
 /// The current time as NGSI-LD writes it.
 pub(super) fn now() -> String {
-    hanse_sensors::format_time(hanse_sensors::OffsetDateTime::now_utc())
+    let t = hanse_sensors::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }
 
 impl NgsiLdService {

@@ -160,7 +160,14 @@ impl NgsiLdService {
                 };
                 let id = entity.id.clone();
                 match inner.batch_one(&rights, op, entity, &writes, &time) {
-                    Ok((graph, entity, created)) => {
+                    Ok((graph, entity, created, kept)) => {
+                        if !kept.is_empty() {
+                            let error = NgsiLdError::BadRequestData(format!(
+                                "attributes exist and noOverwrite was asked: {}",
+                                kept.join(", ")
+                            ));
+                            outcome.errors.push(BatchError { entity_id: id.clone(), error: error.short() });
+                        }
                         if created {
                             outcome.created.push(id.clone());
                         }
@@ -224,25 +231,29 @@ impl NgsiLdService {
             if only_existing {
                 let missing: Vec<String> = fragment
                     .attrs
-                    .iter()
-                    .filter(|(attr, instances)| {
-                        entity.attrs.get(*attr).is_none_or(|existing| {
-                            !instances.iter().all(|i| existing.iter().any(|e| dataset_id(e) == dataset_id(i)))
-                        })
-                    })
-                    .map(|(a, _)| a.clone())
+                    .keys()
+                    .filter(|attr| !entity.attrs.contains_key(*attr))
+                    .cloned()
                     .collect();
                 for attr in missing {
                     fragment.attrs.remove(&attr);
-                    outcome.not_updated.push((attr, "the entity has no such attribute (instance)".into()));
+                    outcome.not_updated.push((attr, "the entity has no such attribute".into()));
+                }
+                if fragment.scope.is_some() && entity.scope.is_none() {
+                    fragment.scope = None;
+                    outcome.not_updated.push(("scope".into(), "the entity has no scope".into()));
                 }
             }
             let time = now();
-            let (written, kept) = merge(&mut entity, fragment, overwrite, &time);
+            let scope_changed = fragment.scope.is_some();
+            let (mut written, kept) = merge(&mut entity, fragment, overwrite, &time);
             for attr in kept {
                 outcome.not_updated.push((attr, "the attribute exists and noOverwrite was asked".into()));
             }
             let scope = written.clone();
+            if scope_changed {
+                written.push("scope".into());
+            }
             outcome.updated = written;
             inner.commit(&[(stored.graph.clone(), entity, Scope::Attributes(scope))])?;
             Ok(outcome)
@@ -319,6 +330,11 @@ impl NgsiLdService {
                     dataset.as_deref().map(|d| format!(" with datasetId {d}")).unwrap_or_default()
                 ))
             };
+            if attr == hanse_vocab::ngsi_ld::SCOPE {
+                entity.scope.take().ok_or_else(missing)?;
+                entity.modified_at = Some(now());
+                return inner.commit(&[(stored.graph.clone(), entity, Scope::Attributes(Vec::new()))]);
+            }
             let instances = entity.attrs.get_mut(&attr).ok_or_else(missing)?;
             let before = instances.len();
             if !delete_all {
@@ -349,7 +365,7 @@ impl Inner {
         mut entity: Entity,
         pending: &[(NamedNode, Entity, Scope)],
         time: &str,
-    ) -> Result<(NamedNode, Entity, bool), NgsiLdError> {
+    ) -> Result<(NamedNode, Entity, bool, Vec<String>), NgsiLdError> {
         let iri = entity_iri(&entity.id)?;
         let earlier = pending.iter().find(|(_, e, _)| e.id == entity.id);
         let existing = match earlier {
@@ -365,22 +381,22 @@ impl Inner {
                 }
                 let graph = self.home_for(rights, &entity.types)?;
                 stamp_entity(&mut entity, None, time);
-                Ok((graph, entity, earlier.is_none()))
+                Ok((graph, entity, earlier.is_none(), Vec::new()))
             }
             (BatchOp::Upsert { update: false }, Some((graph, old))) => {
                 if entity.types.is_empty() {
                     return Err(NgsiLdError::BadRequestData(format!("entity `{}` has no type", entity.id)));
                 }
                 stamp_entity(&mut entity, old.created_at.as_deref(), time);
-                Ok((graph, entity, false))
+                Ok((graph, entity, false, Vec::new()))
             }
             (BatchOp::Upsert { update: true }, Some((graph, mut old))) => {
                 merge(&mut old, entity, true, time);
-                Ok((graph, old, false))
+                Ok((graph, old, false, Vec::new()))
             }
             (BatchOp::Update { no_overwrite }, Some((graph, mut old))) => {
-                merge(&mut old, entity, !no_overwrite, time);
-                Ok((graph, old, false))
+                let (_, kept) = merge(&mut old, entity, !no_overwrite, time);
+                Ok((graph, old, false, kept))
             }
         }
     }

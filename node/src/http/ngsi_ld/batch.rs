@@ -107,6 +107,11 @@ async fn parse_item(
         return Err(NgsiLdError::BadRequestData("each batch item must be an entity object".into()));
     };
     let ld = super::request::content_is_ld(headers, false)?;
+    if !ld && object.contains_key("@context") {
+        return Err(NgsiLdError::BadRequestData(
+            "an application/json entity must not hold an @context".into(),
+        ));
+    }
     if ld {
         let context = super::request::body_context(headers, true, &object)?;
         let active = state.ngsi_ld.contexts().active(context.as_ref()).await?;
@@ -141,8 +146,7 @@ async fn query(
     raw_body: Bytes,
     params: std::collections::HashMap<String, String>,
 ) -> Answer {
-    let (mut call, value) = write_call(&state, client, &headers, &raw_body, false).await?;
-    call.format = super::request::format(&headers, true)?;
+    let (call, value) = write_call(&state, client, &headers, &raw_body, true).await?;
     let Value::Object(body) = value else {
         return Err(NgsiLdError::BadRequestData("the query must be a JSON object".into()).into());
     };
@@ -158,12 +162,7 @@ async fn query(
                 types.push(t.to_owned());
             }
             if let Some(pattern) = selector.get("idPattern").and_then(Value::as_str) {
-                query.id_pattern = Some(
-                    regex::RegexBuilder::new(pattern)
-                        .size_limit(1 << 20)
-                        .build()
-                        .map_err(|e| NgsiLdError::BadRequestData(format!("idPattern: {e}")))?,
-                );
+                query.id_pattern = Some(super::entities::id_pattern(pattern)?);
             }
         }
         if !types.is_empty() {

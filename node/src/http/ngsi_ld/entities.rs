@@ -2,7 +2,7 @@
 
 use super::request::{Call, Format, Problem, answer, params, read_call, write_call};
 use crate::http::AppState;
-use crate::ngsi_ld::model::{Shape, check_name, parse_entity, parse_instance};
+use crate::ngsi_ld::model::{Shape, check_name, parse_entity, parse_partial};
 use crate::ngsi_ld::query::EntityQuery;
 use crate::ngsi_ld::render::{self, Options};
 use crate::ngsi_ld::{NgsiLdError, UpdateOutcome, georel, q, selectors};
@@ -60,6 +60,9 @@ pub fn options(call: &Call, params: &HashMap<String, String>) -> Result<Options,
     if let Some(property) = params.get("geometryProperty") {
         options.geometry_property = Some(call.context.expand(property));
     }
+    if let Some(lang) = params.get("lang") {
+        options.lang = Some(render::languages(lang));
+    }
     Ok(options)
 }
 
@@ -114,6 +117,21 @@ pub async fn retrieve(
     Ok(answer(&call, StatusCode::OK, body))
 }
 
+/// An `idPattern` (a POSIX-like regular expression, bounded in size); stacked quantifiers
+/// such as `a**`, which POSIX and most engines refuse, are refused too.
+pub fn id_pattern(pattern: &str) -> Result<regex::Regex, NgsiLdError> {
+    let stacked = ["**", "++", "*+", "+*", "?*", "?+", "}*", "}+"];
+    if pattern.len() > 4096 || stacked.iter().any(|s| pattern.contains(s)) {
+        return Err(NgsiLdError::BadRequestData(format!(
+            "idPattern `{pattern}` is not a valid regular expression"
+        )));
+    }
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| NgsiLdError::BadRequestData(format!("idPattern `{pattern}`: {e}")))
+}
+
 /// Parses the query parameters of `GET /entities`.
 pub fn entity_query(state: &AppState, call: &Call, params: &HashMap<String, String>) -> Result<EntityQuery, NgsiLdError> {
     let config = state.ngsi_ld.config();
@@ -130,19 +148,18 @@ pub fn entity_query(state: &AppState, call: &Call, params: &HashMap<String, Stri
         query.types = Some(selectors::parse_types(types, &call.context)?);
     }
     if let Some(pattern) = params.get("idPattern") {
-        query.id_pattern = Some(
-            regex::RegexBuilder::new(pattern)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| NgsiLdError::BadRequestData(format!("idPattern `{pattern}`: {e}")))?,
-        );
+        query.id_pattern = Some(id_pattern(pattern)?);
     }
     if let Some(attrs) = params.get("attrs") {
         for name in attrs.split(',').map(str::trim).filter(|a| !a.is_empty()) {
             check_name(name)?;
+            if matches!(name, "id" | "type" | "@id" | "@type") {
+                return Err(NgsiLdError::BadRequestData(format!("`{name}` is not an attribute name")));
+            }
             query.attrs.push(call.context.expand(name));
         }
     }
+    query.local = params.get("local").is_some_and(|l| l == "true");
     if let Some(text) = params.get("q") {
         query.q = Some(q::parse(text, &call.context, config.max_query_bytes)?);
     }
@@ -250,14 +267,14 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn update_answer(call: &Call, outcome: UpdateOutcome) -> Response {
+fn update_answer(outcome: UpdateOutcome) -> Response {
     if outcome.not_updated.is_empty() {
         return StatusCode::NO_CONTENT.into_response();
     }
     let body = json!({
-        "updated": outcome.updated.iter().map(|a| call.context.compact(a)).collect::<Vec<_>>(),
+        "updated": outcome.updated,
         "notUpdated": outcome.not_updated.iter().map(|(a, reason)| json!({
-            "attributeName": call.context.compact(a),
+            "attributeName": a,
             "reason": reason,
         })).collect::<Vec<_>>(),
     });
@@ -295,7 +312,7 @@ async fn attributes_update(
         .ngsi_ld
         .update_attributes(&call.rights, &id, fragment, !no_overwrite, !append)
         .await?;
-    Ok(update_answer(&call, outcome))
+    Ok(update_answer(outcome))
 }
 
 /// The raw query string, for helpers.
@@ -345,32 +362,12 @@ pub async fn patch_attribute(
         return Err(NgsiLdError::BadRequestData("the fragment is empty".into()).into());
     }
     let attr_iri = call.context.expand(&attr);
-    // A fragment may omit `type`; parse it as an instance of the kind it names or implies.
-    let mut fragment = object.clone();
-    if !fragment.contains_key("type") {
-        fragment.insert("type".into(), Value::String(infer_kind(&object).into()));
-    }
-    let mut instance = parse_instance(&attr, &attr_iri, &Value::Object(fragment), &call.context)?;
-    if !object.contains_key("type") {
-        instance.remove("type");
-    }
+    let instance = parse_partial(&attr, &attr_iri, &Value::Object(object), &call.context)?;
     state
         .ngsi_ld
         .patch_attribute(&call.rights, &id, attr_iri, instance)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-fn infer_kind(object: &serde_json::Map<String, Value>) -> &'static str {
-    if object.contains_key("object") {
-        "Relationship"
-    } else if object.contains_key("languageMap") {
-        "LanguageProperty"
-    } else if object.get("value").is_some_and(|v| crate::ngsi_ld::geojson::parse(v).is_ok()) {
-        "GeoProperty"
-    } else {
-        "Property"
-    }
 }
 
 /// `DELETE /entities/{id}/attrs/{attr}`

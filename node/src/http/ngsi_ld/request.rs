@@ -223,26 +223,28 @@ pub async fn write_call(
     client: SocketAddr,
     headers: &HeaderMap,
     body: &Bytes,
-    merge_patch: bool,
+    merge_patch_or_geo: bool,
 ) -> Result<(Call, Value), NgsiLdError> {
-    let ld = content_is_ld(headers, merge_patch)?;
-    let format = format(headers, false)?;
+    let ld = content_is_ld(headers, merge_patch_or_geo)?;
+    let format = format(headers, merge_patch_or_geo)?;
     let rights = state.access.http_rights(&caller(state, client, headers)?);
     let value = json_body(state, body)?;
     let context_value = match &value {
+        Value::Object(map) if map.is_empty() => {
+            return Err(NgsiLdError::InvalidRequest("the body is an empty object".into()));
+        }
         Value::Object(map) => body_context(headers, ld, map)?,
         Value::Array(items) => {
-            // Batches: each entity carries its own @context (ld+json), or the Link header applies.
-            if ld {
-                None
-            } else {
-                if items.iter().any(|i| i.get("@context").is_some()) {
-                    return Err(NgsiLdError::BadRequestData(
-                        "application/json entities must not hold an @context".into(),
-                    ));
-                }
-                link_context(headers)?.map(Value::String)
+            // Batches: each entity carries its own @context (ld+json, then no Link header),
+            // or the Link header applies to all (an entity with an @context fails alone).
+            let _ = items;
+            let link = link_context(headers)?;
+            if ld && link.is_some() {
+                return Err(NgsiLdError::BadRequestData(
+                    "application/ld+json carries its @context in the body: send no Link header".into(),
+                ));
             }
+            if ld { None } else { link.map(Value::String) }
         }
         _ => return Err(NgsiLdError::BadRequestData("the body must be a JSON object or array".into())),
     };
