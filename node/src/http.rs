@@ -23,6 +23,7 @@
 //! | `GET /api/ingest/dead-letters`, `POST …/replay`, `DELETE …/{id}` | refused messages (admin token) |
 //! | `POST /api/ingest/retention` | run retention now (admin token) |
 //! | `GET /api/audit`, `/api/audit/verify` | the signed access-decision log and its verification (admin token) |
+//! | `GET /ogc/…` | OGC API – Features Part 1 Core: collections per entity type, items by bbox and datetime |
 //! | `/ngsi-ld/v1/…` | the NGSI-LD API: entities, batch operations, queries, geo, discovery (see docs/ngsi-ld.md) |
 
 mod access;
@@ -36,6 +37,7 @@ mod negotiate;
 mod network;
 mod ngsi_ld;
 mod node_info;
+mod ogc_features;
 mod sparql;
 
 pub use error::ApiError;
@@ -168,6 +170,7 @@ pub fn router(state: AppState) -> Router {
             get(network::consortium).post(network::submit_membership),
         )
         .nest("/ngsi-ld/v1", ngsi_ld::routes())
+        .nest("/ogc", ogc_features::routes())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

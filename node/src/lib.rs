@@ -21,6 +21,7 @@
 //! | [`federation`] | federated SPARQL: source selection, planning, bound joins, explicit SERVICE |
 //! | [`ingest`] | sensor sources wired to the store: batching writer, dead letters, retention |
 //! | [`demo`] | the six-member demo consortium, its data and live sensors |
+//! | [`ogc_features`] | OGC API – Features Part 1 Core over the same entities and spatial index |
 //! | [`ngsi_ld`] | the NGSI-LD API over the store: entities, queries, geo, discovery, @contexts |
 //! | [`http`] | the axum router: `/sparql`, `/store`, `/health`, `/api/…` |
 //! | [`cli`] | the `hanse` command line |
@@ -47,6 +48,7 @@ pub mod http;
 pub mod ingest;
 pub mod ngsi_ld;
 pub mod node;
+pub mod ogc_features;
 pub mod node_dir;
 pub mod p2p;
 pub mod requests;

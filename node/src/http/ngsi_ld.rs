@@ -16,6 +16,8 @@ mod entities;
 mod request;
 mod unsupported;
 
+pub use request::caller_rights;
+
 use super::AppState;
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};

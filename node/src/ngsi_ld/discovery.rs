@@ -25,6 +25,13 @@ pub struct TypeInfo {
 pub type Catalogue = BTreeMap<String, TypeInfo>;
 
 impl NgsiLdService {
+    /// The entity types a caller may see.
+    pub async fn type_names(&self, rights: &Rights) -> Result<Vec<String>, NgsiLdError> {
+        let visible = rights.read.clone();
+        self.blocking(move |inner, deadline| types(&inner.store, &visible, deadline))
+            .await
+    }
+
     /// Types with their attributes (`only`: just this type).
     pub async fn discover(&self, rights: &Rights, only: Option<String>) -> Result<Catalogue, NgsiLdError> {
         let visible = rights.read.clone();

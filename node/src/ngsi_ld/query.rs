@@ -17,6 +17,7 @@ use oxigraph::store::Store;
 use regex::Regex;
 use std::collections::HashSet;
 use std::time::Instant;
+use time::OffsetDateTime;
 
 /// Classes whose instances are attribute history, not entities (served by the temporal API).
 pub const NOT_ENTITIES: &[&str] = &[sosa::OBSERVATION, hanse::HOURLY_AGGREGATE];
@@ -46,6 +47,33 @@ pub struct EntityQuery {
     pub count: bool,
     /// `local=true`: every entity of this node may match (no other selector needed).
     pub local: bool,
+    /// Only entities whose time (see [`entity_time`]) lies in this interval (OGC API
+    /// `datetime`); either end may be open.
+    pub time: Option<(Option<OffsetDateTime>, Option<OffsetDateTime>)>,
+}
+
+/// When an entity was observed: its `dateObserved` value, else the latest `observedAt` of
+/// its attributes, else its `modifiedAt`.
+pub fn entity_time(entity: &Entity) -> Option<OffsetDateTime> {
+    let parse = |v: &serde_json::Value| {
+        let text = v.get("@value").unwrap_or(v).as_str()?;
+        hanse_sensors::parse_time_text(text)
+    };
+    let observed = entity.attrs.iter().find_map(|(attr, instances)| {
+        (attr.ends_with("/dateObserved") || attr.ends_with("#dateObserved"))
+            .then(|| instances.first().and_then(|i| i.get("value")).and_then(parse))
+            .flatten()
+    });
+    observed
+        .or_else(|| {
+            entity
+                .attrs
+                .values()
+                .flatten()
+                .filter_map(|i| i.get("observedAt").and_then(parse))
+                .max()
+        })
+        .or_else(|| entity.modified_at.as_deref().and_then(hanse_sensors::parse_time_text))
 }
 
 /// A page of results.
@@ -98,6 +126,14 @@ impl EntityQuery {
             && !q.matches(entity)
         {
             return false;
+        }
+        if let Some((start, end)) = &self.time {
+            let Some(time) = entity_time(entity) else {
+                return false;
+            };
+            if start.is_some_and(|s| time < s) || end.is_some_and(|e| time > e) {
+                return false;
+            }
         }
         if let Some(geo) = &self.geo {
             let Some(instances) = entity.attrs.get(&geo.property) else {

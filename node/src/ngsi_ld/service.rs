@@ -197,6 +197,17 @@ pub fn error_from(short: &Value) -> NgsiLdError {
     }
 }
 
+/// 401 for a caller without a token (who may write nothing), 403 otherwise.
+fn no_right(rights: &Rights, message: String) -> NgsiLdError {
+    if rights.write.is_empty() {
+        NgsiLdError::Unauthorized(format!(
+            "{message}: writes need `Authorization: Bearer <token>` (the admin token, or an ingest source's token for its graph)"
+        ))
+    } else {
+        NgsiLdError::Forbidden(message)
+    }
+}
+
 /// Checks an entity id taken from a URL.
 pub fn check_id(id: &str) -> Result<(), NgsiLdError> {
     entity_iri(id).map(|_| ())
@@ -254,7 +265,7 @@ impl Inner {
             return Ok(None);
         };
         if !rights.may_write(&stored.graph) {
-            return Err(NgsiLdError::Forbidden(format!(
+            return Err(no_right(rights, format!(
                 "`{}` is in a graph this caller ({}) may not write",
                 id.as_str(),
                 rights.who
@@ -278,7 +289,7 @@ impl Inner {
             .and_then(|g| NamedNode::new(g).ok());
         let graph = claimed.unwrap_or_else(|| self.default_graph.clone());
         if !rights.may_write(&graph) {
-            return Err(NgsiLdError::Forbidden(format!(
+            return Err(no_right(rights, format!(
                 "entities of this type go to graph <{}>, which this caller ({}) may not write",
                 graph.as_str(),
                 rights.who

@@ -211,7 +211,8 @@ impl NgsiLdService {
     }
 
     /// `POST /entities/{id}/attrs` (append; `noOverwrite` keeps existing attributes) and
-    /// `PATCH /entities/{id}/attrs` (`only_existing`: update, never add).
+    /// `PATCH /entities/{id}/attrs` (`only_existing`: a scope is only replaced where there
+    /// is one; new attributes are added, as the ETSI suite expects of this operation).
     pub async fn update_attributes(
         &self,
         rights: &Rights,
@@ -229,16 +230,6 @@ impl NgsiLdService {
             let mut outcome = UpdateOutcome::default();
             let mut fragment = fragment;
             if only_existing {
-                let missing: Vec<String> = fragment
-                    .attrs
-                    .keys()
-                    .filter(|attr| !entity.attrs.contains_key(*attr))
-                    .cloned()
-                    .collect();
-                for attr in missing {
-                    fragment.attrs.remove(&attr);
-                    outcome.not_updated.push((attr, "the entity has no such attribute".into()));
-                }
                 if fragment.scope.is_some() && entity.scope.is_none() {
                     fragment.scope = None;
                     outcome.not_updated.push(("scope".into(), "the entity has no scope".into()));

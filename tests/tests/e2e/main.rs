@@ -7,4 +7,5 @@ mod federation;
 mod http_api;
 mod ingest;
 mod network;
+mod ngsi_ld;
 mod support;

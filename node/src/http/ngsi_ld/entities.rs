@@ -74,6 +74,12 @@ pub async fn create(
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let raw = body(raw)?;
+    if raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(NgsiLdError::InvalidRequest(
+            "POST /entities takes one entity (a JSON object); batches go to /entityOperations".into(),
+        )
+        .into());
+    }
     let (call, value) = write_call(&state, client, &headers, &raw, false).await?;
     let Value::Object(object) = &value else {
         return Err(NgsiLdError::BadRequestData("an entity must be a JSON object".into()).into());

@@ -100,6 +100,11 @@ pub fn caller(state: &AppState, client: SocketAddr, headers: &HeaderMap) -> Resu
     }
 }
 
+/// The rights of the caller of a request (for front ends sharing NGSI-LD's rules).
+pub fn caller_rights(state: &AppState, client: SocketAddr, headers: &HeaderMap) -> Result<Rights, NgsiLdError> {
+    Ok(state.access.http_rights(&caller(state, client, headers)?))
+}
+
 /// The answer format from `Accept` (406 when nothing offered fits).
 pub fn format(headers: &HeaderMap, geo: bool) -> Result<Format, NgsiLdError> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
@@ -230,9 +235,6 @@ pub async fn write_call(
     let rights = state.access.http_rights(&caller(state, client, headers)?);
     let value = json_body(state, body)?;
     let context_value = match &value {
-        Value::Object(map) if map.is_empty() => {
-            return Err(NgsiLdError::InvalidRequest("the body is an empty object".into()));
-        }
         Value::Object(map) => body_context(headers, ld, map)?,
         Value::Array(items) => {
             // Batches: each entity carries its own @context (ld+json, then no Link header),

@@ -21,7 +21,8 @@ pub async fn fallback(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    format(&headers, true)?;
+    // GeoJSON is only offered by Retrieve Entity and Query Entities.
+    format(&headers, false)?;
     if matches!(method, Method::POST | Method::PATCH | Method::PUT) {
         content_is_ld(&headers, true)?;
         let raw = body(raw)?;
