@@ -170,6 +170,8 @@ pub fn router(state: AppState) -> Router {
             get(network::consortium).post(network::submit_membership),
         )
         .nest("/ngsi-ld/v1", ngsi_ld::routes())
+        .route("/ogc", get(ogc_features::landing))
+        .route("/ogc/", get(ogc_features::landing))
         .nest("/ogc", ogc_features::routes())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(

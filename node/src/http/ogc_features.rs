@@ -22,8 +22,8 @@ use std::net::SocketAddr;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
-/// An OGC API exception.
-struct Exception(StatusCode, String);
+/// An OGC API exception: status and description.
+pub struct Exception(StatusCode, String);
 
 impl IntoResponse for Exception {
     fn into_response(self) -> Response {
@@ -40,7 +40,8 @@ impl From<NgsiLdError> for Exception {
     }
 }
 
-type Answer = Result<Response, Exception>;
+/// A handler's result.
+pub type Answer = Result<Response, Exception>;
 
 fn bad(message: impl Into<String>) -> Exception {
     Exception(StatusCode::BAD_REQUEST, message.into())
@@ -62,7 +63,8 @@ fn base(headers: &HeaderMap) -> String {
     format!("http://{host}/ogc")
 }
 
-async fn landing(headers: HeaderMap) -> Answer {
+/// `GET /ogc`: the landing page.
+pub async fn landing(headers: HeaderMap) -> Answer {
     let base = base(&headers);
     Ok(json_answer(
         json!({
@@ -242,7 +244,6 @@ async fn item(
 /// The routes, to be nested under `/ogc`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(landing))
         .route("/conformance", get(conformance))
         .route("/collections", get(collections))
         .route("/collections/{id}", get(one_collection))

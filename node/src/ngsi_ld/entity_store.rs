@@ -13,7 +13,7 @@
 //! change inside a store transaction.
 
 use super::geojson;
-use super::model::{Entity, Instance, dataset_id, kind};
+use super::model::{Entity, Instance, dataset_id, is_geo_instance};
 use super::terms::{instance_from_terms, instance_terms, json_to_term};
 use crate::access::visibility::Visible;
 use hanse_vocab::ngsi_ld::LOCATION;
@@ -161,6 +161,32 @@ pub fn read(store: &Store, id: &NamedNode, visible: &Visible) -> Result<Option<S
     Ok(Some(stored))
 }
 
+/// A term as the store keeps it: typed literals of the XSD types oxigraph stores by value
+/// (date-times, numbers, booleans) in their canonical form, so `11:00:00.00Z` sent equals
+/// `11:00:00Z` stored.
+fn canonical(term: &Term) -> String {
+    use oxsdatatypes::{Boolean, Date, DateTime, Decimal, Double, Float, Integer};
+    use std::str::FromStr;
+    let Term::Literal(literal) = term else {
+        return term.to_string();
+    };
+    let value = literal.value();
+    let normal = match literal.datatype().as_str().strip_prefix(xsd::NS) {
+        Some("dateTime") => DateTime::from_str(value).ok().map(|v| v.to_string()),
+        Some("date") => Date::from_str(value).ok().map(|v| v.to_string()),
+        Some("double") => Double::from_str(value).ok().map(|v| v.to_string()),
+        Some("float") => Float::from_str(value).ok().map(|v| v.to_string()),
+        Some("integer") => Integer::from_str(value).ok().map(|v| v.to_string()),
+        Some("decimal") => Decimal::from_str(value).ok().map(|v| v.to_string()),
+        Some("boolean") => Boolean::from_str(value).ok().map(|v| v.to_string()),
+        _ => None,
+    };
+    match normal {
+        Some(v) => format!("{v}^^{}", literal.datatype().as_str()),
+        None => term.to_string(),
+    }
+}
+
 /// The WKT a GeoProperty instance is stored as.
 fn instance_wkt(instance: &Instance) -> Option<String> {
     instance
@@ -175,7 +201,7 @@ impl Stored {
         let mut expected: Vec<String> = Vec::new();
         let mut geometries = Vec::new();
         for instance in instances {
-            if kind(instance) == "GeoProperty" {
+            if is_geo_instance(attr, instance) {
                 let dataset = dataset_id(instance);
                 let geometry = geometry_node(self.id.as_str(), attr, dataset);
                 let (Some(want), Some(have)) = (instance_wkt(instance), self.wkt.get(&geometry)) else {
@@ -188,7 +214,7 @@ impl Stored {
             } else {
                 let mut terms = Vec::new();
                 instance_terms(instance, &mut terms);
-                expected.extend(terms.iter().map(ToString::to_string));
+                expected.extend(terms.iter().map(canonical));
             }
         }
         let mut actual: Vec<String> = self
@@ -198,7 +224,7 @@ impl Stored {
                 terms
                     .iter()
                     .filter(|t| !geometries.iter().any(|(_, g)| matches!(t, Term::NamedNode(n) if n.as_str() == g)))
-                    .map(ToString::to_string)
+                    .map(canonical)
                     .collect()
             })
             .unwrap_or_default();
@@ -344,7 +370,7 @@ pub fn write(
         let Some(instances) = entity.attrs.get(attr) else { continue };
         let Ok(attr_node) = NamedNode::new(attr) else { continue };
         for instance in instances {
-            if kind(instance) == "GeoProperty" {
+            if is_geo_instance(attr, instance) {
                 let Some(wkt) = instance_wkt(instance) else { continue };
                 let dataset = dataset_id(instance);
                 let geometry = node(&geometry_node(&entity.id, attr, dataset));
@@ -362,7 +388,7 @@ pub fn write(
                 push(&id, attr_node.as_str(), term.clone());
             }
             if let (Some(Value::String(observed)), "Property", [value]) =
-                (instance.get("observedAt"), kind(instance), terms.as_slice())
+                (instance.get("observedAt"), super::model::kind(instance), terms.as_slice())
             {
                 observation(&mut push, &entity.id, attr, dataset_id(instance), observed, value, observed_now);
             }

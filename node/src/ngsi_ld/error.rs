@@ -109,6 +109,7 @@ impl NgsiLdError {
         serde_json::json!({
             "type": self.type_iri(),
             "title": self.kind(),
+            "status": self.status(),
             "detail": self.to_string(),
         })
     }

@@ -347,7 +347,10 @@ fn parse_member(
         },
         _ => {}
     }
-    if is_geo_name(iri) && kind != "GeoProperty" && !partial {
+    // Some published models (Smart Data Models' DeviceMeasurement) send `location` as a
+    // Property holding a GeoJSON geometry: accepted, and stored as a geometry.
+    let geometry_value = map.get("value").is_some_and(|v| geojson::check(v).is_ok());
+    if is_geo_name(iri) && kind != "GeoProperty" && !partial && !(kind == "Property" && geometry_value) {
         return Err(bad("location, observationSpace and operationSpace must be GeoProperties"));
     }
     for (member, member_value) in map {
@@ -395,6 +398,18 @@ pub fn is_geo_name(iri: &str) -> bool {
         iri.strip_prefix(NS),
         Some("location" | "observationSpace" | "operationSpace")
     )
+}
+
+/// Whether an instance is stored as a geometry: a GeoProperty, or a Property of one of the
+/// geo attributes whose value is a GeoJSON geometry.
+pub fn is_geo_instance(attr: &str, instance: &Instance) -> bool {
+    match kind(instance) {
+        "GeoProperty" => true,
+        "Property" => {
+            is_geo_name(attr) && instance.get("value").is_some_and(|v| geojson::check(v).is_ok())
+        }
+        _ => false,
+    }
 }
 
 /// The instance's `datasetId`, if any.

@@ -8,7 +8,7 @@
 use super::context_loader::ContextLoader;
 use super::entity_store::{Scope, Stored, geometry_node, read, write};
 use super::error::NgsiLdError;
-use super::model::{Entity, kind};
+use super::model::Entity;
 use super::query::{EntityQuery, Page, is_entity};
 use crate::access::visibility::Rights;
 use crate::catalog::CatalogService;
@@ -190,6 +190,9 @@ pub fn error_from(short: &Value) -> NgsiLdError {
     match short.get("title").and_then(Value::as_str) {
         Some("AlreadyExists") => NgsiLdError::AlreadyExists(detail),
         Some("ResourceNotFound") => NgsiLdError::ResourceNotFound(detail),
+        Some("NoRight") if short.get("status").and_then(Value::as_u64) == Some(401) => {
+            NgsiLdError::Unauthorized(detail)
+        }
         Some("NoRight") => NgsiLdError::Forbidden(detail),
         Some("InvalidRequest") => NgsiLdError::InvalidRequest(detail),
         Some("InternalError") => NgsiLdError::Internal(detail),
@@ -222,7 +225,7 @@ pub(super) fn geo_entries(graph: &NamedNode, entity: &Entity) -> Vec<GeoEntry> {
     let Ok(id) = NamedNode::new(&entity.id) else { return Vec::new() };
     let mut entries = Vec::new();
     for (attr, instances) in &entity.attrs {
-        for instance in instances.iter().filter(|i| kind(i) == "GeoProperty") {
+        for instance in instances.iter().filter(|i| super::model::is_geo_instance(attr, i)) {
             let Some(geometry) = instance.get("value").and_then(|v| super::geojson::parse(v).ok()) else {
                 continue;
             };

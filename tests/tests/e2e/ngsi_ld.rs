@@ -133,6 +133,15 @@ fn term_iri(context_file: &Path, term: &str) -> Result<String> {
     }
 }
 
+/// The first position of GeoJSON coordinates, whatever the geometry.
+fn first_position(coordinates: &Value) -> Value {
+    let mut c = coordinates;
+    while c[0].is_array() {
+        c = &c[0];
+    }
+    c.clone()
+}
+
 /// The keyValues form of a normalized entity.
 fn simplified(normalized: &Map<String, Value>) -> Map<String, Value> {
     normalized
@@ -182,19 +191,23 @@ async fn sdm_examples_round_trip_and_are_the_rdf_sparql_expects() -> Result<()> 
         // Query by type, by q on an attribute and by location.
         let (_, found, _) = api.get(&format!("/entities?type={model}&count=true"), &context).await?;
         ensure!(found.as_array().is_some_and(|a| a.iter().any(|e| e["id"] == id)), "{model}: by type");
+        // A numeric attribute, else a text one.
         let (attr, value) = sent
             .iter()
-            .find_map(|(k, v)| v["value"].as_f64().map(|n| (k.clone(), n)))
-            .context("a numeric attribute")?;
+            .filter(|(k, _)| k.as_str() != "id" && k.as_str() != "type")
+            .find_map(|(k, v)| v["value"].as_f64().map(|n| (k.clone(), json!(n))))
+            .or_else(|| {
+                sent.iter()
+                    .filter(|(k, _)| k.as_str() != "id" && k.as_str() != "type")
+                    .find_map(|(k, v)| v["value"].as_str().map(|t| (k.clone(), json!(t))))
+            })
+            .context("a numeric or text attribute")?;
         let q: String = form_urlencoded::byte_serialize(format!("{attr}=={value}").as_bytes()).collect();
         let (_, found, _) = api.get(&format!("/entities?type={model}&q={q}"), &context).await?;
         ensure!(found.as_array().is_some_and(|a| a.len() == 1 && a[0]["id"] == id), "{model}: q {attr}=={value}: {found}");
         if let Some(location) = sent.get("location") {
             let geometry = &location["value"];
-            let point = match geometry["type"].as_str() {
-                Some("Point") => geometry["coordinates"].clone(),
-                _ => geometry["coordinates"][0][0].clone(),
-            };
+            let point = first_position(&geometry["coordinates"]);
             let near = format!(
                 "/entities?type={model}&georel=near;maxDistance==10&geometry=Point&coordinates={}",
                 form_urlencoded::byte_serialize(point.to_string().as_bytes()).collect::<String>()
@@ -212,18 +225,14 @@ async fn sdm_examples_round_trip_and_are_the_rdf_sparql_expects() -> Result<()> 
         );
         let rows = api.sparql(&node, &select).await?;
         let v = rows["results"]["bindings"][0]["v"]["value"].as_str().context("value")?;
-        ensure!(v.parse::<f64>()? == value, "{model}: SPARQL sees {v}, sent {value}");
+        let same = match &value {
+            Value::Number(n) => v.parse::<f64>().ok() == n.as_f64(),
+            other => other.as_str() == Some(v),
+        };
+        ensure!(same, "{model}: SPARQL sees {v}, sent {value}");
         if let Some(location) = sent.get("location") {
-            let wkt = match location["value"]["type"].as_str() {
-                Some("Point") => format!(
-                    "POINT({} {})",
-                    location["value"]["coordinates"][0], location["value"]["coordinates"][1]
-                ),
-                _ => {
-                    let p = &location["value"]["coordinates"][0][0];
-                    format!("POINT({} {})", p[0], p[1])
-                }
-            };
+            let p = first_position(&location["value"]["coordinates"]);
+            let wkt = format!("POINT({} {})", p[0], p[1]);
             let ask = format!(
                 "PREFIX geo: <http://www.opengis.net/ont/geosparql#> PREFIX geof: <http://www.opengis.net/def/function/geosparql/> \
                  ASK {{ GRAPH ?g {{ <{id}> geo:hasGeometry/geo:asWKT ?w }} FILTER(geof:sfIntersects(?w, \"{wkt}\"^^geo:wktLiteral)) }}"
@@ -314,8 +323,18 @@ unit = "GQ"
     )?;
     let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
     let api = Api::new(&node, dir.load_admin_token()?.as_str());
-    let uplink = r#"{"end_device_ids":{"device_id":"aq-1","application_ids":{"application_id":"air"}},
-        "received_at":"2026-11-21T10:00:01Z","uplink_message":{"decoded_payload":{"no2":41.5},"received_at":"2026-11-21T10:00:00Z"}}"#;
+    // The subscription must exist before publishing (the broker keeps nothing for a client
+    // that never subscribed).
+    eventually(Duration::from_secs(20), "the MQTT source connected", || async {
+        let status: Value = api.http.get(format!("{}/api/ingest/status", node.http_url())).send().await?.json().await?;
+        Ok(status[0]["mqtt_connected"] == true)
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let uplink = r#"{"end_device_ids":{"device_id":"aq-1","application_ids":{"application_id":"air"},"dev_eui":"70B3D57ED005B1A2"},
+        "received_at":"2026-11-21T10:00:01.123Z","uplink_message":{"f_port":1,"f_cnt":12,"frm_payload":"AQID","decoded_payload":{"no2":41.5},
+        "rx_metadata":[{"gateway_ids":{"gateway_id":"gw-1"},"time":"2026-11-21T10:00:00.9Z","rssi":-97,"snr":7.5}],
+        "received_at":"2026-11-21T10:00:01.000Z"}}"#;
     let options = rumqttc::MqttOptions::new("ngsi-ld-test", "127.0.0.1", broker.addr().port());
     let (client, mut events) = rumqttc::AsyncClient::new(options, 10);
     client
@@ -487,6 +506,97 @@ async fn restricted_datasets_are_not_served_to_callers_without_rights() -> Resul
     ensure!(types["typeList"] == json!(["Bench"]), "restricted, by discovery: {types}");
     let (_, all, _) = api.get("/entities?type=Bench,Meter", CORE).await?;
     ensure!(all.as_array().is_some_and(|a| a.len() == 2), "the operator sees both: {all}");
+    node.shutdown().await?;
+    Ok(())
+}
+
+/// Runs `script` with python3, installing OWSLib first if it is missing.
+fn owslib(script: &str, base: &str) -> Result<String> {
+    let has = || {
+        std::process::Command::new("python3")
+            .args(["-c", "import owslib.ogcapi.features"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has() {
+        eprintln!("owslib missing: installing it with pip (`./test` does this up front)");
+        let installed = std::process::Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "owslib"])
+            .status();
+        ensure!(
+            installed.is_ok_and(|s| s.success()) && has(),
+            "this test needs python3 with owslib (`python3 -m pip install owslib`)"
+        );
+    }
+    let output = std::process::Command::new("python3")
+        .args(["-c", script, base])
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    ensure!(
+        output.status.success(),
+        "owslib failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(stdout)
+}
+
+const OWSLIB_SCRIPT: &str = r#"
+import json, sys
+from owslib.ogcapi.features import Features
+api = Features(sys.argv[1], timeout=20)
+conformance = api.conformance()["conformsTo"]
+collections = [c["id"] for c in api.collections()["collections"]]
+items = api.collection_items("Sensor", bbox=[4.40, 51.00, 4.50, 51.05], limit=2)
+page = [f["id"] for f in items["features"]]
+following = [l["href"] for l in items["links"] if l["rel"] == "next"]
+later = api.collection_items("Sensor", datetime_="2026-06-01T00:00:00Z/..")
+one = api.collection_item("Sensor", "urn:ngsi-ld:Sensor:1")
+print(json.dumps({"conformance": conformance, "collections": collections, "page": page,
+    "matched": items["numberMatched"], "next": following,
+    "later": sorted(f["id"] for f in later["features"]), "one": one["geometry"]}))
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn owslib_reads_collections_and_items_by_bbox_and_datetime() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
+    let api = Api::new(&node, dir.load_admin_token()?.as_str());
+    let sensors: Vec<Value> = [
+        (1, 4.45, 51.02, "2026-05-01T00:00:00Z"),
+        (2, 4.46, 51.03, "2026-07-01T00:00:00Z"),
+        (3, 4.47, 51.04, "2026-08-01T00:00:00Z"),
+        (4, 5.90, 52.00, "2026-09-01T00:00:00Z"),
+    ]
+    .iter()
+    .map(|(n, lon, lat, at)| {
+        json!({"id": format!("urn:ngsi-ld:Sensor:{n}"), "type": "Sensor",
+            "dateObserved": {"type": "Property", "value": {"@type": "DateTime", "@value": at}},
+            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, lat]}},
+            "@context": CORE})
+    })
+    .collect();
+    let (status, body) = api.post("/entityOperations/create", LD, Value::Array(sensors).to_string()).await?;
+    ensure!(status == 201, "{body}");
+    // The operator's view (the node's open_loopback is off, so OWSLib sends the token).
+    let script = OWSLIB_SCRIPT.replace(
+        "Features(sys.argv[1], timeout=20)",
+        &format!("Features(sys.argv[1], timeout=20, headers={{'Authorization': 'Bearer {}'}})", api.token),
+    );
+    let out = owslib(&script, &format!("{}/ogc", node.http_url()))?;
+    let seen: Value = serde_json::from_str(out.trim())?;
+    ensure!(
+        seen["conformance"].as_array().is_some_and(|c| c.contains(&json!("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"))),
+        "{seen}"
+    );
+    ensure!(seen["collections"] == json!(["Sensor"]), "{seen}");
+    ensure!(seen["matched"] == 3 && seen["page"].as_array().is_some_and(|p| p.len() == 2), "bbox: {seen}");
+    ensure!(seen["next"].as_array().is_some_and(|n| n.len() == 1), "next link: {seen}");
+    ensure!(
+        seen["later"] == json!(["urn:ngsi-ld:Sensor:2", "urn:ngsi-ld:Sensor:3", "urn:ngsi-ld:Sensor:4"]),
+        "datetime: {seen}"
+    );
+    ensure!(seen["one"] == json!({"type": "Point", "coordinates": [4.45, 51.02]}), "{seen}");
+    println!("OWSLib {} read the collections and items by bbox and datetime", "0.35");
     node.shutdown().await?;
     Ok(())
 }
