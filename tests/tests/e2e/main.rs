@@ -4,6 +4,7 @@
 mod access;
 mod catalogue;
 mod federation;
+mod hostile;
 mod http_api;
 mod ingest;
 mod network;
