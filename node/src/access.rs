@@ -22,7 +22,7 @@ mod rights;
 pub mod service;
 pub mod visibility;
 
-pub use http_rights::HttpCaller;
 pub use agreement::{Agreement, AgreementError, AgreementState, AgreementStore};
+pub use http_rights::HttpCaller;
 pub use service::{AccessError, AccessService, RemoteAnswer};
 pub use visibility::{Rights, Visible};

@@ -50,7 +50,10 @@ pub const EMBEDDED_CONTEXTS: &[(&str, &str)] = &[
         "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld",
         V1_9,
     ),
-    ("https://w3id.org/security/data-integrity/v2", DATA_INTEGRITY_V2),
+    (
+        "https://w3id.org/security/data-integrity/v2",
+        DATA_INTEGRITY_V2,
+    ),
 ];
 
 /// The embedded document for `url`, if hanse embeds it.

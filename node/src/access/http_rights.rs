@@ -3,8 +3,8 @@
 //! non-public ones never without rights), decided here once for every front end.
 
 use super::service::{AccessService, now};
-use crate::catalog::AccessRights;
 use super::visibility::{Rights, Visible};
+use crate::catalog::AccessRights;
 use hanse_policy::{Request as PolicyRequest, WorldState};
 use hanse_vocab::odrl;
 use oxigraph::model::NamedNode;
@@ -39,7 +39,9 @@ impl AccessService {
             if definition.access_rights != AccessRights::Public {
                 continue;
             }
-            let Ok(Some(offer)) = definition.offer(&iris) else { continue };
+            let Ok(Some(offer)) = definition.offer(&iris) else {
+                continue;
+            };
             let request = PolicyRequest {
                 assignee: None,
                 action: odrl::READ.to_owned(),
@@ -49,7 +51,12 @@ impl AccessService {
                 spatial: None,
             };
             if hanse_policy::evaluate(&offer, &request, &WorldState::at(now)).permitted {
-                graphs.extend(definition.graphs.iter().filter_map(|g| NamedNode::new(g).ok()));
+                graphs.extend(
+                    definition
+                        .graphs
+                        .iter()
+                        .filter_map(|g| NamedNode::new(g).ok()),
+                );
             }
         }
         graphs

@@ -19,7 +19,9 @@ impl Visible {
     pub fn sees(&self, graph: GraphNameRef<'_>) -> bool {
         match (self, graph) {
             (Visible::All, _) => true,
-            (Visible::Graphs(graphs), GraphNameRef::NamedNode(g)) => graphs.contains(&g.into_owned()),
+            (Visible::Graphs(graphs), GraphNameRef::NamedNode(g)) => {
+                graphs.contains(&g.into_owned())
+            }
             (Visible::Graphs(_), _) => false,
         }
     }

@@ -15,6 +15,10 @@ pub const CONFIG_FILE: &str = "hanse.toml";
 /// sub-query's text nests about one bracket per algebra level, plus its wrapper's few.
 const NESTING_OVER_DEPTH: usize = 32;
 
+/// Deepest `ngsi_ld.max_json_depth`: serde_json stops parsing at 128 levels of nesting,
+/// which also keeps every recursive walk over a parsed body shallow.
+const MAX_JSON_DEPTH: usize = 128;
+
 /// The whole `hanse.toml`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -194,6 +198,14 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        if ngsi.max_json_depth > MAX_JSON_DEPTH {
+            return Err(ConfigError::Invalid {
+                key: "ngsi_ld.max_json_depth",
+                message: format!(
+                    "at most {MAX_JSON_DEPTH}: the JSON parser refuses deeper documents whatever the setting"
+                ),
+            });
+        }
         if self.http.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid {
                 key: "http.max_concurrent_queries",
@@ -241,5 +253,14 @@ mod tests {
         let config = Config::parse("[sparql]\nmax_result_rows = 0\n").unwrap();
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("sparql.max_result_rows"), "{err}");
+    }
+
+    #[test]
+    fn json_depth_beyond_the_parser_bound_is_rejected() {
+        let config = Config::parse("[ngsi_ld]\nmax_json_depth = 129\n").unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("ngsi_ld.max_json_depth"), "{err}");
+        let config = Config::parse("[ngsi_ld]\nmax_json_depth = 128\n").unwrap();
+        config.validate().unwrap();
     }
 }

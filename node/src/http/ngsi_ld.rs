@@ -31,7 +31,11 @@ fn both(router: Router<AppState>, path: &str, route: MethodRouter<AppState>) -> 
 /// The routes, to be nested under `/ngsi-ld/v1`.
 pub fn routes() -> Router<AppState> {
     let router = Router::new();
-    let router = both(router, "/entities", get(entities::query).post(entities::create));
+    let router = both(
+        router,
+        "/entities",
+        get(entities::query).post(entities::create),
+    );
     let router = both(
         router,
         "/entities/{id}",

@@ -11,11 +11,11 @@ use crate::ngsi_ld::query::EntityQuery;
 use crate::ngsi_ld::selectors::Selector;
 use crate::ogc_features::collections::{collection_ids, extent, feature};
 use crate::ogc_features::params;
+use axum::Router;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -27,16 +27,30 @@ pub struct Exception(StatusCode, String);
 
 impl IntoResponse for Exception {
     fn into_response(self) -> Response {
-        let code = if self.0 == StatusCode::NOT_FOUND { "NotFound" } else { "InvalidParameterValue" };
-        let mut response = (self.0, json!({"code": code, "description": self.1}).to_string()).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let code = if self.0 == StatusCode::NOT_FOUND {
+            "NotFound"
+        } else {
+            "InvalidParameterValue"
+        };
+        let mut response = (
+            self.0,
+            json!({"code": code, "description": self.1}).to_string(),
+        )
+            .into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         response
     }
 }
 
 impl From<NgsiLdError> for Exception {
     fn from(error: NgsiLdError) -> Self {
-        Self(StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), error.to_string())
+        Self(
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            error.to_string(),
+        )
     }
 }
 
@@ -49,7 +63,9 @@ fn bad(message: impl Into<String>) -> Exception {
 
 fn json_answer(body: Value, content_type: &'static str) -> Response {
     let mut response = (StatusCode::OK, body.to_string()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -58,7 +74,10 @@ fn base(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c)))
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
         .unwrap_or("localhost");
     format!("http://{host}/ogc")
 }
@@ -125,7 +144,11 @@ async fn collections(
     ))
 }
 
-async fn type_of(state: &AppState, rights: &crate::access::Rights, id: &str) -> Result<String, Exception> {
+async fn type_of(
+    state: &AppState,
+    rights: &crate::access::Rights,
+    id: &str,
+) -> Result<String, Exception> {
     let types = state.ngsi_ld.type_names(rights).await?;
     collection_ids(&types)
         .remove(id)
@@ -142,7 +165,9 @@ async fn one_collection(
     let iri = type_of(&state, &rights, &id).await?;
     let mut body = collection(&base(&headers), &id, &iri);
     let sample = EntityQuery {
-        types: Some(Selector { any: vec![vec![iri]] }),
+        types: Some(Selector {
+            any: vec![vec![iri]],
+        }),
         limit: params::MAX_LIMIT,
         ..EntityQuery::default()
     };
@@ -161,17 +186,22 @@ async fn items(
     headers: HeaderMap,
 ) -> Answer {
     let rights = caller_rights(&state, client, &headers)?;
-    let query_params: HashMap<String, String> = form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let query_params: HashMap<String, String> =
+        form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
     let limit = params::limit(query_params.get("limit").map(String::as_str)).map_err(bad)?;
     let offset = match query_params.get("offset") {
-        Some(o) => o.parse::<usize>().map_err(|_| bad(format!("offset `{o}` is not a number")))?,
+        Some(o) => o
+            .parse::<usize>()
+            .map_err(|_| bad(format!("offset `{o}` is not a number")))?,
         None => 0,
     };
     let iri = type_of(&state, &rights, &id).await?;
     let mut query = EntityQuery {
-        types: Some(Selector { any: vec![vec![iri]] }),
+        types: Some(Selector {
+            any: vec![vec![iri]],
+        }),
         limit,
         offset,
         count: true,
@@ -180,7 +210,13 @@ async fn items(
     if let Some(text) = query_params.get("bbox") {
         let [minx, miny, maxx, maxy] = params::bbox(text).map_err(bad)?;
         let polygon = geo::Polygon::new(
-            geo::LineString::from(vec![(minx, miny), (maxx, miny), (maxx, maxy), (minx, maxy), (minx, miny)]),
+            geo::LineString::from(vec![
+                (minx, miny),
+                (maxx, miny),
+                (maxx, maxy),
+                (minx, maxy),
+                (minx, miny),
+            ]),
             vec![],
         );
         query.geo = Some(GeoQuery {
@@ -194,9 +230,16 @@ async fn items(
     }
     let page = state.ngsi_ld.query(&rights, query).await?;
     let base = base(&headers);
-    let features: Vec<Value> = page.entities.iter().map(|e| feature(e, &base, &id)).collect();
+    let features: Vec<Value> = page
+        .entities
+        .iter()
+        .map(|e| feature(e, &base, &id))
+        .collect();
     let matched = page.count.unwrap_or(features.len());
-    let mut own: Vec<(String, String)> = query_params.into_iter().filter(|(k, _)| k != "offset").collect();
+    let mut own: Vec<(String, String)> = query_params
+        .into_iter()
+        .filter(|(k, _)| k != "offset")
+        .collect();
     own.sort();
     let with_offset = |offset: usize| {
         let mut pairs = form_urlencoded::Serializer::new(String::new());
@@ -206,7 +249,8 @@ async fn items(
         pairs.append_pair("offset", &offset.to_string());
         format!("{base}/collections/{id}/items?{}", pairs.finish())
     };
-    let mut links = vec![json!({"href": with_offset(offset), "rel": "self", "type": "application/geo+json"})];
+    let mut links =
+        vec![json!({"href": with_offset(offset), "rel": "self", "type": "application/geo+json"})];
     if offset + features.len() < matched {
         links.push(json!({"href": with_offset(offset + features.len()), "rel": "next", "type": "application/geo+json"}));
     }
@@ -231,14 +275,24 @@ async fn item(
 ) -> Answer {
     let rights = caller_rights(&state, client, &headers)?;
     let iri = type_of(&state, &rights, &id).await?;
-    let entity = state.ngsi_ld.retrieve(&rights, &feature_id).await.map_err(|e| match e {
-        NgsiLdError::BadRequestData(m) => Exception(StatusCode::NOT_FOUND, m),
-        other => other.into(),
-    })?;
+    let entity = state
+        .ngsi_ld
+        .retrieve(&rights, &feature_id)
+        .await
+        .map_err(|e| match e {
+            NgsiLdError::BadRequestData(m) => Exception(StatusCode::NOT_FOUND, m),
+            other => other.into(),
+        })?;
     if !entity.types.contains(&iri) {
-        return Err(Exception(StatusCode::NOT_FOUND, format!("`{feature_id}` is not in collection `{id}`")));
+        return Err(Exception(
+            StatusCode::NOT_FOUND,
+            format!("`{feature_id}` is not in collection `{id}`"),
+        ));
     }
-    Ok(json_answer(feature(&entity, &base(&headers), &id), "application/geo+json"))
+    Ok(json_answer(
+        feature(&entity, &base(&headers), &id),
+        "application/geo+json",
+    ))
 }
 
 /// The routes, to be nested under `/ogc`.

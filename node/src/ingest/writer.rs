@@ -214,7 +214,9 @@ impl Writer {
                         graph.as_ref(),
                     )?;
                     description.quads(graph, &mut quads);
-                    if let (Some((lat, lon)), GraphName::NamedNode(graph)) = (description.location, graph) {
+                    if let (Some((lat, lon)), GraphName::NamedNode(graph)) =
+                        (description.location, graph)
+                    {
                         located.extend(GeoEntry::new(
                             graph.clone(),
                             description.feature.clone(),

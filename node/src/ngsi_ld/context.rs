@@ -50,7 +50,9 @@ impl ActiveContext {
                     t if t.starts_with('@') => {}
                     _ => {
                         if raw.len() >= MAX_TERMS {
-                            return Err(format!("the @context defines more than {MAX_TERMS} terms"));
+                            return Err(format!(
+                                "the @context defines more than {MAX_TERMS} terms"
+                            ));
                         }
                         raw.insert(term.clone(), value.clone());
                     }
@@ -207,7 +209,9 @@ impl Resolver<'_> {
             }
             let base = match self.raw.get(prefix) {
                 Some(Value::String(base)) => Some(base.clone()),
-                Some(Value::Object(map)) => map.get("@id").and_then(Value::as_str).map(str::to_owned),
+                Some(Value::Object(map)) => {
+                    map.get("@id").and_then(Value::as_str).map(str::to_owned)
+                }
                 _ => None,
             };
             if let Some(base) = base {
@@ -243,7 +247,10 @@ mod tests {
                 "name": {"@id": "https://schema.org/name"}, "@vocab": "https://example.org/v/",
                 "loc": {"@id": "ngsi-ld:location", "@type": "@id"}}"#,
         );
-        assert_eq!(c.expand("Property"), "https://uri.etsi.org/ngsi-ld/Property");
+        assert_eq!(
+            c.expand("Property"),
+            "https://uri.etsi.org/ngsi-ld/Property"
+        );
         assert_eq!(c.expand("ngsi-ld:foo"), "https://uri.etsi.org/ngsi-ld/foo");
         assert_eq!(c.expand("name"), "https://schema.org/name");
         assert_eq!(c.expand("other"), "https://example.org/v/other");
@@ -253,6 +260,9 @@ mod tests {
         assert_eq!(c.compact("https://schema.org/name"), "name");
         assert_eq!(c.compact("https://example.org/v/other"), "other");
         assert_eq!(c.compact("https://uri.etsi.org/ngsi-ld/bar"), "ngsi-ld:bar");
-        assert_eq!(c.compact("https://elsewhere.example/x"), "https://elsewhere.example/x");
+        assert_eq!(
+            c.compact("https://elsewhere.example/x"),
+            "https://elsewhere.example/x"
+        );
     }
 }

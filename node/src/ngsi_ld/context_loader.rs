@@ -73,9 +73,8 @@ impl ContextLoader {
                 ));
             }
         };
-        let core_only = Arc::new(
-            ActiveContext::build(&[&core]).map_err(NgsiLdError::LdContextNotAvailable)?,
-        );
+        let core_only =
+            Arc::new(ActiveContext::build(&[&core]).map_err(NgsiLdError::LdContextNotAvailable)?);
         let files = config
             .context_files
             .iter()
@@ -206,8 +205,9 @@ impl ContextLoader {
     }
 
     async fn fetch(&self, url: &str) -> Result<String, NgsiLdError> {
-        let unavailable =
-            |why: String| NgsiLdError::LdContextNotAvailable(format!("cannot load @context {url}: {why}"));
+        let unavailable = |why: String| {
+            NgsiLdError::LdContextNotAvailable(format!("cannot load @context {url}: {why}"))
+        };
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(unavailable("only http(s) URLs can be fetched".into()));
         }
@@ -270,18 +270,30 @@ mod tests {
     async fn core_contexts_resolve_offline_and_unknown_ones_fail_fast() {
         let loader = ContextLoader::new(NgsiLdSection::default(), Path::new(".")).unwrap();
         let core = loader.active(None).await.unwrap();
-        assert_eq!(core.expand("Property"), "https://uri.etsi.org/ngsi-ld/Property");
-        assert_eq!(core.expand("location"), "https://uri.etsi.org/ngsi-ld/location");
-        let v19 = Value::String("https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld".into());
+        assert_eq!(
+            core.expand("Property"),
+            "https://uri.etsi.org/ngsi-ld/Property"
+        );
+        assert_eq!(
+            core.expand("location"),
+            "https://uri.etsi.org/ngsi-ld/location"
+        );
+        let v19 = Value::String(
+            "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld".into(),
+        );
         loader.active(Some(&v19)).await.unwrap();
         let missing = Value::String(
             "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-non-existing.jsonld".into(),
         );
         let started = Instant::now();
         let err = loader.active(Some(&missing)).await.unwrap_err();
-        assert!(matches!(err, NgsiLdError::LdContextNotAvailable(_)), "{err}");
+        assert!(
+            matches!(err, NgsiLdError::LdContextNotAvailable(_)),
+            "{err}"
+        );
         assert!(started.elapsed() < Duration::from_secs(1));
-        let inline: Value = serde_json::json!([{"b": "https://example.org/b#"}, {"name": "b:name"}]);
+        let inline: Value =
+            serde_json::json!([{"b": "https://example.org/b#"}, {"name": "b:name"}]);
         let ctx = loader.active(Some(&inline)).await.unwrap();
         assert_eq!(ctx.expand("name"), "https://example.org/b#name");
         let bad = serde_json::json!(42);

@@ -33,7 +33,11 @@ impl NgsiLdService {
     }
 
     /// Types with their attributes (`only`: just this type).
-    pub async fn discover(&self, rights: &Rights, only: Option<String>) -> Result<Catalogue, NgsiLdError> {
+    pub async fn discover(
+        &self,
+        rights: &Rights,
+        only: Option<String>,
+    ) -> Result<Catalogue, NgsiLdError> {
         let visible = rights.read.clone();
         self.blocking(move |inner, deadline| {
             let names = match only {
@@ -43,7 +47,9 @@ impl NgsiLdService {
             let mut catalogue = Catalogue::new();
             let rdf_type = NamedNode::new_unchecked(rdf::TYPE);
             for name in names {
-                let Ok(type_node) = NamedNode::new(&name) else { continue };
+                let Ok(type_node) = NamedNode::new(&name) else {
+                    continue;
+                };
                 let mut info = TypeInfo::default();
                 let mut seen = BTreeSet::new();
                 for quad in inner.store.quads_for_pattern(
@@ -59,11 +65,15 @@ impl NgsiLdService {
                     if !visible.sees(quad.graph_name.as_ref()) {
                         continue;
                     }
-                    let NamedOrBlankNode::NamedNode(subject) = quad.subject else { continue };
+                    let NamedOrBlankNode::NamedNode(subject) = quad.subject else {
+                        continue;
+                    };
                     if !seen.insert(subject.clone()) {
                         continue;
                     }
-                    let Some(stored) = read(&inner.store, &subject, &visible)? else { continue };
+                    let Some(stored) = read(&inner.store, &subject, &visible)? else {
+                        continue;
+                    };
                     if !is_entity(&stored) {
                         continue;
                     }
@@ -86,7 +96,9 @@ impl NgsiLdService {
 }
 
 /// Attribute IRI -> (instances, kinds, type IRIs), from a type catalogue.
-pub fn attributes(catalogue: &Catalogue) -> BTreeMap<String, (usize, BTreeSet<String>, BTreeSet<String>)> {
+pub fn attributes(
+    catalogue: &Catalogue,
+) -> BTreeMap<String, (usize, BTreeSet<String>, BTreeSet<String>)> {
     let mut out: BTreeMap<String, (usize, BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
     for (type_iri, info) in catalogue {
         for (attr, kinds) in &info.attributes {

@@ -73,7 +73,10 @@ pub fn geometry_node(id: &str, attr: &str, dataset: Option<&str>) -> String {
     if attr == LOCATION && dataset.is_none() {
         format!("{id}/geometry")
     } else {
-        format!("{id}/geometry/{}", short_hash(&format!("{attr}\n{}", dataset.unwrap_or(""))))
+        format!(
+            "{id}/geometry/{}",
+            short_hash(&format!("{attr}\n{}", dataset.unwrap_or("")))
+        )
     }
 }
 
@@ -87,7 +90,11 @@ fn geometry_predicate(attr: &str, dataset: Option<&str>) -> String {
 }
 
 /// Reads an entity from the graphs `visible` holds; `None` if it has no type there.
-pub fn read(store: &Store, id: &NamedNode, visible: &Visible) -> Result<Option<Stored>, StorageError> {
+pub fn read(
+    store: &Store,
+    id: &NamedNode,
+    visible: &Visible,
+) -> Result<Option<Stored>, StorageError> {
     let mut stored = Stored {
         id: id.clone(),
         graph: id.clone(),
@@ -154,7 +161,9 @@ pub fn read(store: &Store, id: &NamedNode, visible: &Visible) -> Result<Option<S
             Some(graph.as_ref()),
         ) {
             if let Term::Literal(l) = quad?.object {
-                stored.wkt.insert(geometry.as_str().to_owned(), l.value().to_owned());
+                stored
+                    .wkt
+                    .insert(geometry.as_str().to_owned(), l.value().to_owned());
             }
         }
     }
@@ -204,7 +213,8 @@ impl Stored {
             if is_geo_instance(attr, instance) {
                 let dataset = dataset_id(instance);
                 let geometry = geometry_node(self.id.as_str(), attr, dataset);
-                let (Some(want), Some(have)) = (instance_wkt(instance), self.wkt.get(&geometry)) else {
+                let (Some(want), Some(have)) = (instance_wkt(instance), self.wkt.get(&geometry))
+                else {
                     return false;
                 };
                 if &want != have {
@@ -223,7 +233,11 @@ impl Stored {
             .map(|terms| {
                 terms
                     .iter()
-                    .filter(|t| !geometries.iter().any(|(_, g)| matches!(t, Term::NamedNode(n) if n.as_str() == g)))
+                    .filter(|t| {
+                        !geometries
+                            .iter()
+                            .any(|(_, g)| matches!(t, Term::NamedNode(n) if n.as_str() == g))
+                    })
                     .map(canonical)
                     .collect()
             })
@@ -260,10 +274,14 @@ impl Stored {
             if covered.contains(&predicate.as_str()) {
                 continue;
             }
-            let (geometries, plain): (Vec<&Term>, Vec<&Term>) = terms.iter().partition(|t| {
-                matches!(t, Term::NamedNode(n) if self.wkt.contains_key(n.as_str()))
-            });
-            let attr = if predicate == geo::HAS_GEOMETRY { LOCATION } else { predicate.as_str() };
+            let (geometries, plain): (Vec<&Term>, Vec<&Term>) = terms.iter().partition(
+                |t| matches!(t, Term::NamedNode(n) if self.wkt.contains_key(n.as_str())),
+            );
+            let attr = if predicate == geo::HAS_GEOMETRY {
+                LOCATION
+            } else {
+                predicate.as_str()
+            };
             let mut instances: Vec<Instance> = geometries
                 .iter()
                 .filter_map(|t| match t {
@@ -283,7 +301,11 @@ impl Stored {
                 instances.push(instance_from_terms(&plain));
             }
             if !instances.is_empty() {
-                entity.attrs.entry(attr.to_owned()).or_default().extend(instances);
+                entity
+                    .attrs
+                    .entry(attr.to_owned())
+                    .or_default()
+                    .extend(instances);
             }
         }
         entity
@@ -309,14 +331,24 @@ fn remove_quads(
     geometry_prefix: &str,
 ) -> Result<(), StorageError> {
     let old: Vec<Quad> = tx
-        .quads_for_pattern(Some(subject.as_ref().into()), predicate, None, Some(graph.as_ref()))
+        .quads_for_pattern(
+            Some(subject.as_ref().into()),
+            predicate,
+            None,
+            Some(graph.as_ref()),
+        )
         .collect::<Result<_, _>>()?;
     for quad in &old {
         if let Term::NamedNode(object) = &quad.object
             && object.as_str().starts_with(geometry_prefix)
         {
             let nested: Vec<Quad> = tx
-                .quads_for_pattern(Some(object.as_ref().into()), None, None, Some(graph.as_ref()))
+                .quads_for_pattern(
+                    Some(object.as_ref().into()),
+                    None,
+                    None,
+                    Some(graph.as_ref()),
+                )
                 .collect::<Result<_, _>>()?;
             for q in &nested {
                 tx.remove(q);
@@ -342,12 +374,30 @@ pub fn write(
         Scope::All | Scope::Delete => remove_quads(tx, &id, None, &graph_name, &geometry_prefix)?,
         Scope::Attributes(attrs) => {
             for attr in attrs.iter() {
-                remove_quads(tx, &id, Some(node(attr).as_ref()), &graph_name, &geometry_prefix)?;
+                remove_quads(
+                    tx,
+                    &id,
+                    Some(node(attr).as_ref()),
+                    &graph_name,
+                    &geometry_prefix,
+                )?;
                 if attr == LOCATION {
-                    remove_quads(tx, &id, Some(node(geo::HAS_GEOMETRY).as_ref()), &graph_name, &geometry_prefix)?;
+                    remove_quads(
+                        tx,
+                        &id,
+                        Some(node(geo::HAS_GEOMETRY).as_ref()),
+                        &graph_name,
+                        &geometry_prefix,
+                    )?;
                 }
             }
-            remove_quads(tx, &id, Some(node(hanse::NGSI_LD_STATE).as_ref()), &graph_name, &geometry_prefix)?;
+            remove_quads(
+                tx,
+                &id,
+                Some(node(hanse::NGSI_LD_STATE).as_ref()),
+                &graph_name,
+                &geometry_prefix,
+            )?;
         }
     }
     if matches!(scope, Scope::Delete) {
@@ -363,18 +413,31 @@ pub fn write(
         }
     }
     let written: Vec<&String> = match &scope {
-        Scope::Attributes(attrs) => attrs.iter().filter(|a| entity.attrs.contains_key(*a)).collect(),
+        Scope::Attributes(attrs) => attrs
+            .iter()
+            .filter(|a| entity.attrs.contains_key(*a))
+            .collect(),
         _ => entity.attrs.keys().collect(),
     };
     for attr in written {
-        let Some(instances) = entity.attrs.get(attr) else { continue };
-        let Ok(attr_node) = NamedNode::new(attr) else { continue };
+        let Some(instances) = entity.attrs.get(attr) else {
+            continue;
+        };
+        let Ok(attr_node) = NamedNode::new(attr) else {
+            continue;
+        };
         for instance in instances {
             if is_geo_instance(attr, instance) {
-                let Some(wkt) = instance_wkt(instance) else { continue };
+                let Some(wkt) = instance_wkt(instance) else {
+                    continue;
+                };
                 let dataset = dataset_id(instance);
                 let geometry = node(&geometry_node(&entity.id, attr, dataset));
-                push(&id, &geometry_predicate(attr, dataset), geometry.clone().into());
+                push(
+                    &id,
+                    &geometry_predicate(attr, dataset),
+                    geometry.clone().into(),
+                );
                 push(
                     &geometry,
                     geo::AS_WKT,
@@ -387,10 +450,20 @@ pub fn write(
             for term in &terms {
                 push(&id, attr_node.as_str(), term.clone());
             }
-            if let (Some(Value::String(observed)), "Property", [value]) =
-                (instance.get("observedAt"), super::model::kind(instance), terms.as_slice())
-            {
-                observation(&mut push, &entity.id, attr, dataset_id(instance), observed, value, observed_now);
+            if let (Some(Value::String(observed)), "Property", [value]) = (
+                instance.get("observedAt"),
+                super::model::kind(instance),
+                terms.as_slice(),
+            ) {
+                observation(
+                    &mut push,
+                    &entity.id,
+                    attr,
+                    dataset_id(instance),
+                    observed,
+                    value,
+                    observed_now,
+                );
             }
         }
     }
@@ -401,7 +474,11 @@ pub fn write(
         modified_at: entity.modified_at.clone(),
     };
     if let Ok(text) = serde_json::to_string(&state) {
-        push(&id, hanse::NGSI_LD_STATE, Literal::new_typed_literal(text, node(rdf::JSON)).into());
+        push(
+            &id,
+            hanse::NGSI_LD_STATE,
+            Literal::new_typed_literal(text, node(rdf::JSON)).into(),
+        );
     }
     tx.extend(quads.iter());
     Ok(())

@@ -84,8 +84,10 @@ fn coord(value: &Value, budget: &mut usize) -> Result<Coord<f64>, String> {
     match items.as_slice() {
         [x, y] | [x, y, _] => {
             let (x, y) = (
-                x.as_f64().ok_or("a position's coordinates must be numbers")?,
-                y.as_f64().ok_or("a position's coordinates must be numbers")?,
+                x.as_f64()
+                    .ok_or("a position's coordinates must be numbers")?,
+                y.as_f64()
+                    .ok_or("a position's coordinates must be numbers")?,
             );
             if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
                 return Err(format!(
@@ -151,10 +153,14 @@ pub fn to_value(geometry: &Geometry<f64>) -> Option<Value> {
             "MultiPoint",
             Value::Array(m.0.iter().map(|p| position(&p.0)).collect()),
         ),
-        Geometry::MultiLineString(m) => {
-            ("MultiLineString", Value::Array(m.0.iter().map(positions).collect()))
-        }
-        Geometry::MultiPolygon(m) => ("MultiPolygon", Value::Array(m.0.iter().map(rings).collect())),
+        Geometry::MultiLineString(m) => (
+            "MultiLineString",
+            Value::Array(m.0.iter().map(positions).collect()),
+        ),
+        Geometry::MultiPolygon(m) => (
+            "MultiPolygon",
+            Value::Array(m.0.iter().map(rings).collect()),
+        ),
         _ => return None,
     };
     Some(json!({"type": kind, "coordinates": coordinates}))

@@ -57,7 +57,11 @@ fn distance(text: &str, name: &str) -> Result<f64, NgsiLdError> {
     text.parse::<f64>()
         .ok()
         .filter(|d| d.is_finite() && *d >= 0.0)
-        .ok_or_else(|| bad(format!("{name} must be a non-negative number of metres, not `{text}`")))
+        .ok_or_else(|| {
+            bad(format!(
+                "{name} must be a non-negative number of metres, not `{text}`"
+            ))
+        })
 }
 
 /// Parses the geo-query parameters; `None` when none is given.
@@ -87,7 +91,9 @@ pub fn parse(
                 } else if let Some(v) = part.strip_prefix("minDistance==") {
                     min = Some(distance(v, "minDistance")?);
                 } else {
-                    return Err(bad(format!("`{part}`: near takes maxDistance==m or minDistance==m")));
+                    return Err(bad(format!(
+                        "`{part}`: near takes maxDistance==m or minDistance==m"
+                    )));
                 }
             }
             if max.is_none() && min.is_none() {
@@ -119,7 +125,11 @@ pub fn parse(
         return Err(bad("near needs a Point"));
     }
     let property = geoproperty.map_or_else(|| LOCATION.to_owned(), |p| context.expand(p));
-    Ok(Some(GeoQuery { rel, geometry, property }))
+    Ok(Some(GeoQuery {
+        rel,
+        geometry,
+        property,
+    }))
 }
 
 /// Metres from `point` to the nearest point of `geometry` (0 inside it).
@@ -142,7 +152,9 @@ impl GeoQuery {
     pub fn test(&self, geometry: &Geometry<f64>) -> Option<f64> {
         match self.rel {
             Rel::Near { max, min } => {
-                let Geometry::Point(point) = &self.geometry else { return None };
+                let Geometry::Point(point) = &self.geometry else {
+                    return None;
+                };
                 let d = metres(point, geometry);
                 let ok = max.is_none_or(|m| d <= m) && min.is_none_or(|m| d >= m);
                 ok.then_some(d)
@@ -168,15 +180,23 @@ impl GeoQuery {
         match self.rel {
             Rel::Disjoint | Rel::Near { max: None, .. } => None,
             Rel::Near { max: Some(max), .. } => {
-                let Geometry::Point(p) = &self.geometry else { return None };
+                let Geometry::Point(p) = &self.geometry else {
+                    return None;
+                };
                 let dlat = max / METRES_PER_DEGREE;
                 let cos = p.y().to_radians().cos().abs().max(1e-6);
                 let dlon = (max / (METRES_PER_DEGREE * cos)).min(360.0);
-                Some(AABB::from_corners([p.x() - dlon, p.y() - dlat], [p.x() + dlon, p.y() + dlat]))
+                Some(AABB::from_corners(
+                    [p.x() - dlon, p.y() - dlat],
+                    [p.x() + dlon, p.y() + dlat],
+                ))
             }
             _ => {
                 let rect = self.geometry.bounding_rect()?;
-                Some(AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]))
+                Some(AABB::from_corners(
+                    [rect.min().x, rect.min().y],
+                    [rect.max().x, rect.max().y],
+                ))
             }
         }
     }

@@ -80,16 +80,20 @@ pub fn is_uri(text: &str) -> bool {
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        && !text.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`'))
+        && !text.chars().any(|c| {
+            c.is_whitespace() || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+        })
 }
 
 /// Checks an attribute name as written (before expansion): no characters the API forbids.
 pub fn check_name(name: &str) -> Result<(), NgsiLdError> {
     if name.is_empty()
         || name.len() > 1024
-        || name
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\'' | '=' | ';' | '(' | ')'))
+        || name.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '<' | '>' | '"' | '\'' | '=' | ';' | '(' | ')')
+        })
     {
         return Err(NgsiLdError::BadRequestData(format!(
             "`{name}` is not a valid attribute name"
@@ -151,7 +155,11 @@ fn parse_scope(value: &Value) -> Result<Vec<String>, NgsiLdError> {
             .map(|v| v.as_str().map(str::to_owned).ok_or(()))
             .collect::<Result<_, _>>()
             .map_err(|_| NgsiLdError::BadRequestData("`scope` values must be strings".into()))?,
-        _ => return Err(NgsiLdError::BadRequestData("`scope` must be a string or an array".into())),
+        _ => {
+            return Err(NgsiLdError::BadRequestData(
+                "`scope` must be a string or an array".into(),
+            ));
+        }
     };
     for scope in &scopes {
         if !scope.starts_with('/') || scope.contains(['+', '#']) {
@@ -184,16 +192,24 @@ pub fn parse_entity(
     match body.get("id").or_else(|| body.get("@id")) {
         Some(Value::String(id)) if is_uri(id) => entity.id = id.clone(),
         Some(Value::String(id)) => {
-            return Err(NgsiLdError::BadRequestData(format!("entity id `{id}` is not a URI")));
+            return Err(NgsiLdError::BadRequestData(format!(
+                "entity id `{id}` is not a URI"
+            )));
         }
-        Some(_) => return Err(NgsiLdError::BadRequestData("entity id must be a string".into())),
+        Some(_) => {
+            return Err(NgsiLdError::BadRequestData(
+                "entity id must be a string".into(),
+            ));
+        }
         None if shape == Shape::Fragment => {}
         None => return Err(NgsiLdError::BadRequestData("the entity has no `id`".into())),
     }
     match body.get("type").or_else(|| body.get("@type")) {
         Some(value) => entity.types = parse_types(value, context)?,
         None if shape == Shape::Entity => {
-            return Err(NgsiLdError::BadRequestData("the entity has no `type`".into()));
+            return Err(NgsiLdError::BadRequestData(
+                "the entity has no `type`".into(),
+            ));
         }
         None => {}
     }
@@ -316,28 +332,40 @@ fn parse_member(
     match kind {
         _ if partial => {}
         "Relationship" => {
-            let object = map.get("object").ok_or_else(|| bad("a Relationship needs an `object`"))?;
+            let object = map
+                .get("object")
+                .ok_or_else(|| bad("a Relationship needs an `object`"))?;
             let ok = match object {
                 Value::String(s) => is_uri(s),
-                Value::Array(items) => !items.is_empty() && items.iter().all(|v| v.as_str().is_some_and(is_uri)),
+                Value::Array(items) => {
+                    !items.is_empty() && items.iter().all(|v| v.as_str().is_some_and(is_uri))
+                }
                 _ => false,
             };
             if !ok {
-                return Err(bad("the `object` of a Relationship must be a URI (or URIs)"));
+                return Err(bad(
+                    "the `object` of a Relationship must be a URI (or URIs)",
+                ));
             }
         }
         "LanguageProperty" => {
-            let ok = map.get("languageMap").and_then(Value::as_object).is_some_and(|m| {
-                m.values().all(|v| {
-                    v.is_string() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
-                })
-            });
+            let ok = map
+                .get("languageMap")
+                .and_then(Value::as_object)
+                .is_some_and(|m| {
+                    m.values().all(|v| {
+                        v.is_string()
+                            || v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+                    })
+                });
             if !ok {
                 return Err(bad("a LanguageProperty needs a `languageMap` of strings"));
             }
         }
         "GeoProperty" => {
-            let value = map.get("value").ok_or_else(|| bad("a GeoProperty needs a `value`"))?;
+            let value = map
+                .get("value")
+                .ok_or_else(|| bad("a GeoProperty needs a `value`"))?;
             geojson::check(value).map_err(|e| bad(&e))?;
         }
         "Property" => match map.get("value") {
@@ -350,8 +378,14 @@ fn parse_member(
     // Some published models (Smart Data Models' DeviceMeasurement) send `location` as a
     // Property holding a GeoJSON geometry: accepted, and stored as a geometry.
     let geometry_value = map.get("value").is_some_and(|v| geojson::check(v).is_ok());
-    if is_geo_name(iri) && kind != "GeoProperty" && !partial && !(kind == "Property" && geometry_value) {
-        return Err(bad("location, observationSpace and operationSpace must be GeoProperties"));
+    if is_geo_name(iri)
+        && kind != "GeoProperty"
+        && !partial
+        && !(kind == "Property" && geometry_value)
+    {
+        return Err(bad(
+            "location, observationSpace and operationSpace must be GeoProperties",
+        ));
     }
     for (member, member_value) in map {
         if member == "type" {
@@ -406,7 +440,10 @@ pub fn is_geo_instance(attr: &str, instance: &Instance) -> bool {
     match kind(instance) {
         "GeoProperty" => true,
         "Property" => {
-            is_geo_name(attr) && instance.get("value").is_some_and(|v| geojson::check(v).is_ok())
+            is_geo_name(attr)
+                && instance
+                    .get("value")
+                    .is_some_and(|v| geojson::check(v).is_ok())
         }
         _ => false,
     }
@@ -419,5 +456,8 @@ pub fn dataset_id(instance: &Instance) -> Option<&str> {
 
 /// The instance's kind (`Property`, `Relationship`, …).
 pub fn kind(instance: &Instance) -> &str {
-    instance.get("type").and_then(Value::as_str).unwrap_or("Property")
+    instance
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("Property")
 }

@@ -90,7 +90,11 @@ pub fn parse(text: &str, context: &ActiveContext, max_bytes: usize) -> Result<Qu
             text.len()
         )));
     }
-    let mut parser = Parser { text, pos: 0, context };
+    let mut parser = Parser {
+        text,
+        pos: 0,
+        context,
+    };
     let query = parser.or(0)?;
     if parser.pos != text.len() {
         return Err(bad(format!(
@@ -121,7 +125,11 @@ impl Parser<'_> {
         while self.eat("|") {
             items.push(self.and(depth)?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Query::Or(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Query::Or(items)
+        })
     }
 
     fn and(&mut self, depth: usize) -> Result<Query, NgsiLdError> {
@@ -129,13 +137,19 @@ impl Parser<'_> {
         while self.eat(";") {
             items.push(self.atom(depth)?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Query::And(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Query::And(items)
+        })
     }
 
     fn atom(&mut self, depth: usize) -> Result<Query, NgsiLdError> {
         if self.eat("(") {
             if depth >= MAX_NESTING {
-                return Err(bad(format!("q nests parentheses deeper than {MAX_NESTING}")));
+                return Err(bad(format!(
+                    "q nests parentheses deeper than {MAX_NESTING}"
+                )));
             }
             let inner = self.or(depth + 1)?;
             if !self.eat(")") {
@@ -150,17 +164,26 @@ impl Parser<'_> {
         let start = self.pos;
         let end = self
             .rest()
-            .find(|c: char| matches!(c, '.' | '[' | ']' | '=' | '!' | '<' | '>' | '~' | ';' | '|' | '(' | ')'))
+            .find(|c: char| {
+                matches!(
+                    c,
+                    '.' | '[' | ']' | '=' | '!' | '<' | '>' | '~' | ';' | '|' | '(' | ')'
+                )
+            })
             .map_or(self.text.len(), |i| start + i);
         // A compact IRI or a full IRI keeps its colon and slashes.
         let mut end = end;
         if self.text[start..].starts_with("http://") || self.text[start..].starts_with("https://") {
             end = self.text[start..]
-                .find(|c: char| matches!(c, '[' | '=' | '!' | '<' | '>' | '~' | ';' | '|' | '(' | ')'))
+                .find(|c: char| {
+                    matches!(c, '[' | '=' | '!' | '<' | '>' | '~' | ';' | '|' | '(' | ')')
+                })
                 .map_or(self.text.len(), |i| start + i);
         }
         if end == start {
-            return Err(bad(format!("q: expected an attribute name at position {start}")));
+            return Err(bad(format!(
+                "q: expected an attribute name at position {start}"
+            )));
         }
         self.pos = end;
         Ok(self.text[start..end].to_owned())
@@ -177,10 +200,7 @@ impl Parser<'_> {
         }
         let mut path = Vec::new();
         while self.eat("[") {
-            let end = self
-                .rest()
-                .find(']')
-                .ok_or_else(|| bad("q: missing `]`"))?;
+            let end = self.rest().find(']').ok_or_else(|| bad("q: missing `]`"))?;
             let inner = &self.rest()[..end];
             path.extend(inner.split('.').map(str::to_owned));
             self.pos += end + 1;
@@ -202,10 +222,20 @@ impl Parser<'_> {
         } else if self.eat("!~=") {
             Op::NotMatch
         } else {
-            return Ok(Term { attr, sub, path, test: None });
+            return Ok(Term {
+                attr,
+                sub,
+                path,
+                test: None,
+            });
         };
         let operand = self.operand(op)?;
-        Ok(Term { attr, sub, path, test: Some((op, operand)) })
+        Ok(Term {
+            attr,
+            sub,
+            path,
+            test: Some((op, operand)),
+        })
     }
 
     fn operand(&mut self, op: Op) -> Result<Operand, NgsiLdError> {
@@ -269,13 +299,17 @@ impl Parser<'_> {
     fn value(&mut self) -> Result<Value, NgsiLdError> {
         let text = self.value_text()?;
         if text.starts_with('"') {
-            return serde_json::from_str(&text).map_err(|e| bad(format!("q: bad string {text}: {e}")));
+            return serde_json::from_str(&text)
+                .map_err(|e| bad(format!("q: bad string {text}: {e}")));
         }
         Ok(match text.as_str() {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
             _ => match text.parse::<f64>() {
-                Ok(n) if !text.contains(['-', ':']) || text.starts_with('-') && !text[1..].contains(['-', ':']) => {
+                Ok(n)
+                    if !text.contains(['-', ':'])
+                        || text.starts_with('-') && !text[1..].contains(['-', ':']) =>
+                {
                     serde_json::Number::from_f64(n).map_or(Value::String(text), Value::Number)
                 }
                 _ => Value::String(text),
@@ -311,7 +345,10 @@ fn instance_values<'a>(instance: &'a Instance, term: &Term, out: &mut Vec<&'a Va
             match found {
                 Value::Object(map) if map.contains_key("type") => {
                     sub_instance = Some(map);
-                    target = map.get("value").or_else(|| map.get("object")).unwrap_or(found);
+                    target = map
+                        .get("value")
+                        .or_else(|| map.get("object"))
+                        .unwrap_or(found);
                 }
                 other => {
                     sub_instance = None;
@@ -349,7 +386,10 @@ fn compare(left: &Value, right: &Value) -> Option<std::cmp::Ordering> {
     match (as_comparable(left), as_comparable(right)) {
         (Value::Number(a), Value::Number(b)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
         (Value::String(a), Value::String(b)) => {
-            match (hanse_sensors::parse_time_text(a), hanse_sensors::parse_time_text(b)) {
+            match (
+                hanse_sensors::parse_time_text(a),
+                hanse_sensors::parse_time_text(b),
+            ) {
                 (Some(x), Some(y)) if a.len() > 9 && b.len() > 9 => Some(x.cmp(&y)),
                 _ => Some(a.cmp(b)),
             }
@@ -371,10 +411,12 @@ fn holds(value: &Value, op: Op, operand: &Operand) -> bool {
         (Op::Eq, Operand::List(vs)) => vs.iter().any(|v| compare(value, v) == Some(Equal)),
         (Op::Ne, Operand::List(vs)) => vs.iter().all(|v| compare(value, v) != Some(Equal)),
         (Op::Eq, Operand::Range(lo, hi)) => {
-            matches!(compare(value, lo), Some(Greater | Equal)) && matches!(compare(value, hi), Some(Less | Equal))
+            matches!(compare(value, lo), Some(Greater | Equal))
+                && matches!(compare(value, hi), Some(Less | Equal))
         }
         (Op::Ne, Operand::Range(lo, hi)) => {
-            !(matches!(compare(value, lo), Some(Greater | Equal)) && matches!(compare(value, hi), Some(Less | Equal)))
+            !(matches!(compare(value, lo), Some(Greater | Equal))
+                && matches!(compare(value, hi), Some(Less | Equal)))
         }
         (Op::Gt, Operand::Value(v)) => compare(value, v) == Some(Greater),
         (Op::Ge, Operand::Value(v)) => matches!(compare(value, v), Some(Greater | Equal)),
@@ -425,9 +467,15 @@ mod tests {
     use serde_json::json;
 
     fn entity(attrs: Value) -> Entity {
-        let mut e = Entity { id: "urn:x".into(), ..Entity::default() };
+        let mut e = Entity {
+            id: "urn:x".into(),
+            ..Entity::default()
+        };
         for (k, v) in attrs.as_object().unwrap() {
-            e.attrs.insert(format!("https://uri.etsi.org/ngsi-ld/default-context/{k}"), vec![v.as_object().unwrap().clone()]);
+            e.attrs.insert(
+                format!("https://uri.etsi.org/ngsi-ld/default-context/{k}"),
+                vec![v.as_object().unwrap().clone()],
+            );
         }
         e
     }
@@ -454,7 +502,10 @@ mod tests {
             (r#"name=="Eiffel Tower""#, true),
             (r#"name=="Pisa Tower";full==false"#, false),
             (r#"name=="Pisa Tower"|full==false"#, true),
-            (r#"(name=="Pisa Tower"|name=="Eiffel Tower");full==false"#, true),
+            (
+                r#"(name=="Pisa Tower"|name=="Eiffel Tower");full==false"#,
+                true,
+            ),
             ("level>=4;level<7", true),
             ("level==5..9", false),
             ("level==1..4", true),

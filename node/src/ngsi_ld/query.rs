@@ -61,7 +61,12 @@ pub fn entity_time(entity: &Entity) -> Option<OffsetDateTime> {
     };
     let observed = entity.attrs.iter().find_map(|(attr, instances)| {
         (attr.ends_with("/dateObserved") || attr.ends_with("#dateObserved"))
-            .then(|| instances.first().and_then(|i| i.get("value")).and_then(parse))
+            .then(|| {
+                instances
+                    .first()
+                    .and_then(|i| i.get("value"))
+                    .and_then(parse)
+            })
             .flatten()
     });
     observed
@@ -73,7 +78,12 @@ pub fn entity_time(entity: &Entity) -> Option<OffsetDateTime> {
                 .filter_map(|i| i.get("observedAt").and_then(parse))
                 .max()
         })
-        .or_else(|| entity.modified_at.as_deref().and_then(hanse_sensors::parse_time_text))
+        .or_else(|| {
+            entity
+                .modified_at
+                .as_deref()
+                .and_then(hanse_sensors::parse_time_text)
+        })
 }
 
 /// A page of results.
@@ -91,13 +101,20 @@ fn named(iri: &str) -> Option<NamedNode> {
 
 /// Whether the entity is a plain entity (not an observation or aggregate).
 pub fn is_entity(stored: &Stored) -> bool {
-    !stored.types.iter().any(|t| NOT_ENTITIES.contains(&t.as_str()))
+    !stored
+        .types
+        .iter()
+        .any(|t| NOT_ENTITIES.contains(&t.as_str()))
 }
 
 impl EntityQuery {
     /// Whether the query selects anything at all (NGSI-LD requires a selector).
     pub fn has_selector(&self) -> bool {
-        self.types.is_some() || !self.attrs.is_empty() || self.q.is_some() || self.geo.is_some() || self.local
+        self.types.is_some()
+            || !self.attrs.is_empty()
+            || self.q.is_some()
+            || self.geo.is_some()
+            || self.local
     }
 
     fn keep(&self, entity: &Entity) -> bool {
@@ -212,7 +229,8 @@ impl EntityQuery {
             let mut found = geo.candidates(index);
             found.retain(|(e, _)| visible.sees(e.graph.as_ref().into()));
             found.sort_by(|(a, da), (b, db)| {
-                da.total_cmp(db).then_with(|| a.entity.as_str().cmp(b.entity.as_str()))
+                da.total_cmp(db)
+                    .then_with(|| a.entity.as_str().cmp(b.entity.as_str()))
             });
             return Ok(Box::new(found.into_iter().map(|(e, _)| Ok(e.entity))));
         }
@@ -238,7 +256,11 @@ impl EntityQuery {
                 attrs
                     .iter()
                     .filter_map(|a| {
-                        let a = if a == LOCATION { geo::HAS_GEOMETRY } else { a.as_str() };
+                        let a = if a == LOCATION {
+                            geo::HAS_GEOMETRY
+                        } else {
+                            a.as_str()
+                        };
                         named(a)
                     })
                     .map(|p| (p, None))
@@ -247,7 +269,12 @@ impl EntityQuery {
         };
         let iter = predicates.into_iter().flat_map(move |(predicate, object)| {
             store
-                .quads_for_pattern(None, Some(predicate.as_ref()), object.as_ref().map(|o| o.as_ref().into()), None)
+                .quads_for_pattern(
+                    None,
+                    Some(predicate.as_ref()),
+                    object.as_ref().map(|o| o.as_ref().into()),
+                    None,
+                )
                 .filter_map(move |quad| match quad {
                     Ok(quad) if visible.sees(quad.graph_name.as_ref()) => match quad.subject {
                         NamedOrBlankNode::NamedNode(s) => Some(Ok(s)),
@@ -262,7 +289,11 @@ impl EntityQuery {
 }
 
 /// Distinct entity types in the visible graphs (observations and aggregates aside).
-pub fn types(store: &Store, visible: &Visible, deadline: Instant) -> Result<Vec<String>, NgsiLdError> {
+pub fn types(
+    store: &Store,
+    visible: &Visible,
+    deadline: Instant,
+) -> Result<Vec<String>, NgsiLdError> {
     let mut found: Vec<String> = Vec::new();
     let rdf_type = NamedNode::new_unchecked(rdf::TYPE);
     for (n, quad) in store

@@ -41,10 +41,17 @@ pub fn languages(text: &str) -> Vec<String> {
 }
 
 /// A LanguageProperty shown in one language: `(language, text)`.
-fn pick_language<'a>(map: &'a Map<String, Value>, wanted: &[String]) -> Option<(&'a str, &'a Value)> {
+fn pick_language<'a>(
+    map: &'a Map<String, Value>,
+    wanted: &[String],
+) -> Option<(&'a str, &'a Value)> {
     for tag in wanted {
         if tag == "*" {
-            return map.iter().find(|(k, _)| *k != "@none").or_else(|| map.iter().next()).map(|(k, v)| (k.as_str(), v));
+            return map
+                .iter()
+                .find(|(k, _)| *k != "@none")
+                .or_else(|| map.iter().next())
+                .map(|(k, v)| (k.as_str(), v));
         }
         if let Some((k, v)) = map.get_key_value(tag.as_str()) {
             return Some((k.as_str(), v));
@@ -85,7 +92,11 @@ fn in_language(instance: &Instance, options: &Options) -> Option<Instance> {
     Some(out)
 }
 
-fn compact_instance(instance: &Instance, context: &ActiveContext, options: &Options) -> Map<String, Value> {
+fn compact_instance(
+    instance: &Instance,
+    context: &ActiveContext,
+    options: &Options,
+) -> Map<String, Value> {
     let mut out = Map::new();
     for (member, value) in instance {
         if CORE_MEMBERS.contains(&member.as_str()) {
@@ -94,7 +105,10 @@ fn compact_instance(instance: &Instance, context: &ActiveContext, options: &Opti
             }
             out.insert(member.clone(), value.clone());
         } else if let Value::Object(sub) = value {
-            out.insert(context.compact(member), Value::Object(compact_instance(sub, context, options)));
+            out.insert(
+                context.compact(member),
+                Value::Object(compact_instance(sub, context, options)),
+            );
         } else {
             out.insert(context.compact(member), value.clone());
         }
@@ -119,12 +133,22 @@ fn simple_value(instance: &Instance) -> Value {
 }
 
 fn one_or_many(mut values: Vec<Value>) -> Value {
-    if values.len() == 1 { values.remove(0) } else { Value::Array(values) }
+    if values.len() == 1 {
+        values.remove(0)
+    } else {
+        Value::Array(values)
+    }
 }
 
 /// The entity's types as NGSI-LD shows them: one string, or an array.
 pub fn types(entity: &Entity, context: &ActiveContext) -> Value {
-    one_or_many(entity.types.iter().map(|t| Value::String(context.compact(t))).collect())
+    one_or_many(
+        entity
+            .types
+            .iter()
+            .map(|t| Value::String(context.compact(t)))
+            .collect(),
+    )
 }
 
 /// An entity as a JSON object (without `@context`).

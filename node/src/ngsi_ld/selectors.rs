@@ -19,9 +19,9 @@ fn split_top(text: &str, separator: char) -> Result<Vec<&str>, NgsiLdError> {
         match c {
             '(' => depth += 1,
             ')' => {
-                depth = depth
-                    .checked_sub(1)
-                    .ok_or_else(|| NgsiLdError::BadRequestData(format!("`{text}`: unbalanced `)`")))?
+                depth = depth.checked_sub(1).ok_or_else(|| {
+                    NgsiLdError::BadRequestData(format!("`{text}`: unbalanced `)`"))
+                })?
             }
             c if c == separator && depth == 0 => {
                 parts.push(&text[start..i]);
@@ -31,7 +31,9 @@ fn split_top(text: &str, separator: char) -> Result<Vec<&str>, NgsiLdError> {
         }
     }
     if depth != 0 {
-        return Err(NgsiLdError::BadRequestData(format!("`{text}`: unbalanced `(`")));
+        return Err(NgsiLdError::BadRequestData(format!(
+            "`{text}`: unbalanced `(`"
+        )));
     }
     parts.push(&text[start..]);
     Ok(parts)
@@ -39,7 +41,10 @@ fn split_top(text: &str, separator: char) -> Result<Vec<&str>, NgsiLdError> {
 
 /// Parses `A,B`, `(A;B),C`, `A;B` with `leaf` mapping each name; at most one level of
 /// parentheses (which is all the grammar allows).
-fn parse(text: &str, leaf: impl Fn(&str) -> Result<String, NgsiLdError>) -> Result<Selector, NgsiLdError> {
+fn parse(
+    text: &str,
+    leaf: impl Fn(&str) -> Result<String, NgsiLdError>,
+) -> Result<Selector, NgsiLdError> {
     let mut any = Vec::new();
     for alternative in split_top(text, ',')? {
         let alternative = alternative.trim();
@@ -51,7 +56,9 @@ fn parse(text: &str, leaf: impl Fn(&str) -> Result<String, NgsiLdError>) -> Resu
         for name in split_top(inner, ';')? {
             let name = name.trim().trim_start_matches('(').trim_end_matches(')');
             if name.is_empty() {
-                return Err(NgsiLdError::BadRequestData(format!("`{text}` has an empty name")));
+                return Err(NgsiLdError::BadRequestData(format!(
+                    "`{text}` has an empty name"
+                )));
             }
             all.push(leaf(name)?);
         }
@@ -71,7 +78,9 @@ pub fn parse_scopes(text: &str) -> Result<Selector, NgsiLdError> {
         if name.starts_with('/') {
             Ok(name.to_owned())
         } else {
-            Err(NgsiLdError::BadRequestData(format!("scope `{name}` must start with `/`")))
+            Err(NgsiLdError::BadRequestData(format!(
+                "scope `{name}` must start with `/`"
+            )))
         }
     })
 }
@@ -79,7 +88,9 @@ pub fn parse_scopes(text: &str) -> Result<Selector, NgsiLdError> {
 impl Selector {
     /// Whether the type IRIs `have` satisfy the expression.
     pub fn matches_types(&self, have: &[String]) -> bool {
-        self.any.iter().any(|all| all.iter().all(|t| have.contains(t)))
+        self.any
+            .iter()
+            .any(|all| all.iter().all(|t| have.contains(t)))
     }
 
     /// Every name the expression mentions, in order, once each.
@@ -95,9 +106,10 @@ impl Selector {
 
     /// Whether the scopes `have` satisfy the scope expression.
     pub fn matches_scopes(&self, have: &[String]) -> bool {
-        self.any
-            .iter()
-            .any(|all| all.iter().all(|pattern| have.iter().any(|s| scope_matches(pattern, s))))
+        self.any.iter().any(|all| {
+            all.iter()
+                .all(|pattern| have.iter().any(|s| scope_matches(pattern, s)))
+        })
     }
 }
 

@@ -171,22 +171,30 @@ impl NgsiLdService {
     #[tracing::instrument(skip_all)]
     pub async fn query(&self, rights: &Rights, query: EntityQuery) -> Result<Page, NgsiLdError> {
         let visible = rights.read.clone();
-        self.blocking(move |inner, deadline| query.run(&inner.store, &inner.geo, &visible, deadline))
-            .await
+        self.blocking(move |inner, deadline| {
+            query.run(&inner.store, &inner.geo, &visible, deadline)
+        })
+        .await
     }
 }
 
 /// The entity id as an IRI, or 400.
 pub(super) fn entity_iri(id: &str) -> Result<NamedNode, NgsiLdError> {
     if !super::model::is_uri(id) {
-        return Err(NgsiLdError::BadRequestData(format!("entity id `{id}` is not a URI")));
+        return Err(NgsiLdError::BadRequestData(format!(
+            "entity id `{id}` is not a URI"
+        )));
     }
     NamedNode::new(id).map_err(|e| NgsiLdError::BadRequestData(format!("entity id `{id}`: {e}")))
 }
 
 /// Back from a batch error to the error type (for single-entity operations).
 pub fn error_from(short: &Value) -> NgsiLdError {
-    let detail = short.get("detail").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let detail = short
+        .get("detail")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     match short.get("title").and_then(Value::as_str) {
         Some("AlreadyExists") => NgsiLdError::AlreadyExists(detail),
         Some("ResourceNotFound") => NgsiLdError::ResourceNotFound(detail),
@@ -217,20 +225,36 @@ pub fn check_id(id: &str) -> Result<(), NgsiLdError> {
 }
 
 pub(super) fn not_found(id: &str) -> NgsiLdError {
-    NgsiLdError::ResourceNotFound(format!("no entity `{id}` here (or not visible to this caller)"))
+    NgsiLdError::ResourceNotFound(format!(
+        "no entity `{id}` here (or not visible to this caller)"
+    ))
 }
 
 /// The spatial-index entries of an entity's GeoProperties.
 pub(super) fn geo_entries(graph: &NamedNode, entity: &Entity) -> Vec<GeoEntry> {
-    let Ok(id) = NamedNode::new(&entity.id) else { return Vec::new() };
+    let Ok(id) = NamedNode::new(&entity.id) else {
+        return Vec::new();
+    };
     let mut entries = Vec::new();
     for (attr, instances) in &entity.attrs {
-        for instance in instances.iter().filter(|i| super::model::is_geo_instance(attr, i)) {
-            let Some(geometry) = instance.get("value").and_then(|v| super::geojson::parse(v).ok()) else {
+        for instance in instances
+            .iter()
+            .filter(|i| super::model::is_geo_instance(attr, i))
+        {
+            let Some(geometry) = instance
+                .get("value")
+                .and_then(|v| super::geojson::parse(v).ok())
+            else {
                 continue;
             };
             let node = geometry_node(&entity.id, attr, super::model::dataset_id(instance));
-            entries.extend(GeoEntry::new(graph.clone(), id.clone(), attr.clone(), node, geometry));
+            entries.extend(GeoEntry::new(
+                graph.clone(),
+                id.clone(),
+                attr.clone(),
+                node,
+                geometry,
+            ));
         }
     }
     entries
@@ -263,23 +287,34 @@ impl Inner {
     }
 
     /// The entity `id` where the caller may write it: `Ok(None)` if it does not exist.
-    pub(super) fn writable(&self, rights: &Rights, id: &NamedNode) -> Result<Option<Stored>, NgsiLdError> {
+    pub(super) fn writable(
+        &self,
+        rights: &Rights,
+        id: &NamedNode,
+    ) -> Result<Option<Stored>, NgsiLdError> {
         let Some(stored) = read(&self.store, id, &rights.read)?.filter(is_entity) else {
             return Ok(None);
         };
         if !rights.may_write(&stored.graph) {
-            return Err(no_right(rights, format!(
-                "`{}` is in a graph this caller ({}) may not write",
-                id.as_str(),
-                rights.who
-            )));
+            return Err(no_right(
+                rights,
+                format!(
+                    "`{}` is in a graph this caller ({}) may not write",
+                    id.as_str(),
+                    rights.who
+                ),
+            ));
         }
         Ok(Some(stored))
     }
 
     /// Where a new entity of these types goes: the first graph of a dataset that claims one
     /// of them (`conforms_to`), else `ngsi_ld.graph`.
-    pub(super) fn home_for(&self, rights: &Rights, types: &[String]) -> Result<NamedNode, NgsiLdError> {
+    pub(super) fn home_for(
+        &self,
+        rights: &Rights,
+        types: &[String],
+    ) -> Result<NamedNode, NgsiLdError> {
         let definitions = self
             .catalog
             .datasets()
@@ -292,11 +327,14 @@ impl Inner {
             .and_then(|g| NamedNode::new(g).ok());
         let graph = claimed.unwrap_or_else(|| self.default_graph.clone());
         if !rights.may_write(&graph) {
-            return Err(no_right(rights, format!(
-                "entities of this type go to graph <{}>, which this caller ({}) may not write",
-                graph.as_str(),
-                rights.who
-            )));
+            return Err(no_right(
+                rights,
+                format!(
+                    "entities of this type go to graph <{}>, which this caller ({}) may not write",
+                    graph.as_str(),
+                    rights.who
+                ),
+            ));
         }
         Ok(graph)
     }

@@ -23,12 +23,16 @@ pub fn json_to_term(value: &Value) -> Term {
         Value::String(s) => Literal::new_simple_literal(s).into(),
         Value::Object(map) => match (map.get("@type"), map.get("@value"), map.get("@language")) {
             (Some(Value::String(t)), Some(Value::String(v)), None)
-                if map.len() == 2 && (t == "DateTime" || t.ends_with("#dateTime") || t.ends_with("/DateTime")) =>
+                if map.len() == 2
+                    && (t == "DateTime"
+                        || t.ends_with("#dateTime")
+                        || t.ends_with("/DateTime")) =>
             {
                 typed(v.clone(), xsd::DATE_TIME)
             }
             (Some(Value::String(t)), Some(Value::String(v)), None)
-                if map.len() == 2 && (t == "Date" || t.ends_with("#date") || t.ends_with("/Date")) =>
+                if map.len() == 2
+                    && (t == "Date" || t.ends_with("#date") || t.ends_with("/Date")) =>
             {
                 typed(v.clone(), xsd::DATE)
             }
@@ -59,8 +63,9 @@ pub fn term_to_json(term: &Term) -> Value {
     let datatype = literal.datatype().as_str();
     let short = datatype.strip_prefix(xsd::NS).unwrap_or("");
     match short {
-        "integer" | "int" | "long" | "short" | "byte" | "nonNegativeInteger" | "positiveInteger"
-        | "unsignedInt" | "unsignedLong" | "negativeInteger" | "nonPositiveInteger" => text
+        "integer" | "int" | "long" | "short" | "byte" | "nonNegativeInteger"
+        | "positiveInteger" | "unsignedInt" | "unsignedLong" | "negativeInteger"
+        | "nonPositiveInteger" => text
             .parse::<i64>()
             .map(Value::from)
             .unwrap_or_else(|_| Value::String(text.to_owned())),
@@ -89,9 +94,12 @@ pub fn instance_terms(instance: &Instance, out: &mut Vec<Term>) {
     match kind(instance) {
         "Relationship" => match instance.get("object") {
             Some(Value::String(iri)) => out.extend(object_term(iri)),
-            Some(Value::Array(items)) => {
-                out.extend(items.iter().filter_map(Value::as_str).filter_map(object_term))
-            }
+            Some(Value::Array(items)) => out.extend(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter_map(object_term),
+            ),
             _ => {}
         },
         "LanguageProperty" => {

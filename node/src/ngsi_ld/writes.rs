@@ -62,7 +62,12 @@ pub struct UpdateOutcome {
 }
 
 fn stamp(instance: &mut Instance, created: Option<&Value>, time: &str) {
-    instance.insert("createdAt".into(), created.cloned().unwrap_or_else(|| Value::String(time.into())));
+    instance.insert(
+        "createdAt".into(),
+        created
+            .cloned()
+            .unwrap_or_else(|| Value::String(time.into())),
+    );
     instance.insert("modifiedAt".into(), Value::String(time.into()));
 }
 
@@ -79,7 +84,12 @@ fn stamp_entity(entity: &mut Entity, created: Option<&str>, time: &str) {
 
 /// Merges `fragment`'s attributes into `entity`; returns the attributes written and those
 /// kept because they existed (with `overwrite` false).
-fn merge(entity: &mut Entity, fragment: Entity, overwrite: bool, time: &str) -> (Vec<String>, Vec<String>) {
+fn merge(
+    entity: &mut Entity,
+    fragment: Entity,
+    overwrite: bool,
+    time: &str,
+) -> (Vec<String>, Vec<String>) {
     let (mut written, mut kept) = (Vec::new(), Vec::new());
     for t in fragment.types {
         if !entity.types.contains(&t) {
@@ -103,7 +113,10 @@ fn merge(entity: &mut Entity, fragment: Entity, overwrite: bool, time: &str) -> 
         let mut changed = false;
         for mut instance in instances {
             let dataset = dataset_id(&instance).map(str::to_owned);
-            match existing.iter_mut().find(|i| dataset_id(i) == dataset.as_deref()) {
+            match existing
+                .iter_mut()
+                .find(|i| dataset_id(i) == dataset.as_deref())
+            {
                 Some(_) if !overwrite => {}
                 Some(old) => {
                     stamp(&mut instance, old.get("createdAt"), time);
@@ -130,7 +143,9 @@ fn merge(entity: &mut Entity, fragment: Entity, overwrite: bool, time: &str) -> 
 impl NgsiLdService {
     /// `POST /entities`: 409 if the id exists.
     pub async fn create(&self, rights: &Rights, entity: Entity) -> Result<(), NgsiLdError> {
-        let outcome = self.batch(rights, BatchOp::Create, vec![Ok(entity)]).await?;
+        let outcome = self
+            .batch(rights, BatchOp::Create, vec![Ok(entity)])
+            .await?;
         match outcome.errors.into_iter().next() {
             Some(error) => Err(error_from(&error.error)),
             None => Ok(()),
@@ -154,7 +169,10 @@ impl NgsiLdService {
                 let entity = match item {
                     Ok(entity) => entity,
                     Err((id, error)) => {
-                        outcome.errors.push(BatchError { entity_id: id, error: error.short() });
+                        outcome.errors.push(BatchError {
+                            entity_id: id,
+                            error: error.short(),
+                        });
                         continue;
                     }
                 };
@@ -166,7 +184,10 @@ impl NgsiLdService {
                                 "attributes exist and noOverwrite was asked: {}",
                                 kept.join(", ")
                             ));
-                            outcome.errors.push(BatchError { entity_id: id.clone(), error: error.short() });
+                            outcome.errors.push(BatchError {
+                                entity_id: id.clone(),
+                                error: error.short(),
+                            });
                         }
                         if created {
                             outcome.created.push(id.clone());
@@ -175,7 +196,10 @@ impl NgsiLdService {
                         writes.retain(|(_, e, _)| e.id != entity.id);
                         writes.push((graph, entity, Scope::All));
                     }
-                    Err(error) => outcome.errors.push(BatchError { entity_id: id, error: error.short() }),
+                    Err(error) => outcome.errors.push(BatchError {
+                        entity_id: id,
+                        error: error.short(),
+                    }),
                 }
             }
             inner.commit(&writes)?;
@@ -185,23 +209,36 @@ impl NgsiLdService {
     }
 
     /// `entityOperations/delete` (and `DELETE /entities/{id}` for one id).
-    pub async fn delete(&self, rights: &Rights, ids: Vec<String>) -> Result<BatchOutcome, NgsiLdError> {
+    pub async fn delete(
+        &self,
+        rights: &Rights,
+        ids: Vec<String>,
+    ) -> Result<BatchOutcome, NgsiLdError> {
         let rights = rights.clone();
         self.blocking(move |inner, _| {
             let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
             let mut outcome = BatchOutcome::default();
             let mut writes = Vec::new();
             for id in ids {
-                let found = entity_iri(&id).and_then(|iri| {
-                    inner.writable(&rights, &iri)?.ok_or_else(|| not_found(&id))
-                });
+                let found = entity_iri(&id)
+                    .and_then(|iri| inner.writable(&rights, &iri)?.ok_or_else(|| not_found(&id)));
                 match found {
-                    Ok(stored) if !writes.iter().any(|(_, e, _): &(NamedNode, Entity, Scope)| e.id == id) => {
+                    Ok(stored)
+                        if !writes
+                            .iter()
+                            .any(|(_, e, _): &(NamedNode, Entity, Scope)| e.id == id) =>
+                    {
                         writes.push((stored.graph.clone(), stored.entity(), Scope::Delete));
                         outcome.success.push(id);
                     }
-                    Ok(_) => outcome.errors.push(BatchError { entity_id: id.clone(), error: not_found(&id).short() }),
-                    Err(error) => outcome.errors.push(BatchError { entity_id: id, error: error.short() }),
+                    Ok(_) => outcome.errors.push(BatchError {
+                        entity_id: id.clone(),
+                        error: not_found(&id).short(),
+                    }),
+                    Err(error) => outcome.errors.push(BatchError {
+                        entity_id: id,
+                        error: error.short(),
+                    }),
                 }
             }
             inner.commit(&writes)?;
@@ -225,21 +262,28 @@ impl NgsiLdService {
         let rights = rights.clone();
         self.blocking(move |inner, _| {
             let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
-            let stored = inner.writable(&rights, &id)?.ok_or_else(|| not_found(id.as_str()))?;
+            let stored = inner
+                .writable(&rights, &id)?
+                .ok_or_else(|| not_found(id.as_str()))?;
             let mut entity = stored.entity();
             let mut outcome = UpdateOutcome::default();
             let mut fragment = fragment;
             if only_existing {
                 if fragment.scope.is_some() && entity.scope.is_none() {
                     fragment.scope = None;
-                    outcome.not_updated.push(("scope".into(), "the entity has no scope".into()));
+                    outcome
+                        .not_updated
+                        .push(("scope".into(), "the entity has no scope".into()));
                 }
             }
             let time = now();
             let scope_changed = fragment.scope.is_some();
             let (mut written, kept) = merge(&mut entity, fragment, overwrite, &time);
             for attr in kept {
-                outcome.not_updated.push((attr, "the attribute exists and noOverwrite was asked".into()));
+                outcome.not_updated.push((
+                    attr,
+                    "the attribute exists and noOverwrite was asked".into(),
+                ));
             }
             let scope = written.clone();
             if scope_changed {
@@ -264,11 +308,16 @@ impl NgsiLdService {
         let rights = rights.clone();
         self.blocking(move |inner, _| {
             let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
-            let stored = inner.writable(&rights, &id)?.ok_or_else(|| not_found(id.as_str()))?;
+            let stored = inner
+                .writable(&rights, &id)?
+                .ok_or_else(|| not_found(id.as_str()))?;
             let mut entity = stored.entity();
             let dataset = dataset_id(&fragment).map(str::to_owned);
             let instances = entity.attrs.get_mut(&attr).ok_or_else(|| {
-                NgsiLdError::ResourceNotFound(format!("`{}` has no attribute `{attr}`", id.as_str()))
+                NgsiLdError::ResourceNotFound(format!(
+                    "`{}` has no attribute `{attr}`",
+                    id.as_str()
+                ))
             })?;
             let instance = instances
                 .iter_mut()
@@ -312,19 +361,28 @@ impl NgsiLdService {
         let rights = rights.clone();
         self.blocking(move |inner, _| {
             let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
-            let stored = inner.writable(&rights, &id)?.ok_or_else(|| not_found(id.as_str()))?;
+            let stored = inner
+                .writable(&rights, &id)?
+                .ok_or_else(|| not_found(id.as_str()))?;
             let mut entity = stored.entity();
             let missing = || {
                 NgsiLdError::ResourceNotFound(format!(
                     "`{}` has no attribute `{attr}`{}",
                     id.as_str(),
-                    dataset.as_deref().map(|d| format!(" with datasetId {d}")).unwrap_or_default()
+                    dataset
+                        .as_deref()
+                        .map(|d| format!(" with datasetId {d}"))
+                        .unwrap_or_default()
                 ))
             };
             if attr == hanse_vocab::ngsi_ld::SCOPE {
                 entity.scope.take().ok_or_else(missing)?;
                 entity.modified_at = Some(now());
-                return inner.commit(&[(stored.graph.clone(), entity, Scope::Attributes(Vec::new()))]);
+                return inner.commit(&[(
+                    stored.graph.clone(),
+                    entity,
+                    Scope::Attributes(Vec::new()),
+                )]);
             }
             let instances = entity.attrs.get_mut(&attr).ok_or_else(missing)?;
             let before = instances.len();
@@ -361,14 +419,22 @@ impl Inner {
         let earlier = pending.iter().find(|(_, e, _)| e.id == entity.id);
         let existing = match earlier {
             Some((graph, e, _)) => Some((graph.clone(), e.clone())),
-            None => self.writable(rights, &iri)?.map(|s| (s.graph.clone(), s.entity())),
+            None => self
+                .writable(rights, &iri)?
+                .map(|s| (s.graph.clone(), s.entity())),
         };
         match (op, existing) {
-            (BatchOp::Create, Some(_)) => Err(NgsiLdError::AlreadyExists(format!("entity `{}` exists", entity.id))),
+            (BatchOp::Create, Some(_)) => Err(NgsiLdError::AlreadyExists(format!(
+                "entity `{}` exists",
+                entity.id
+            ))),
             (BatchOp::Update { .. }, None) => Err(not_found(&entity.id)),
             (_, None) => {
                 if entity.types.is_empty() {
-                    return Err(NgsiLdError::BadRequestData(format!("entity `{}` has no type", entity.id)));
+                    return Err(NgsiLdError::BadRequestData(format!(
+                        "entity `{}` has no type",
+                        entity.id
+                    )));
                 }
                 let graph = self.home_for(rights, &entity.types)?;
                 stamp_entity(&mut entity, None, time);
@@ -376,7 +442,10 @@ impl Inner {
             }
             (BatchOp::Upsert { update: false }, Some((graph, old))) => {
                 if entity.types.is_empty() {
-                    return Err(NgsiLdError::BadRequestData(format!("entity `{}` has no type", entity.id)));
+                    return Err(NgsiLdError::BadRequestData(format!(
+                        "entity `{}` has no type",
+                        entity.id
+                    )));
                 }
                 stamp_entity(&mut entity, old.created_at.as_deref(), time);
                 Ok((graph, entity, false, Vec::new()))

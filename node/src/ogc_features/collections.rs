@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 /// The last segment of an IRI (after `/`, `#` or `:`).
 pub fn local_name(iri: &str) -> &str {
-    iri.rsplit(['/', '#', ':']).find(|s| !s.is_empty()).unwrap_or(iri)
+    iri.rsplit(['/', '#', ':'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(iri)
 }
 
 /// Collection id -> type IRI: the type's local name, made unique with a number.
@@ -20,7 +22,13 @@ pub fn collection_ids(types: &[String]) -> BTreeMap<String, String> {
     for iri in sorted {
         let base: String = local_name(iri)
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let mut id = base.clone();
         let mut n = 2;
@@ -39,11 +47,19 @@ pub fn feature(entity: &Entity, base: &str, collection: &str) -> Value {
     let mut properties = Map::new();
     properties.insert(
         "type".into(),
-        Value::String(entity.types.first().map(|t| local_name(t).to_owned()).unwrap_or_default()),
+        Value::String(
+            entity
+                .types
+                .first()
+                .map(|t| local_name(t).to_owned())
+                .unwrap_or_default(),
+        ),
     );
     let mut geometry = Value::Null;
     for (attr, instances) in &entity.attrs {
-        let Some(instance) = instances.first() else { continue };
+        let Some(instance) = instances.first() else {
+            continue;
+        };
         if attr == hanse_vocab::ngsi_ld::LOCATION {
             geometry = instance.get("value").cloned().unwrap_or(Value::Null);
             continue;
@@ -60,7 +76,10 @@ pub fn feature(entity: &Entity, base: &str, collection: &str) -> Value {
         properties.insert(name, value.cloned().unwrap_or(Value::Null));
     }
     if let Some(time) = entity_time(entity) {
-        properties.insert("datetime".into(), Value::String(hanse_sensors::format_time(time)));
+        properties.insert(
+            "datetime".into(),
+            Value::String(hanse_sensors::format_time(time)),
+        );
     }
     let id_segment: String = form_urlencoded::byte_serialize(entity.id.as_bytes()).collect();
     json!({
@@ -88,7 +107,9 @@ pub fn extent(entities: &[Entity]) -> Option<[f64; 4]> {
         else {
             continue;
         };
-        let Some(rect) = geojson::parse(value).ok().and_then(|g| g.bounding_rect()) else { continue };
+        let Some(rect) = geojson::parse(value).ok().and_then(|g| g.bounding_rect()) else {
+            continue;
+        };
         let b = bbox.get_or_insert([rect.min().x, rect.min().y, rect.max().x, rect.max().y]);
         b[0] = b[0].min(rect.min().x);
         b[1] = b[1].min(rect.min().y);

@@ -15,7 +15,11 @@ pub type Interval = (Option<OffsetDateTime>, Option<OffsetDateTime>);
 pub fn bbox(text: &str) -> Result<[f64; 4], String> {
     let numbers: Vec<f64> = text
         .split(',')
-        .map(|n| n.trim().parse::<f64>().map_err(|_| format!("bbox: `{n}` is not a number")))
+        .map(|n| {
+            n.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("bbox: `{n}` is not a number"))
+        })
         .collect::<Result<_, _>>()?;
     let [minx, miny, maxx, maxy] = numbers[..] else {
         return Err("bbox takes four numbers: minx,miny,maxx,maxy (CRS84)".into());
@@ -27,7 +31,9 @@ pub fn bbox(text: &str) -> Result<[f64; 4], String> {
         || minx > maxx
         || miny > maxy
     {
-        return Err(format!("bbox {text} is not a box in CRS84 (longitude first)"));
+        return Err(format!(
+            "bbox {text} is not a box in CRS84 (longitude first)"
+        ));
     }
     Ok([minx, miny, maxx, maxy])
 }
@@ -49,7 +55,9 @@ pub fn datetime(text: &str) -> Result<Interval, String> {
             if let (Some(s), Some(e)) = interval
                 && s > e
             {
-                return Err(format!("datetime {text}: the interval ends before it starts"));
+                return Err(format!(
+                    "datetime {text}: the interval ends before it starts"
+                ));
             }
             Ok(interval)
         }

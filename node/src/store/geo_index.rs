@@ -46,10 +46,24 @@ impl RTreeObject for GeoEntry {
 
 impl GeoEntry {
     /// An entry, if the geometry has an extent.
-    pub fn new(graph: NamedNode, entity: NamedNode, attr: String, node: String, geometry: Geometry<f64>) -> Option<Self> {
+    pub fn new(
+        graph: NamedNode,
+        entity: NamedNode,
+        attr: String,
+        node: String,
+        geometry: Geometry<f64>,
+    ) -> Option<Self> {
         let rect = geometry.bounding_rect()?;
-        let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
-        Some(Self { graph, entity, attr, node, geometry, envelope })
+        let envelope =
+            AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        Some(Self {
+            graph,
+            entity,
+            attr,
+            node,
+            geometry,
+            envelope,
+        })
     }
 }
 
@@ -114,7 +128,11 @@ impl GeoIndex {
             by_entity,
             built: true,
         };
-        tracing::info!(geometries = count, ms = started.elapsed().as_millis() as u64, "spatial index built from the store");
+        tracing::info!(
+            geometries = count,
+            ms = started.elapsed().as_millis() as u64,
+            "spatial index built from the store"
+        );
         Ok(())
     }
 
@@ -187,26 +205,44 @@ fn scan(store: &Store) -> Result<Vec<GeoEntry>, StorageError> {
     let mut entries = Vec::new();
     for quad in store.quads_for_pattern(None, Some(as_wkt.as_ref()), None, None) {
         let quad = quad?;
-        let (oxigraph::model::NamedOrBlankNode::NamedNode(node), GraphName::NamedNode(graph), Term::Literal(wkt)) =
-            (&quad.subject, &quad.graph_name, &quad.object)
+        let (
+            oxigraph::model::NamedOrBlankNode::NamedNode(node),
+            GraphName::NamedNode(graph),
+            Term::Literal(wkt),
+        ) = (&quad.subject, &quad.graph_name, &quad.object)
         else {
             continue;
         };
-        let Some(geometry) = parse_wkt(wkt.value()) else { continue };
+        let Some(geometry) = parse_wkt(wkt.value()) else {
+            continue;
+        };
         let Some(link) = store
-            .quads_for_pattern(None, None, Some(node.as_ref().into()), Some(graph.as_ref().into()))
+            .quads_for_pattern(
+                None,
+                None,
+                Some(node.as_ref().into()),
+                Some(graph.as_ref().into()),
+            )
             .next()
             .transpose()?
         else {
             continue;
         };
-        let oxigraph::model::NamedOrBlankNode::NamedNode(entity) = link.subject else { continue };
+        let oxigraph::model::NamedOrBlankNode::NamedNode(entity) = link.subject else {
+            continue;
+        };
         let attr = if link.predicate.as_ref() == has_geometry {
             LOCATION.to_owned()
         } else {
             link.predicate.as_str().to_owned()
         };
-        entries.extend(GeoEntry::new(graph.clone(), entity, attr, node.as_str().to_owned(), geometry));
+        entries.extend(GeoEntry::new(
+            graph.clone(),
+            entity,
+            attr,
+            node.as_str().to_owned(),
+            geometry,
+        ));
     }
     Ok(entries)
 }

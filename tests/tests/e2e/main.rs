@@ -9,4 +9,5 @@ mod http_api;
 mod ingest;
 mod network;
 mod ngsi_ld;
+mod ogc_features;
 mod support;

@@ -17,7 +17,9 @@ use std::net::SocketAddr;
 
 fn items(value: Value, max: usize) -> Result<Vec<Value>, NgsiLdError> {
     let Value::Array(items) = value else {
-        return Err(NgsiLdError::BadRequestData("a batch is a JSON array".into()));
+        return Err(NgsiLdError::BadRequestData(
+            "a batch is a JSON array".into(),
+        ));
     };
     if items.is_empty() {
         return Err(NgsiLdError::BadRequestData("the batch is empty".into()));
@@ -35,9 +37,10 @@ fn outcome_answer(outcome: BatchOutcome, op: &str) -> Response {
     if !outcome.errors.is_empty() {
         let body = serde_json::to_string(&outcome).unwrap_or_default();
         let mut response = (StatusCode::MULTI_STATUS, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         return response;
     }
     let created = match op {
@@ -49,9 +52,10 @@ fn outcome_answer(outcome: BatchOutcome, op: &str) -> Response {
         return StatusCode::NO_CONTENT.into_response();
     }
     let mut response = (StatusCode::CREATED, json!(created).to_string()).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -73,8 +77,12 @@ pub async fn operation(
     };
     let op_kind = match op.as_str() {
         "create" => BatchOp::Create,
-        "upsert" => BatchOp::Upsert { update: option("update") },
-        "update" => BatchOp::Update { no_overwrite: option("noOverwrite") },
+        "upsert" => BatchOp::Upsert {
+            update: option("update"),
+        },
+        "update" => BatchOp::Update {
+            no_overwrite: option("noOverwrite"),
+        },
         "delete" => return delete(state, client, headers, raw_body).await,
         "query" => return query(state, client, headers, raw_body, params).await,
         other => {
@@ -86,11 +94,23 @@ pub async fn operation(
     };
     let (call, value) = write_call(&state, client, &headers, &raw_body, false).await?;
     let max = state.ngsi_ld.config().max_batch_entities;
-    let shape = if matches!(op_kind, BatchOp::Update { .. }) { Shape::Update } else { Shape::Entity };
+    let shape = if matches!(op_kind, BatchOp::Update { .. }) {
+        Shape::Update
+    } else {
+        Shape::Entity
+    };
     let mut parsed = Vec::new();
     for item in items(value, max)? {
-        let id = item.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        parsed.push(parse_item(&state, &call, &headers, item, shape).await.map_err(|e| (id, e)));
+        let id = item
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        parsed.push(
+            parse_item(&state, &call, &headers, item, shape)
+                .await
+                .map_err(|e| (id, e)),
+        );
     }
     let outcome = state.ngsi_ld.batch(&call.rights, op_kind, parsed).await?;
     Ok(outcome_answer(outcome, &op))
@@ -104,7 +124,9 @@ async fn parse_item(
     shape: Shape,
 ) -> Result<crate::ngsi_ld::model::Entity, NgsiLdError> {
     let Value::Object(object) = item else {
-        return Err(NgsiLdError::BadRequestData("each batch item must be an entity object".into()));
+        return Err(NgsiLdError::BadRequestData(
+            "each batch item must be an entity object".into(),
+        ));
     };
     let ld = super::request::content_is_ld(headers, false)?;
     if !ld && object.contains_key("@context") {
@@ -121,7 +143,12 @@ async fn parse_item(
     }
 }
 
-async fn delete(state: AppState, client: SocketAddr, headers: HeaderMap, raw_body: Bytes) -> Answer {
+async fn delete(
+    state: AppState,
+    client: SocketAddr,
+    headers: HeaderMap,
+    raw_body: Bytes,
+) -> Answer {
     super::request::content_is_ld(&headers, false)?;
     let rights = state
         .access
@@ -131,7 +158,12 @@ async fn delete(state: AppState, client: SocketAddr, headers: HeaderMap, raw_bod
     for item in items(value, state.ngsi_ld.config().max_batch_entities)? {
         match item {
             Value::String(id) => ids.push(id),
-            _ => return Err(NgsiLdError::BadRequestData("a batch delete is an array of entity ids".into()).into()),
+            _ => {
+                return Err(NgsiLdError::BadRequestData(
+                    "a batch delete is an array of entity ids".into(),
+                )
+                .into());
+            }
         }
     }
     let outcome = state.ngsi_ld.delete(&rights, ids).await?;
@@ -150,7 +182,10 @@ async fn query(
     let Value::Object(body) = value else {
         return Err(NgsiLdError::BadRequestData("the query must be a JSON object".into()).into());
     };
-    let mut query = EntityQuery { limit: 20, ..EntityQuery::default() };
+    let mut query = EntityQuery {
+        limit: 20,
+        ..EntityQuery::default()
+    };
     let text = |name: &str| body.get(name).and_then(Value::as_str);
     if let Some(entities) = body.get("entities").and_then(Value::as_array) {
         let mut types = Vec::new();
@@ -177,7 +212,11 @@ async fn query(
             .collect();
     }
     if let Some(text) = text("q") {
-        query.q = Some(q::parse(text, &call.context, state.ngsi_ld.config().max_query_bytes)?);
+        query.q = Some(q::parse(
+            text,
+            &call.context,
+            state.ngsi_ld.config().max_query_bytes,
+        )?);
     }
     if let Some(geo) = body.get("geoQ") {
         let coordinates = geo.get("coordinates").map(Value::to_string);

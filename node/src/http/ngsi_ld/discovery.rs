@@ -21,7 +21,9 @@ pub async fn types(
     headers: HeaderMap,
 ) -> Answer {
     let call = read_call(&state, client, &headers, false).await?;
-    let details = params(raw.as_deref()).get("details").is_some_and(|d| d == "true");
+    let details = params(raw.as_deref())
+        .get("details")
+        .is_some_and(|d| d == "true");
     let catalogue = state.ngsi_ld.discover(&call.rights, None).await?;
     let c = &call.context;
     let body = if details {
@@ -58,7 +60,10 @@ pub async fn type_info(
     let call = read_call(&state, client, &headers, false).await?;
     let c = &call.context;
     let iri = crate::ngsi_ld::model::expand_type(&name, c)?;
-    let catalogue = state.ngsi_ld.discover(&call.rights, Some(iri.clone())).await?;
+    let catalogue = state
+        .ngsi_ld
+        .discover(&call.rights, Some(iri.clone()))
+        .await?;
     let info = catalogue
         .get(&iri)
         .ok_or_else(|| NgsiLdError::ResourceNotFound(format!("no entity of type `{name}` here")))?;
@@ -85,7 +90,9 @@ pub async fn attribute_list(
     headers: HeaderMap,
 ) -> Answer {
     let call = read_call(&state, client, &headers, false).await?;
-    let details = params(raw.as_deref()).get("details").is_some_and(|d| d == "true");
+    let details = params(raw.as_deref())
+        .get("details")
+        .is_some_and(|d| d == "true");
     let catalogue = state.ngsi_ld.discover(&call.rights, None).await?;
     let all = attributes(&catalogue);
     let c = &call.context;

@@ -39,7 +39,9 @@ pub fn options(call: &Call, params: &HashMap<String, String>) -> Result<Options,
                 "sysAttrs" => options.sys_attrs = true,
                 "normalized" | "" => {}
                 other => {
-                    return Err(NgsiLdError::BadRequestData(format!("unknown option `{other}`")));
+                    return Err(NgsiLdError::BadRequestData(format!(
+                        "unknown option `{other}`"
+                    )));
                 }
             }
         }
@@ -48,7 +50,11 @@ pub fn options(call: &Call, params: &HashMap<String, String>) -> Result<Options,
         match format.as_str() {
             "keyValues" | "simplified" | "concise" => options.key_values = true,
             "normalized" => {}
-            other => return Err(NgsiLdError::BadRequestData(format!("unknown format `{other}`"))),
+            other => {
+                return Err(NgsiLdError::BadRequestData(format!(
+                    "unknown format `{other}`"
+                )));
+            }
         }
     }
     if let Some(attrs) = params.get("attrs").or_else(|| params.get("pick")) {
@@ -76,7 +82,8 @@ pub async fn create(
     let raw = body(raw)?;
     if raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(NgsiLdError::InvalidRequest(
-            "POST /entities takes one entity (a JSON object); batches go to /entityOperations".into(),
+            "POST /entities takes one entity (a JSON object); batches go to /entityOperations"
+                .into(),
         )
         .into());
     }
@@ -139,13 +146,22 @@ pub fn id_pattern(pattern: &str) -> Result<regex::Regex, NgsiLdError> {
 }
 
 /// Parses the query parameters of `GET /entities`.
-pub fn entity_query(state: &AppState, call: &Call, params: &HashMap<String, String>) -> Result<EntityQuery, NgsiLdError> {
+pub fn entity_query(
+    state: &AppState,
+    call: &Call,
+    params: &HashMap<String, String>,
+) -> Result<EntityQuery, NgsiLdError> {
     let config = state.ngsi_ld.config();
-    let mut query = EntityQuery { limit: 20, ..EntityQuery::default() };
+    let mut query = EntityQuery {
+        limit: 20,
+        ..EntityQuery::default()
+    };
     if let Some(ids) = params.get("id") {
         for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             if !crate::ngsi_ld::model::is_uri(id) {
-                return Err(NgsiLdError::BadRequestData(format!("id `{id}` is not a URI")));
+                return Err(NgsiLdError::BadRequestData(format!(
+                    "id `{id}` is not a URI"
+                )));
             }
             query.ids.push(id.to_owned());
         }
@@ -160,7 +176,9 @@ pub fn entity_query(state: &AppState, call: &Call, params: &HashMap<String, Stri
         for name in attrs.split(',').map(str::trim).filter(|a| !a.is_empty()) {
             check_name(name)?;
             if matches!(name, "id" | "type" | "@id" | "@type") {
-                return Err(NgsiLdError::BadRequestData(format!("`{name}` is not an attribute name")));
+                return Err(NgsiLdError::BadRequestData(format!(
+                    "`{name}` is not an attribute name"
+                )));
             }
             query.attrs.push(call.context.expand(name));
         }
@@ -171,7 +189,9 @@ pub fn entity_query(state: &AppState, call: &Call, params: &HashMap<String, Stri
     }
     if let Some(text) = params.get("scopeQ") {
         if text.len() > config.max_query_bytes {
-            return Err(NgsiLdError::InvalidRequest("scopeQ is too long (ngsi_ld.max_query_bytes)".into()));
+            return Err(NgsiLdError::InvalidRequest(
+                "scopeQ is too long (ngsi_ld.max_query_bytes)".into(),
+            ));
         }
         query.scope_q = Some(selectors::parse_scopes(text)?);
     }
@@ -187,7 +207,9 @@ pub fn entity_query(state: &AppState, call: &Call, params: &HashMap<String, Stri
             .get(name)
             .map(|v| {
                 v.parse::<usize>().map_err(|_| {
-                    NgsiLdError::BadRequestData(format!("`{name}` must be a non-negative integer, not `{v}`"))
+                    NgsiLdError::BadRequestData(format!(
+                        "`{name}` must be a non-negative integer, not `{v}`"
+                    ))
                 })
             })
             .transpose()
@@ -204,7 +226,9 @@ pub fn entity_query(state: &AppState, call: &Call, params: &HashMap<String, Stri
     query.offset = number("offset")?.unwrap_or(0);
     query.count = matches!(params.get("count").map(String::as_str), Some("true"));
     if query.limit == 0 && !query.count {
-        return Err(NgsiLdError::BadRequestData("limit=0 needs count=true".into()));
+        return Err(NgsiLdError::BadRequestData(
+            "limit=0 needs count=true".into(),
+        ));
     }
     if !query.has_selector() {
         return Err(NgsiLdError::BadRequestData(
@@ -215,7 +239,12 @@ pub fn entity_query(state: &AppState, call: &Call, params: &HashMap<String, Stri
 }
 
 /// Answers a query in the call's format, with `NGSILD-Results-Count` when counted.
-pub async fn run_query(state: &AppState, call: &Call, query: EntityQuery, options: &Options) -> Answer {
+pub async fn run_query(
+    state: &AppState,
+    call: &Call,
+    query: EntityQuery,
+    options: &Options,
+) -> Answer {
     let page = state.ngsi_ld.query(&call.rights, query).await?;
     let body = if call.format == Format::GeoJson {
         let features: Vec<Value> = page
@@ -285,9 +314,10 @@ fn update_answer(outcome: UpdateOutcome) -> Response {
         })).collect::<Vec<_>>(),
     });
     let mut response = (StatusCode::MULTI_STATUS, body.to_string()).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -304,9 +334,15 @@ async fn attributes_update(
     crate::ngsi_ld::service::check_id(&id)?;
     let (call, value) = write_call(&state, client, &headers, &raw_body, false).await?;
     let Value::Object(object) = &value else {
-        return Err(NgsiLdError::BadRequestData("the fragment must be a JSON object".into()).into());
+        return Err(
+            NgsiLdError::BadRequestData("the fragment must be a JSON object".into()).into(),
+        );
     };
-    let fragment = parse_entity(object, &call.context, crate::ngsi_ld::model::Shape::Fragment)?;
+    let fragment = parse_entity(
+        object,
+        &call.context,
+        crate::ngsi_ld::model::Shape::Fragment,
+    )?;
     if fragment.attrs.is_empty() && fragment.types.is_empty() && fragment.scope.is_none() {
         return Err(NgsiLdError::BadRequestData("the fragment holds no attribute".into()).into());
     }
@@ -361,7 +397,9 @@ pub async fn patch_attribute(
     check_name(&attr)?;
     let (call, value) = write_call(&state, client, &headers, &raw_body, true).await?;
     let Value::Object(mut object) = value else {
-        return Err(NgsiLdError::BadRequestData("the fragment must be a JSON object".into()).into());
+        return Err(
+            NgsiLdError::BadRequestData("the fragment must be a JSON object".into()).into(),
+        );
     };
     object.remove("@context");
     if object.is_empty() {

@@ -3,11 +3,11 @@
 //! JSON body within bounds; and how errors and results are answered.
 
 use crate::access::HttpCaller;
+use crate::access::Rights;
 use crate::http::AppState;
 use crate::http::auth::bearer_token;
-use crate::ngsi_ld::context::ActiveContext;
-use crate::access::Rights;
 use crate::ngsi_ld::NgsiLdError;
+use crate::ngsi_ld::context::ActiveContext;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,8 @@ impl From<NgsiLdError> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
             tracing::error!(status = %status, "{}", self.0);
         } else {
@@ -74,14 +75,21 @@ pub struct Call {
 }
 
 fn media_type(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+    headers.get(name).and_then(|v| v.to_str().ok()).map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    })
 }
 
 /// Who the caller is, from the bearer token (admin or an ingest source's) and address.
-pub fn caller(state: &AppState, client: SocketAddr, headers: &HeaderMap) -> Result<HttpCaller, NgsiLdError> {
+pub fn caller(
+    state: &AppState,
+    client: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<HttpCaller, NgsiLdError> {
     match bearer_token(headers) {
         Some(token) if state.admin_token.matches(token) => Ok(HttpCaller::Operator),
         Some(token) => match state.ingest.source_for_token(token) {
@@ -101,7 +109,11 @@ pub fn caller(state: &AppState, client: SocketAddr, headers: &HeaderMap) -> Resu
 }
 
 /// The rights of the caller of a request (for front ends sharing NGSI-LD's rules).
-pub fn caller_rights(state: &AppState, client: SocketAddr, headers: &HeaderMap) -> Result<Rights, NgsiLdError> {
+pub fn caller_rights(
+    state: &AppState,
+    client: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<Rights, NgsiLdError> {
     Ok(state.access.http_rights(&caller(state, client, headers)?))
 }
 
@@ -151,7 +163,9 @@ fn link_context(headers: &HeaderMap) -> Result<Option<String>, NgsiLdError> {
                 .strip_prefix('<')
                 .and_then(|l| l.split_once('>'))
                 .map(|(url, _)| url.trim().to_owned())
-                .ok_or_else(|| NgsiLdError::BadRequestData(format!("cannot read the Link header `{link}`")))?;
+                .ok_or_else(|| {
+                    NgsiLdError::BadRequestData(format!("cannot read the Link header `{link}`"))
+                })?;
             return Ok(Some(url));
         }
     }
@@ -168,14 +182,25 @@ pub async fn read_call(
     let format = format(headers, geo)?;
     let rights = state.access.http_rights(&caller(state, client, headers)?);
     let context_value = link_context(headers)?.map(Value::String);
-    let context = state.ngsi_ld.contexts().active(context_value.as_ref()).await?;
-    Ok(Call { rights, format, context_value, context })
+    let context = state
+        .ngsi_ld
+        .contexts()
+        .active(context_value.as_ref())
+        .await?;
+    Ok(Call {
+        rights,
+        format,
+        context_value,
+        context,
+    })
 }
 
 /// Parses a JSON body within the node's nesting bound.
 pub fn json_body(state: &AppState, body: &Bytes) -> Result<Value, NgsiLdError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(NgsiLdError::InvalidRequest("the request has no body".into()));
+        return Err(NgsiLdError::InvalidRequest(
+            "the request has no body".into(),
+        ));
     }
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| NgsiLdError::InvalidRequest(format!("the body is not JSON: {e}")))?;
@@ -205,7 +230,11 @@ pub fn content_is_ld(headers: &HeaderMap, merge_patch: bool) -> Result<bool, Ngs
 
 /// The @context of a body object under the NGSI-LD rules: `application/ld+json` bodies carry
 /// it (no Link header then); `application/json` bodies must not (the Link header may).
-pub fn body_context(headers: &HeaderMap, ld: bool, object: &Map<String, Value>) -> Result<Option<Value>, NgsiLdError> {
+pub fn body_context(
+    headers: &HeaderMap,
+    ld: bool,
+    object: &Map<String, Value>,
+) -> Result<Option<Value>, NgsiLdError> {
     let link = link_context(headers)?;
     match (ld, object.get("@context"), link) {
         (true, Some(_), Some(_)) => Err(NgsiLdError::BadRequestData(
@@ -243,15 +272,32 @@ pub async fn write_call(
             let link = link_context(headers)?;
             if ld && link.is_some() {
                 return Err(NgsiLdError::BadRequestData(
-                    "application/ld+json carries its @context in the body: send no Link header".into(),
+                    "application/ld+json carries its @context in the body: send no Link header"
+                        .into(),
                 ));
             }
             if ld { None } else { link.map(Value::String) }
         }
-        _ => return Err(NgsiLdError::BadRequestData("the body must be a JSON object or array".into())),
+        _ => {
+            return Err(NgsiLdError::BadRequestData(
+                "the body must be a JSON object or array".into(),
+            ));
+        }
     };
-    let context = state.ngsi_ld.contexts().active(context_value.as_ref()).await?;
-    Ok((Call { rights, format, context_value, context }, value))
+    let context = state
+        .ngsi_ld
+        .contexts()
+        .active(context_value.as_ref())
+        .await?;
+    Ok((
+        Call {
+            rights,
+            format,
+            context_value,
+            context,
+        },
+        value,
+    ))
 }
 
 /// Query parameters of the URL (a repeated name keeps its last value).
