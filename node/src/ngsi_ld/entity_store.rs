@@ -315,8 +315,11 @@ impl Stored {
 /// How much of an entity a write replaces.
 #[derive(Debug, Clone)]
 pub enum Scope {
-    /// Everything (create, replace).
+    /// Everything (replace).
     All,
+    /// Everything, and nothing of the entity is stored yet: no old quads to remove, so the
+    /// quads may go in through the bulk loader.
+    New,
     /// These attributes (and appended types).
     Attributes(Vec<String>),
     /// Nothing: the entity is deleted.
@@ -364,13 +367,14 @@ pub fn write(
     tx: &mut Transaction<'_>,
     graph: &NamedNode,
     entity: &Entity,
-    scope: Scope,
+    scope: &Scope,
     observed_now: &str,
 ) -> Result<(), StorageError> {
     let id = node(&entity.id);
     let graph_name = GraphName::NamedNode(graph.clone());
     let geometry_prefix = format!("{}/geometry", entity.id);
-    match &scope {
+    match scope {
+        Scope::New => {}
         Scope::All | Scope::Delete => remove_quads(tx, &id, None, &graph_name, &geometry_prefix)?,
         Scope::Attributes(attrs) => {
             for attr in attrs.iter() {
@@ -400,10 +404,19 @@ pub fn write(
             )?;
         }
     }
-    if matches!(scope, Scope::Delete) {
-        return Ok(());
-    }
+    tx.extend(quads(graph, entity, scope, observed_now).iter());
+    Ok(())
+}
+
+/// The quads that state `entity` (within `scope`) in `graph`, with SOSA observations of its
+/// observed attributes.
+pub fn quads(graph: &NamedNode, entity: &Entity, scope: &Scope, observed_now: &str) -> Vec<Quad> {
+    let id = node(&entity.id);
+    let graph_name = GraphName::NamedNode(graph.clone());
     let mut quads: Vec<Quad> = Vec::new();
+    if matches!(scope, Scope::Delete) {
+        return quads;
+    }
     let mut push = |s: &NamedNode, p: &str, o: Term| {
         quads.push(Quad::new(s.clone(), node(p), o, graph_name.clone()));
     };
@@ -412,7 +425,7 @@ pub fn write(
             push(&id, rdf::TYPE, t.into());
         }
     }
-    let written: Vec<&String> = match &scope {
+    let written: Vec<&String> = match scope {
         Scope::Attributes(attrs) => attrs
             .iter()
             .filter(|a| entity.attrs.contains_key(*a))
@@ -480,8 +493,7 @@ pub fn write(
             Literal::new_typed_literal(text, node(rdf::JSON)).into(),
         );
     }
-    tx.extend(quads.iter());
-    Ok(())
+    quads
 }
 
 /// A SOSA observation of an observed attribute value (idempotent: the IRI derives from

@@ -11,6 +11,7 @@ use crate::access::visibility::Rights;
 use oxigraph::model::NamedNode;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// A batch operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +166,8 @@ impl NgsiLdService {
             let time = now();
             let mut outcome = BatchOutcome::default();
             let mut writes: Vec<(NamedNode, Entity, Scope)> = Vec::new();
+            // Ids this batch creates: nothing of them is stored, whatever the batch holds.
+            let mut fresh: HashSet<String> = HashSet::new();
             for item in items {
                 let entity = match item {
                     Ok(entity) => entity,
@@ -191,10 +194,16 @@ impl NgsiLdService {
                         }
                         if created {
                             outcome.created.push(id.clone());
+                            fresh.insert(id.clone());
                         }
                         outcome.success.push(id);
                         writes.retain(|(_, e, _)| e.id != entity.id);
-                        writes.push((graph, entity, Scope::All));
+                        let scope = if fresh.contains(&entity.id) {
+                            Scope::New
+                        } else {
+                            Scope::All
+                        };
+                        writes.push((graph, entity, scope));
                     }
                     Err(error) => outcome.errors.push(BatchError {
                         entity_id: id,
