@@ -88,6 +88,8 @@ pub struct AppState {
     pub info: Arc<NodeInfo>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Deepest nesting of an RDF body (`storage.max_rdf_nesting`).
+    pub max_rdf_nesting: usize,
     /// The p2p network, when the node is in a consortium.
     pub network: Option<NetworkClient>,
     /// The current consortium membership, when the node is in one.
@@ -173,6 +175,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc", get(ogc_features::landing))
         .route("/ogc/", get(ogc_features::landing))
         .nest("/ogc", ogc_features::routes())
+        .fallback(error::no_such_route)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -235,6 +235,7 @@ impl Node {
                 store_path: store_path.clone(),
             }),
             max_body_bytes: config.http.max_body_bytes,
+            max_rdf_nesting: config.storage.max_rdf_nesting,
             network: network.as_ref().map(|(client, _)| client.clone()),
             membership,
             audit: audit.clone(),

@@ -8,6 +8,7 @@
 //! | [`geo_index`] | the spatial index of GeoSPARQL geometries (R*-tree) |
 //! | [`graph_store`] | atomic whole-graph reads and writes (Graph Store Protocol) |
 //! | [`loader`] | atomic bulk loading of RDF files |
+//! | [`nesting`] | how deeply an RDF document nests, checked before it is parsed |
 //! | [`rdf_format`] | format detection from extensions, media types and names |
 //! | [`solutions`] | tables of SPARQL solutions: wire form, joins, unions |
 //! | [`state`] | the sled state database (agreements, audit log, dead letters, cursors) |
@@ -15,6 +16,7 @@
 pub mod geo_index;
 pub mod graph_store;
 pub mod loader;
+pub mod nesting;
 pub mod rdf_format;
 pub mod solutions;
 pub mod sparql;

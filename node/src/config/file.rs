@@ -124,6 +124,12 @@ impl Config {
                 ),
             });
         }
+        if self.storage.max_rdf_nesting == 0 {
+            return Err(ConfigError::Invalid {
+                key: "storage.max_rdf_nesting",
+                message: "must be at least 1".into(),
+            });
+        }
         if self.sparql.max_result_rows == 0 {
             return Err(ConfigError::Invalid {
                 key: "sparql.max_result_rows",

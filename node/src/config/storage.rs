@@ -11,6 +11,10 @@ pub struct StorageSection {
     pub store: PathBuf,
     /// The sled database holding node state (agreements, audit log, cursors).
     pub state: PathBuf,
+    /// Deepest nesting of blank nodes, collections (Turtle family), objects (JSON-LD) or
+    /// elements (RDF/XML) in an RDF document sent to the store; parsing time grows with
+    /// its square.
+    pub max_rdf_nesting: usize,
 }
 
 impl Default for StorageSection {
@@ -18,6 +22,7 @@ impl Default for StorageSection {
         Self {
             store: PathBuf::from("data/store"),
             state: PathBuf::from("data/state"),
+            max_rdf_nesting: 64,
         }
     }
 }

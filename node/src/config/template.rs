@@ -50,6 +50,9 @@ max_message_bytes = {max_message}
 store = "{store}"
 # sled database with node state (agreements, audit log, ingest cursors).
 state = "{state}"
+# Deepest nesting of blank nodes, collections, JSON-LD objects or RDF/XML elements in an RDF
+# document sent to the store (parsing time grows with its square).
+max_rdf_nesting = {max_rdf_nesting}
 
 [sparql]
 # Wall-clock limit of one query or update, in seconds.
@@ -169,6 +172,7 @@ format = "text"
             max_message = d.p2p.max_message_bytes,
             store = d.storage.store.display(),
             state = d.storage.state.display(),
+            max_rdf_nesting = d.storage.max_rdf_nesting,
             timeout = d.sparql.query_timeout_secs,
             max_rows = d.sparql.max_result_rows,
             union = d.sparql.union_default_graph,

@@ -19,6 +19,10 @@ use spargebra::algebra::GraphPattern;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Largest answer read from an HTTP SPARQL endpoint named in `SERVICE` (JSON results are
+/// parsed whole, so the bound is on memory as much as on time).
+const MAX_SERVICE_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
 /// The member a SERVICE IRI names: `hanse://<PeerId>/sparql`, `hanse://<PeerId>` or a
 /// `did:key`.
 pub fn member_of_service(iri: &str) -> Option<PeerId> {
@@ -174,11 +178,21 @@ impl MemberServices {
             if !response.status().is_success() {
                 return Err(format!("HTTP {}", response.status()));
             }
-            response.bytes().await.map_err(|e| e.to_string())
+            let mut response = response;
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+                if body.len() + chunk.len() > MAX_SERVICE_RESPONSE_BYTES {
+                    return Err(format!(
+                        "the answer exceeds {MAX_SERVICE_RESPONSE_BYTES} bytes; ask a narrower query"
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
         });
         let body = body.map_err(|e| service_error(format!("SERVICE <{endpoint}>: {e}")))?;
         let parsed = QueryResultsParser::from_format(QueryResultsFormat::Json)
-            .for_reader(std::io::Cursor::new(body.to_vec()))
+            .for_reader(std::io::Cursor::new(body))
             .map_err(|e| service_error(format!("SERVICE <{endpoint}>: {e}")))?;
         let ReaderQueryResultsParserOutput::Solutions(solutions) = parsed else {
             return Err(service_error(format!(

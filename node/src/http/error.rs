@@ -3,8 +3,11 @@
 use crate::store::graph_store::GraphStoreError;
 use crate::store::sparql::SparqlError;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+
+/// Longest error message answered, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
 
 /// An error answered to an HTTP client: a status and a message saying what to change.
 #[derive(Debug)]
@@ -14,12 +17,18 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with an explicit status.
+    /// An error with an explicit status. Messages past [`MAX_MESSAGE_CHARS`] are cut: parser
+    /// errors quote the offending line, which in hostile input can be megabytes long.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
+        let mut message = message.into();
+        if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            let dropped = message.len() - cut;
+            message.truncate(cut);
+            message.push_str(&format!(
+                "… ({dropped} more bytes of this message left out)"
+            ));
         }
+        Self { status, message }
     }
 
     /// 400: the request is malformed.
@@ -92,6 +101,7 @@ impl From<GraphStoreError> for ApiError {
     fn from(error: GraphStoreError) -> Self {
         let status = match &error {
             GraphStoreError::Parse { .. }
+            | GraphStoreError::Nesting(_)
             | GraphStoreError::InvalidGraphIri { .. }
             | GraphStoreError::QuadsIntoGraph(_) => StatusCode::BAD_REQUEST,
             GraphStoreError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -131,4 +141,23 @@ pub fn body_error_for(rejection: BytesRejection, limit: usize, message: &str) ->
     } else {
         ApiError::new(rejection.status(), rejection.body_text())
     }
+}
+
+/// The answer for a path no route serves.
+pub async fn no_such_route(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no such resource: {} (the README's HTTP API section lists the routes)",
+            uri.path()
+        ),
+    )
+}
+
+/// The answer for a route asked with a method it does not serve.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} does not answer {method}", uri.path()),
+    )
 }

@@ -129,9 +129,15 @@ async fn write_graph(
         ));
     }
     let format = body_format(&headers)?;
+    // An empty PUT would silently empty the graph; a lost body is the likelier cause.
+    if body.trim_ascii().is_empty() {
+        return Err(ApiError::bad_request(
+            "the request body is empty: send the graph's RDF (to remove a graph, DELETE it)",
+        ));
+    }
     let store = state.sparql.store().clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let quads = graph_store::parse_body(&target, format, &body)?;
+        let quads = graph_store::parse_body(&target, format, &body, state.max_rdf_nesting)?;
         if replace {
             graph_store::replace(&store, &target, quads)
         } else {

@@ -4,6 +4,7 @@
 //! touched, and the change is committed in one transaction. A syntax error on the last line
 //! leaves the store exactly as it was.
 
+use super::nesting::{RdfNestingError, check_rdf_nesting};
 use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
 use oxigraph::model::{GraphNameRef, NamedNode, Quad};
 use oxigraph::store::{StorageError, Store};
@@ -20,6 +21,9 @@ pub enum GraphStoreError {
         /// The parser's message.
         message: String,
     },
+    /// The body nests deeper than `storage.max_rdf_nesting`.
+    #[error(transparent)]
+    Nesting(#[from] RdfNestingError),
     /// The target named graph does not exist.
     #[error("graph <{0}> does not exist")]
     NotFound(String),
@@ -84,12 +88,15 @@ pub struct WriteOutcome {
     pub quads: usize,
 }
 
-/// Parses an RDF body completely, placing triples in `target`, before anything is written.
+/// Parses an RDF body completely, placing triples in `target`, before anything is written;
+/// a body nesting deeper than `max_nesting` is refused unparsed.
 pub fn parse_body(
     target: &GraphTarget,
     format: RdfFormat,
     body: &[u8],
+    max_nesting: usize,
 ) -> Result<Vec<Quad>, GraphStoreError> {
+    check_rdf_nesting(format, body, max_nesting)?;
     let mut parser = RdfParser::from_format(format).rename_blank_nodes();
     if let Some(graph) = target.graph_name() {
         if format.supports_datasets() {
@@ -242,12 +249,13 @@ mod tests {
     fn put_replaces_and_post_adds() {
         let store = Store::new().unwrap();
         let body = b"<http://e/s> <http://e/p> 1 .";
-        let quads = parse_body(&graph(), RdfFormat::Turtle, body).unwrap();
+        let quads = parse_body(&graph(), RdfFormat::Turtle, body, 64).unwrap();
         assert!(replace(&store, &graph(), quads).unwrap().created);
         let more = parse_body(
             &graph(),
             RdfFormat::Turtle,
             b"<http://e/s> <http://e/p> 2 .",
+            64,
         )
         .unwrap();
         assert!(!add(&store, &graph(), more).unwrap().created);
@@ -256,6 +264,7 @@ mod tests {
             &graph(),
             RdfFormat::Turtle,
             b"<http://e/s> <http://e/p> 3 .",
+            64,
         )
         .unwrap();
         replace(&store, &graph(), only).unwrap();
@@ -265,7 +274,7 @@ mod tests {
     #[test]
     fn malformed_body_names_the_line_and_writes_nothing() {
         let body = b"<http://e/s> <http://e/p> 1 .\n<http://e/s> <http://e/p> .\n";
-        let err = parse_body(&graph(), RdfFormat::Turtle, body)
+        let err = parse_body(&graph(), RdfFormat::Turtle, body, 64)
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2"), "{err}");
@@ -274,7 +283,7 @@ mod tests {
     #[test]
     fn quads_cannot_go_into_one_graph() {
         let body = b"<http://e/s> <http://e/p> \"1\" <http://e/other> .";
-        let err = parse_body(&graph(), RdfFormat::NQuads, body).unwrap_err();
+        let err = parse_body(&graph(), RdfFormat::NQuads, body, 64).unwrap_err();
         assert!(matches!(err, GraphStoreError::QuadsIntoGraph(_)), "{err}");
     }
 

@@ -7,6 +7,7 @@ mod federation;
 mod hostile;
 mod http_api;
 mod ingest;
+mod malformed;
 mod network;
 mod ngsi_ld;
 mod ogc_features;

@@ -14,6 +14,9 @@ pub enum SparqlError {
     /// The query or update is longer, deeper or larger than the node's shape limits.
     #[error("{0}")]
     Shape(#[from] ShapeError),
+    /// An update text with no operations: almost always a body that did not arrive.
+    #[error("the update holds no operations: nothing to do (was the body sent?)")]
+    EmptyUpdate,
     /// A graph IRI given as a protocol parameter is not an absolute IRI.
     #[error("invalid graph IRI `{iri}` in parameter `{parameter}`: {reason}")]
     InvalidGraphIri {
@@ -62,6 +65,7 @@ impl SparqlError {
             self,
             Self::Syntax(_)
                 | Self::Shape(_)
+                | Self::EmptyUpdate
                 | Self::InvalidGraphIri { .. }
                 | Self::Unsupported(_)
                 | Self::TooManyResults { .. }

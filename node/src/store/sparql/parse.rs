@@ -28,6 +28,9 @@ pub async fn parse_update(text: &str, limits: &QueryShapeLimits) -> Result<Updat
     let (text, limits) = (text.to_owned(), *limits);
     query_thread::run(limits.stack_bytes(), move || {
         let update = SparqlParser::new().parse_update(&text)?;
+        if update.operations.is_empty() {
+            return Err(SparqlError::EmptyUpdate);
+        }
         check_update(&update, &limits)?;
         Ok(update)
     })

@@ -1,6 +1,7 @@
 //! The check on a query's text, before parsing: its length and bracket nesting.
 
 use super::shape::{QueryShapeLimits, ShapeError};
+use crate::store::nesting::{skip_iri, skip_string};
 
 /// Checks a query's text: its length, and how deeply its brackets nest outside strings,
 /// IRIs and comments. Linear in the text, no recursion.
@@ -97,44 +98,6 @@ fn follows_data_keyword(bytes: &[u8], open: usize) -> bool {
         && trimmed.len().checked_sub(5).is_none_or(|k| {
             !(trimmed[k].is_ascii_alphanumeric() || trimmed[k] == b'_' || trimmed[k] == b':')
         })
-}
-
-/// The index after the string literal starting at `start` (short or long form).
-fn skip_string(bytes: &[u8], start: usize, quote: u8) -> usize {
-    let long = bytes.get(start + 1) == Some(&quote) && bytes.get(start + 2) == Some(&quote);
-    let mut i = if long { start + 3 } else { start + 1 };
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b if b == quote => {
-                if !long {
-                    return i + 1;
-                }
-                if bytes.get(i + 1) == Some(&quote) && bytes.get(i + 2) == Some(&quote) {
-                    return i + 3;
-                }
-                i += 1;
-            }
-            // A short string cannot span lines; stop there so a stray quote cannot hide the
-            // rest of the text from the count.
-            b'\n' | b'\r' if !long => return i,
-            _ => i += 1,
-        }
-    }
-    i
-}
-
-/// The index after an `<IRI>` at `start`, or after the `<` alone when it is an operator.
-fn skip_iri(bytes: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'>' => return i + 1,
-            b'<' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\' | 0..=0x20 => return start + 1,
-            _ => i += 1,
-        }
-    }
-    start + 1
 }
 
 #[cfg(test)]
