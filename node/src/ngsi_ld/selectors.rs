@@ -142,7 +142,7 @@ mod tests {
         let and = parse_scopes("/a;/b").unwrap();
         assert!(and.matches_scopes(&["/a".into(), "/b".into()]));
         assert!(!and.matches_scopes(&["/a".into()]));
-        let t = parse(&"(A;B),C", |n| Ok(n.to_owned())).unwrap();
+        let t = parse("(A;B),C", |n| Ok(n.to_owned())).unwrap();
         assert!(t.matches_types(&["A".into(), "B".into()]));
         assert!(t.matches_types(&["C".into()]));
         assert!(!t.matches_types(&["A".into()]));

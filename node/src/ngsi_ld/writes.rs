@@ -277,13 +277,11 @@ impl NgsiLdService {
             let mut entity = stored.entity();
             let mut outcome = UpdateOutcome::default();
             let mut fragment = fragment;
-            if only_existing {
-                if fragment.scope.is_some() && entity.scope.is_none() {
-                    fragment.scope = None;
-                    outcome
-                        .not_updated
-                        .push(("scope".into(), "the entity has no scope".into()));
-                }
+            if only_existing && fragment.scope.is_some() && entity.scope.is_none() {
+                fragment.scope = None;
+                outcome
+                    .not_updated
+                    .push(("scope".into(), "the entity has no scope".into()));
             }
             let time = now();
             let scope_changed = fragment.scope.is_some();
