@@ -23,6 +23,12 @@ if [ "$(id -u)" -eq 0 ]; then
   fi
 fi
 
+# The OGC API – Features test reads the node with a real client (OWSLib).
+if ! python3 -c "import owslib.ogcapi.features" >/dev/null 2>&1; then
+  echo "==> installing owslib (OGC API - Features client in the tests)"
+  python3 -m pip install --quiet owslib
+fi
+
 # The DCAT-AP conformance test validates the catalogue with a real SHACL engine (pyshacl).
 if ! python3 -c "import pyshacl" >/dev/null 2>&1; then
   echo "==> installing pyshacl (DCAT-AP 3.0.1 SHACL validation in the tests)"

@@ -4,6 +4,8 @@
 //! |---|---|
 //! | [`agreement`] | ODRL agreements signed by provider and consumer, their DSP states, sled storage |
 //! | [`aggregation`] | aggregation-only datasets: aggregate queries and small-group suppression |
+//! | [`http_rights`] | what HTTP callers of the NGSI-LD and OGC API front ends may read and write |
+//! | [`visibility`] | [`Rights`]: the graphs a front-end caller reads and writes |
 //! | [`service`] | the access service: requester identity for the policy engine, audit, request dispatch |
 //! | `negotiation` | offering, countersigning, finalizing and revoking agreements |
 //! | `rights` | which datasets a requester may read now, and which a consumer may ask |
@@ -12,11 +14,15 @@
 
 pub mod aggregation;
 pub mod agreement;
+pub mod http_rights;
 mod negotiation;
 mod open_answers;
 mod remote_query;
 mod rights;
 pub mod service;
+pub mod visibility;
 
 pub use agreement::{Agreement, AgreementError, AgreementState, AgreementStore};
+pub use http_rights::HttpCaller;
 pub use service::{AccessError, AccessService, RemoteAnswer};
+pub use visibility::{Rights, Visible};

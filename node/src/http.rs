@@ -23,6 +23,8 @@
 //! | `GET /api/ingest/dead-letters`, `POST …/replay`, `DELETE …/{id}` | refused messages (admin token) |
 //! | `POST /api/ingest/retention` | run retention now (admin token) |
 //! | `GET /api/audit`, `/api/audit/verify` | the signed access-decision log and its verification (admin token) |
+//! | `GET /ogc/…` | OGC API – Features Part 1 Core: collections per entity type, items by bbox and datetime |
+//! | `/ngsi-ld/v1/…` | the NGSI-LD API: entities, batch operations, queries, geo, discovery (see docs/ngsi-ld.md) |
 
 mod access;
 mod audit;
@@ -33,7 +35,9 @@ mod graph_store;
 mod ingest;
 mod negotiate;
 mod network;
+mod ngsi_ld;
 mod node_info;
+mod ogc_features;
 mod sparql;
 
 pub use auth::{bearer_token, require_admin, require_admin_unless_local};
@@ -46,6 +50,7 @@ use crate::catalog::CatalogService;
 use crate::config::Role;
 use crate::federation::FederationService;
 use crate::ingest::IngestService;
+use crate::ngsi_ld::NgsiLdService;
 use crate::p2p::NetworkClient;
 use crate::store::sparql::SparqlService;
 use crate::trust::admin_token::AdminToken;
@@ -103,6 +108,8 @@ pub struct AppState {
     pub ingest: IngestService,
     /// Largest ingest push body, in bytes.
     pub ingest_max_bytes: usize,
+    /// The NGSI-LD API.
+    pub ngsi_ld: NgsiLdService,
 }
 
 /// Parses a PeerId named in a request, with an error that says so.
@@ -171,6 +178,10 @@ pub fn router(state: AppState) -> Router {
             "/api/consortium",
             get(network::consortium).post(network::submit_membership),
         )
+        .nest("/ngsi-ld/v1", ngsi_ld::routes())
+        .route("/ogc", get(ogc_features::landing))
+        .route("/ogc/", get(ogc_features::landing))
+        .nest("/ogc", ogc_features::routes())
         .fallback(error::no_such_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

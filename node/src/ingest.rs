@@ -124,6 +124,8 @@ pub struct IngestParts {
     pub state: NodeState,
     /// Told when data changes, so statistics and the catalogue follow.
     pub catalog: CatalogService,
+    /// The spatial index, told where devices are.
+    pub geo_index: crate::store::geo_index::GeoIndex,
 }
 
 /// The ingest service; cheap to clone.
@@ -229,6 +231,7 @@ impl IngestService {
             parts.store.clone(),
             dead_letters.clone(),
             parts.catalog,
+            parts.geo_index,
             parts.config.max_batch_observations,
             parts.config.queue_capacity,
             live.clone(),
@@ -420,6 +423,15 @@ impl IngestService {
             Ok(Err(_)) => Err(IngestError::Write(WriteError::Stopped)),
             Ok(Ok(result)) => Ok(result?),
         }
+    }
+
+    /// The source whose HTTP token `token` is, with the graph it writes: such a token may
+    /// also write entities of that graph through the NGSI-LD API (an IoT agent's token).
+    pub fn source_for_token(&self, token: &str) -> Option<(String, String)> {
+        self.inner.sources.iter().find_map(|(name, source)| {
+            let matches = source.token.as_ref().is_some_and(|t| t.matches(token));
+            matches.then(|| (name.clone(), source.mapper().config().graph.clone()))
+        })
     }
 
     /// `POST /api/ingest/{source}`: checks the source's token (the caller passes `admin`

@@ -22,6 +22,8 @@
 //! | [`ingest`] | sensor sources wired to the store: batching writer, dead letters, retention |
 //! | [`demo`] | the six-member demo consortium, its data and live sensors |
 //! | [`console`] | the web console at `/`: open-data portal and operator's dashboard |
+//! | [`ogc_features`] | OGC API – Features Part 1 Core over the same entities and spatial index |
+//! | [`ngsi_ld`] | the NGSI-LD API over the store: entities, queries, geo, discovery, @contexts |
 //! | [`http`] | the axum router: `/sparql`, `/store`, `/health`, `/api/…` |
 //! | [`cli`] | the `hanse` command line |
 //! | [`config`] | `hanse.toml`: one documented settings type per concern, with defaults |
@@ -46,8 +48,10 @@ pub mod demo;
 pub mod federation;
 pub mod http;
 pub mod ingest;
+pub mod ngsi_ld;
 pub mod node;
 pub mod node_dir;
+pub mod ogc_features;
 pub mod p2p;
 pub mod requests;
 pub mod store;

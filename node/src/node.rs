@@ -17,9 +17,11 @@ use crate::config::Config;
 use crate::federation::FederationService;
 use crate::http::{AppState, NodeInfo, router};
 use crate::ingest::{IngestError, IngestParts, IngestService};
+use crate::ngsi_ld::{NgsiLdError, NgsiLdParts, NgsiLdService};
 use crate::node_dir::{NodeDir, NodeDirError, NodeLock};
 use crate::p2p::{self, NetworkClient, NetworkError};
 use crate::requests;
+use crate::store::geo_index::GeoIndex;
 use crate::store::sparql::SparqlService;
 use crate::store::state::{NodeState, StateError};
 use crate::trust::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
@@ -74,6 +76,9 @@ pub enum NodeError {
     /// The p2p network could not start.
     #[error(transparent)]
     Network(#[from] NetworkError),
+    /// The NGSI-LD service could not be set up.
+    #[error("NGSI-LD: {0}")]
+    NgsiLd(#[from] NgsiLdError),
     /// The HTTP server stopped with an error or its task failed.
     #[error("HTTP server failed: {0}")]
     Server(String),
@@ -172,12 +177,23 @@ impl Node {
             network.as_ref().map(|(client, _)| client.clone()),
             cancel.child_token(),
         ));
+        let geo_index = GeoIndex::default();
         let ingest = IngestService::open(IngestParts {
             root: dir.root().to_owned(),
             config: config.ingest.clone(),
             store: store.clone(),
             state: state.clone(),
             catalog: catalog.clone(),
+            geo_index: geo_index.clone(),
+        })?;
+        let ngsi_ld = NgsiLdService::new(NgsiLdParts {
+            store: store.clone(),
+            geo: geo_index,
+            catalog: catalog.clone(),
+            config: config.ngsi_ld.clone(),
+            root: dir.root().to_owned(),
+            timeout: config.sparql.query_timeout(),
+            max_concurrent: config.http.max_concurrent_queries,
         })?;
         let ingest_task = tokio::spawn(ingest.clone().run(cancel.child_token()));
         let sparql = SparqlService::new(
@@ -234,6 +250,7 @@ impl Node {
             federation: federation.clone(),
             ingest: ingest.clone(),
             ingest_max_bytes: config.ingest.max_http_bytes,
+            ngsi_ld,
         };
         let app = router(app_state.clone())
             .merge(crate::console::router(app_state, console.clone()))

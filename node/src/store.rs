@@ -5,6 +5,7 @@
 //! | module | concern |
 //! |---|---|
 //! | [`sparql`] | SPARQL evaluation with timeout, result limit and concurrency bound |
+//! | [`geo_index`] | the spatial index of GeoSPARQL geometries (R*-tree) |
 //! | [`graph_store`] | atomic whole-graph reads and writes (Graph Store Protocol) |
 //! | [`loader`] | atomic bulk loading of RDF files |
 //! | [`nesting`] | how deeply an RDF document nests, checked before it is parsed |
@@ -12,6 +13,7 @@
 //! | [`solutions`] | tables of SPARQL solutions: wire form, joins, unions |
 //! | [`state`] | the sled state database (agreements, audit log, dead letters, cursors) |
 
+pub mod geo_index;
 pub mod graph_store;
 pub mod loader;
 pub mod nesting;

@@ -10,6 +10,7 @@ use hanse_testnet::federation_bench::{self, FederationBenchOptions};
 use hanse_testnet::ingest_bench::{self, IngestBenchOptions};
 use hanse_testnet::mqtt_load::BrokerKind;
 use hanse_testnet::network_bench::{self, NetworkBenchOptions};
+use hanse_testnet::ngsi_ld_bench::{self, NgsiLdBenchOptions};
 use hanse_testnet::processes;
 use hanse_testnet::scenario::{self, MqttChoice, PartitionBy, ScenarioName};
 use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
@@ -91,6 +92,9 @@ enum Bench {
     Ingest(IngestBenchOptions),
     /// Federated SPARQL: automatic federation against ideal SERVICE clauses and Comunica.
     Federation(FederationBenchOptions),
+    /// The NGSI-LD API against oxigraph answering the equivalent SPARQL on the same data.
+    #[command(name = "ngsi-ld")]
+    NgsiLd(NgsiLdBenchOptions),
 }
 
 fn main() -> ExitCode {
@@ -158,6 +162,9 @@ fn main() -> ExitCode {
             Command::Bench {
                 bench: Bench::Federation(options),
             } => federation_bench::run(options).await,
+            Command::Bench {
+                bench: Bench::NgsiLd(options),
+            } => ngsi_ld_bench::run(options).await,
         }
     });
     match result {

@@ -4,6 +4,7 @@
 //! Constants are plain `&str` so every crate can use them without an RDF library.
 
 mod catalogue;
+pub mod ngsi_ld;
 mod odrl_context;
 pub use catalogue::{dcat, dcatap, dct, eu, foaf, hydra, owl, sec, skos, vcard, void};
 pub use odrl_context::{ODRL_CONTEXT_URLS, odrl_context};
@@ -14,6 +15,8 @@ pub mod rdf {
     pub const NS: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
     /// `rdf:type`.
     pub const TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+    /// `rdf:JSON`, the datatype of JSON literals.
+    pub const JSON: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON";
 }
 
 /// RDF Schema.
@@ -36,6 +39,12 @@ pub mod xsd {
     pub const DOUBLE: &str = "http://www.w3.org/2001/XMLSchema#double";
     /// `xsd:boolean`.
     pub const BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
+    /// `xsd:string`.
+    pub const STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
+    /// `xsd:date`.
+    pub const DATE: &str = "http://www.w3.org/2001/XMLSchema#date";
+    /// `xsd:decimal`.
+    pub const DECIMAL: &str = "http://www.w3.org/2001/XMLSchema#decimal";
 }
 
 /// W3C SOSA (Sensor, Observation, Sample, and Actuator).
@@ -241,6 +250,10 @@ pub mod hanse {
     pub const SUBJECT_AUTHORITY: &str = "https://w3id.org/hanse#subjectAuthority";
     /// The same for the IRI objects of a dataset (other than `rdf:type` classes).
     pub const OBJECT_AUTHORITY: &str = "https://w3id.org/hanse#objectAuthority";
+    /// An NGSI-LD entity's attributes as they were sent (`rdf:JSON`: sub-attributes,
+    /// `datasetId`s, `unitCode`, system times), kept next to its plain triples so that the
+    /// NGSI-LD API returns what it was given.
+    pub const NGSI_LD_STATE: &str = "https://w3id.org/hanse#ngsiLdState";
 }
 
 /// W3C ODRL 2.2.

@@ -3,7 +3,7 @@
 
 use super::{
     AccessSection, CatalogSection, ConfigError, FederationSection, HttpSection, IngestSection,
-    LogSection, NodeSection, P2pSection, SparqlSection, StorageSection,
+    LogSection, NgsiLdSection, NodeSection, P2pSection, SparqlSection, StorageSection,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -14,6 +14,10 @@ pub const CONFIG_FILE: &str = "hanse.toml";
 /// How far `sparql.max_nesting` must exceed `sparql.max_algebra_depth`: a federated
 /// sub-query's text nests about one bracket per algebra level, plus its wrapper's few.
 const NESTING_OVER_DEPTH: usize = 32;
+
+/// Deepest `ngsi_ld.max_json_depth`: serde_json stops parsing at 128 levels of nesting,
+/// which also keeps every recursive walk over a parsed body shallow.
+const MAX_JSON_DEPTH: usize = 128;
 
 /// The whole `hanse.toml`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -37,6 +41,8 @@ pub struct Config {
     pub ingest: IngestSection,
     /// Federated SPARQL.
     pub federation: FederationSection,
+    /// The NGSI-LD API.
+    pub ngsi_ld: NgsiLdSection,
     /// Logging.
     pub log: LogSection,
 }
@@ -205,6 +211,26 @@ impl Config {
                 message: "must be at least 1024 and 64 KiB under p2p.max_message_bytes".into(),
             });
         }
+        let ngsi = &self.ngsi_ld;
+        if ngsi.max_batch_entities == 0
+            || ngsi.max_page_size == 0
+            || ngsi.max_query_bytes == 0
+            || ngsi.max_json_depth == 0
+            || ngsi.context_timeout_secs == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "ngsi_ld.max_batch_entities / max_page_size / max_query_bytes / max_json_depth / context_timeout_secs",
+                message: "must be at least 1".into(),
+            });
+        }
+        if ngsi.max_json_depth > MAX_JSON_DEPTH {
+            return Err(ConfigError::Invalid {
+                key: "ngsi_ld.max_json_depth",
+                message: format!(
+                    "at most {MAX_JSON_DEPTH}: the JSON parser refuses deeper documents whatever the setting"
+                ),
+            });
+        }
         if self.http.max_concurrent_queries == 0 {
             return Err(ConfigError::Invalid {
                 key: "http.max_concurrent_queries",
@@ -252,5 +278,14 @@ mod tests {
         let config = Config::parse("[sparql]\nmax_result_rows = 0\n").unwrap();
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("sparql.max_result_rows"), "{err}");
+    }
+
+    #[test]
+    fn json_depth_beyond_the_parser_bound_is_rejected() {
+        let config = Config::parse("[ngsi_ld]\nmax_json_depth = 129\n").unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("ngsi_ld.max_json_depth"), "{err}");
+        let config = Config::parse("[ngsi_ld]\nmax_json_depth = 128\n").unwrap();
+        config.validate().unwrap();
     }
 }

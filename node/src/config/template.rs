@@ -135,6 +135,30 @@ bound_join_block = {fed_block}
 # HTTP SPARQL endpoints SERVICE may call besides members; others are refused.
 allowed_services = []
 
+[ngsi_ld]
+# Named graph for NGSI-LD entities whose type no dataset claims (a dataset claims a type by
+# listing it in conforms_to); default hanse://<PeerId>/graph/ngsi-ld.
+# graph = "https://city.example/graph/ngsi-ld"
+# true: clients on loopback act as the operator without a token. Only where no proxy fronts
+# the node (behind a proxy on the same host, every caller comes from loopback).
+open_loopback = false
+# Most entities in one batch operation (larger batches are refused, not truncated), and the
+# largest page of a query.
+max_batch_entities = {ngsi_batch}
+max_page_size = {ngsi_page}
+# Longest q / scopeQ expression (bytes) and deepest JSON nesting accepted.
+max_query_bytes = {ngsi_q}
+max_json_depth = {ngsi_depth}
+# User @contexts: fetch timeout (s), largest document (bytes), documents cached, reuse (s).
+context_timeout_secs = {ngsi_ctx_timeout}
+context_max_bytes = {ngsi_ctx_bytes}
+context_cache_entries = {ngsi_ctx_entries}
+context_cache_secs = {ngsi_ctx_secs}
+
+[ngsi_ld.context_files]
+# @context URL = local file, for sites without Internet access. Core contexts are embedded.
+# "https://smartdatamodels.org/context.jsonld" = "contexts/smartdatamodels.jsonld"
+
 [log]
 # EnvFilter directive, e.g. "info" or "hanse_node=debug,info". HANSE_LOG overrides it.
 level = "{level}"
@@ -186,6 +210,14 @@ format = "text"
             fed_in_flight = d.federation.max_in_flight,
             fed_rows = d.federation.max_intermediate_rows,
             fed_block = d.federation.bound_join_block,
+            ngsi_batch = d.ngsi_ld.max_batch_entities,
+            ngsi_page = d.ngsi_ld.max_page_size,
+            ngsi_q = d.ngsi_ld.max_query_bytes,
+            ngsi_depth = d.ngsi_ld.max_json_depth,
+            ngsi_ctx_timeout = d.ngsi_ld.context_timeout_secs,
+            ngsi_ctx_bytes = d.ngsi_ld.context_max_bytes,
+            ngsi_ctx_entries = d.ngsi_ld.context_cache_entries,
+            ngsi_ctx_secs = d.ngsi_ld.context_cache_secs,
         )
     }
 }

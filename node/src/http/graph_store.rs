@@ -156,6 +156,7 @@ async fn write_graph(
         StatusCode::OK
     };
     state.catalog.data_changed();
+    state.ngsi_ld.data_changed();
     Ok((status, Json(serde_json::json!({ "quads": outcome.quads }))).into_response())
 }
 
@@ -176,5 +177,6 @@ pub async fn delete_graph(
     let store = state.sparql.store().clone();
     tokio::task::spawn_blocking(move || graph_store::delete(&store, &target)).await??;
     state.catalog.data_changed();
+    state.ngsi_ld.data_changed();
     Ok(StatusCode::NO_CONTENT.into_response())
 }

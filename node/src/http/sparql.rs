@@ -257,6 +257,7 @@ async fn run_update(
     let update = state.sparql.parse_update(text).await?;
     state.sparql.update(update, using).await?;
     state.catalog.data_changed();
+    state.ngsi_ld.data_changed();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -9,6 +9,7 @@ use super::dead_letters::{DeadLetter, DeadLetterStore};
 use super::live::{self, LiveSender};
 use super::status::SourceCounters;
 use crate::catalog::CatalogService;
+use crate::store::geo_index::{GeoEntry, GeoIndex};
 use hanse_sensors::{Mapper, Observation, parse_time_text};
 use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, Quad, QuadRef, Term};
 use oxigraph::store::{StorageError, Store};
@@ -69,6 +70,7 @@ pub fn spawn(
     store: Store,
     dead_letters: DeadLetterStore,
     catalog: CatalogService,
+    geo: GeoIndex,
     max_batch: usize,
     queue: usize,
     live: LiveSender,
@@ -76,7 +78,9 @@ pub fn spawn(
     let (sender, receiver) = mpsc::channel(queue);
     let thread = std::thread::Builder::new()
         .name("hanse-ingest-writer".into())
-        .spawn(move || Writer::new(store, dead_letters, catalog, max_batch, live).run(receiver));
+        .spawn(move || {
+            Writer::new(store, dead_letters, catalog, geo, max_batch, live).run(receiver)
+        });
     match thread {
         Ok(handle) => (sender, handle),
         // Without a thread nothing can be written; senders see `Stopped`.
@@ -92,6 +96,7 @@ struct Writer {
     store: Store,
     dead_letters: DeadLetterStore,
     catalog: CatalogService,
+    geo: GeoIndex,
     max_batch: usize,
     /// Entities described since start, with the location written.
     described: HashMap<NamedNode, Option<(f64, f64)>>,
@@ -104,6 +109,7 @@ impl Writer {
         store: Store,
         dead_letters: DeadLetterStore,
         catalog: CatalogService,
+        geo: GeoIndex,
         max_batch: usize,
         live: LiveSender,
     ) -> Self {
@@ -111,6 +117,7 @@ impl Writer {
             store,
             dead_letters,
             catalog,
+            geo,
             max_batch,
             described: HashMap::new(),
             live,
@@ -203,6 +210,7 @@ impl Writer {
         let mut quads = Vec::new();
         // The newest observation of each (entity, property) updates the entity's latest state.
         let mut latest: HashMap<(&NamedNode, &NamedNode), (&Observation, &Mapper)> = HashMap::new();
+        let mut located: Vec<GeoEntry> = Vec::new();
         for job in jobs {
             let graph = job.mapper.graph();
             for observation in &job.observations {
@@ -226,6 +234,17 @@ impl Writer {
                         graph.as_ref(),
                     )?;
                     description.quads(graph, &mut quads);
+                    if let (Some((lat, lon)), GraphName::NamedNode(graph)) =
+                        (description.location, graph)
+                    {
+                        located.extend(GeoEntry::new(
+                            graph.clone(),
+                            description.feature.clone(),
+                            hanse_vocab::ngsi_ld::LOCATION.to_owned(),
+                            geometry.as_str().to_owned(),
+                            geo::Geometry::Point(geo::Point::new(lon, lat)),
+                        ));
+                    }
                     self.described
                         .insert(observation.feature.clone(), description.location);
                 }
@@ -251,7 +270,11 @@ impl Writer {
         for ((feature, property), (observation, mapper)) in latest {
             update_latest_state(&mut transaction, mapper, feature, property, observation)?;
         }
-        transaction.commit()
+        transaction.commit()?;
+        for entry in located {
+            self.geo.put(entry);
+        }
+        Ok(())
     }
 }
 

@@ -13,9 +13,11 @@
 //! | `service` | [`SparqlService`]: evaluation on blocking threads under timeout and permits |
 //! | `handlers` | SERVICE handlers: members, precomputed tables |
 //! | `results` | writing results within the row limit |
+//! | `geosparql` | GeoSPARQL functions (`spargeo`) on every evaluator |
 //! | `error` | [`SparqlError`] |
 
 mod error;
+mod geosparql;
 mod handlers;
 pub mod limits;
 mod parse;

@@ -10,5 +10,7 @@ mod http_api;
 mod ingest;
 mod malformed;
 mod network;
+mod ngsi_ld;
+mod ogc_features;
 mod p2p_frames;
 mod support;

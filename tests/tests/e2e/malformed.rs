@@ -88,6 +88,13 @@ fn routes() -> Vec<Route> {
         ),
         route(Method::DELETE, "/api/ingest/dead-letters/absent", None),
         route(Method::POST, "/api/ingest/retention", None),
+        route(Method::GET, "/ngsi-ld/v1/entities?type=Thing", None),
+        route(Method::POST, "/ngsi-ld/v1/entities", Json),
+        route(Method::POST, "/ngsi-ld/v1/entityOperations/upsert", Json),
+        route(Method::GET, "/ngsi-ld/v1/types", None),
+        route(Method::GET, "/ogc/collections", None),
+        route(Method::GET, "/catalog", None),
+        route(Method::GET, "/", None),
     ]
 }
 

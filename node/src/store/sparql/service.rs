@@ -6,6 +6,7 @@
 //! proper status instead of a truncated body.
 
 use super::error::{SparqlError, from_evaluation, from_update};
+use super::geosparql;
 use super::handlers::{BoxedService, ServiceHandlers};
 use super::limits::{QueryShape, QueryShapeLimits, check_query, check_update};
 use super::parse::{parse_query, parse_update};
@@ -109,7 +110,7 @@ impl SparqlService {
             ));
         }
         let cancel = CancellationToken::new();
-        let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let evaluator = geosparql::evaluator().with_cancellation_token(cancel.clone());
         let prepared = self.prepare(evaluator, query, shape, dataset, force_dataset)?;
         let store = self.store.clone();
         self.write_blocking(prepared, store, cancel, timeout, format, max_rows)
@@ -202,7 +203,7 @@ impl SparqlService {
         let timeout = timeout.min(self.limits.query_timeout());
         let max_rows = max_rows.min(self.limits.max_result_rows);
         let cancel = CancellationToken::new();
-        let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let evaluator = geosparql::evaluator().with_cancellation_token(cancel.clone());
         let dataset = DatasetParams::restricted(permitted);
         let prepared = self.prepare(evaluator, query, shape, &dataset, true)?;
         let store = self.store.clone();
@@ -230,7 +231,7 @@ impl SparqlService {
         let max_rows = self.limits.max_result_rows;
         let shape = self.admit(&query)?;
         let cancel = CancellationToken::new();
-        let mut evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let mut evaluator = geosparql::evaluator().with_cancellation_token(cancel.clone());
         for (name, handler) in services.named {
             evaluator = evaluator.with_service_handler(name, handler);
         }
@@ -283,7 +284,7 @@ impl SparqlService {
             }
         }
         let cancel = CancellationToken::new();
-        let mut evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        let mut evaluator = geosparql::evaluator().with_cancellation_token(cancel.clone());
         if !shape.optimizable(&self.shape) {
             evaluator = evaluator.without_optimizations();
         }
