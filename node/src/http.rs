@@ -123,6 +123,13 @@ fn parse_peer(text: &str) -> Result<libp2p::PeerId, ApiError> {
         .map_err(|_| ApiError::bad_request(format!("`{text}` is not a PeerId")))
 }
 
+/// Answers 405 with a message (not an empty body) on every route registered so far: axum
+/// sets a method fallback only on the routes a router already has, so call it again after
+/// merging another router in.
+pub fn with_method_fallback(app: Router) -> Router {
+    app.method_not_allowed_fallback(error::method_not_allowed)
+}
+
 /// The API's routes with tracing, body-size and time limits.
 pub fn router(state: AppState) -> Router {
     // Whole-request bound: evaluation has its own timeout; this one also catches slow

@@ -252,10 +252,11 @@ impl Node {
             ingest_max_bytes: config.ingest.max_http_bytes,
             ngsi_ld,
         };
-        let app = router(app_state.clone())
-            .merge(crate::console::router(app_state, console.clone()))
-            .layer(axum::middleware::from_fn(crate::console::count_queries))
-            .layer(axum::Extension(console));
+        let app = crate::http::with_method_fallback(
+            router(app_state.clone()).merge(crate::console::router(app_state, console.clone())),
+        )
+        .layer(axum::middleware::from_fn(crate::console::count_queries))
+        .layer(axum::Extension(console));
         let shutdown = cancel.clone();
         let server = tokio::spawn(async move {
             // The client address decides whether federated queries need the admin token.
