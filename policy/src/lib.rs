@@ -55,6 +55,6 @@ pub use parse::{
     MAX_DEPTH, MAX_POLICY_BYTES, PolicyError, from_graph, parse_json_ld, parse_policy_turtle,
     parse_turtle, part_of, turtle_graph,
 };
-pub use request::{Request, WorldState};
+pub use request::{PrivacyFacts, Request, WorldState};
 pub use serialize::{to_triples, to_turtle};
 pub use taxonomy::{action_included_in, purpose_is_a};
