@@ -193,10 +193,12 @@ fn order(left: &Operand, right: &Value) -> Result<std::cmp::Ordering, String> {
             n.partial_cmp(&value)
                 .ok_or_else(|| "NaN cannot be ordered".to_owned())
         }
-        Operand::Purpose(_) | Operand::Party(_) | Operand::Region(_) | Operand::Terms(_) => Err(format!(
-            "resources are compared with eq, neq, isA, isPartOf, hasPart, isAnyOf, isAllOf or isNoneOf, not ordered ({})",
-            mismatch()
-        )),
+        Operand::Purpose(_) | Operand::Party(_) | Operand::Region(_) | Operand::Terms(_) => {
+            Err(format!(
+                "resources are compared with eq, neq, isA, isPartOf, hasPart, isAnyOf, isAllOf or isNoneOf, not ordered ({})",
+                mismatch()
+            ))
+        }
     }
 }
 
