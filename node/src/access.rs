@@ -3,7 +3,10 @@
 //! | module | concern |
 //! |---|---|
 //! | [`agreement`] | ODRL agreements signed by provider and consumer, their DSP states, sled storage |
-//! | [`aggregation`] | aggregation-only datasets: aggregate queries and small-group suppression |
+//! | [`aggregation`] | aggregation-only datasets: the query shape, small groups withheld, noise |
+//! | [`privacy_terms`] | the hanse privacy profile of a policy (minimum group, ε, budget, bounds) |
+//! | [`budget`] | the privacy budget ledger: ε spent per agreement, answers paid for |
+//! | [`noise`] | exact discrete Laplace sampling |
 //! | [`service`] | the access service: requester identity for the policy engine, audit, request dispatch |
 //! | `negotiation` | offering, countersigning, finalizing and revoking agreements |
 //! | `rights` | which datasets a requester may read now, and which a consumer may ask |
@@ -12,11 +15,15 @@
 
 pub mod aggregation;
 pub mod agreement;
+pub mod budget;
 mod negotiation;
+pub mod noise;
 mod open_answers;
+pub mod privacy_terms;
 mod remote_query;
 mod rights;
 pub mod service;
 
 pub use agreement::{Agreement, AgreementError, AgreementState, AgreementStore};
-pub use service::{AccessError, AccessService, RemoteAnswer};
+pub use rights::Usable;
+pub use service::{AccessError, AccessService, BudgetView, RemoteAnswer};

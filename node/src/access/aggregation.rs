@@ -5,6 +5,7 @@
 //! | module | concern |
 //! |---|---|
 //! | [`shape`] | the one query shape answered; everything else refused by name |
+//! | `syntax` | what an expression reads; the names of functions and constructs |
 //! | [`exact`] | aggregates without noise: count individuals, withhold small groups |
 //! | [`noised`] | bounded contributions, discrete Laplace noise, the answer's key |
 //! | `answer` | answering a remote query under these terms, charging the budget first |
@@ -13,5 +14,6 @@ mod answer;
 pub mod exact;
 pub mod noised;
 pub mod shape;
+mod syntax;
 
-pub use answer::Refused;
+pub use answer::{Refused, Scope};
