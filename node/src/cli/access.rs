@@ -146,3 +146,15 @@ pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_column_shows_what_is_left() {
+        let noised = json!({ "privacy_budget": { "remaining": 9.0, "budget": 10.0 } });
+        assert_eq!(budget(&noised), "9/10 ε");
+        assert_eq!(budget(&json!({ "id": "a" })), "-");
+    }
+}

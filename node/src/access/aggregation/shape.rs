@@ -622,6 +622,11 @@ mod tests {
             // A shared resource (the property) must not lead to other individuals' values.
             ("SELECT (SUM(?v) AS ?n) WHERE { ?o sosa:hasFeatureOfInterest ?h ; sosa:observedProperty ?p . ?x sosa:observedProperty ?p ; sosa:hasSimpleResult ?v }".into(), "does not start from"),
             ("SELECT (SUM(?hanse_x) AS ?n) WHERE { ?o sosa:hasFeatureOfInterest ?h ; sosa:hasSimpleResult ?hanse_x }".into(), "node's own"),
+            // Above the groups, EXISTS would look into the store again, past every rule.
+            (format!("SELECT ?d (SUM(?v) AS ?s) (IF(EXISTS {{ <urn:h:1> h:district ?d }}, 1, 0) AS ?e) WHERE {{ {star} }} GROUP BY ?d"), "EXISTS"),
+            (format!("SELECT ?d (COUNT(*) AS ?n) WHERE {{ {star} }} GROUP BY ?d ORDER BY ?d LIMIT 1"), "LIMIT"),
+            (format!("SELECT ?d (SUM(?v) AS ?s) WHERE {{ {star} }} GROUP BY ?d ORDER BY (IF(?d = \"noord\", SUM(?v), 0))"), "ORDER BY may only use"),
+            (format!("SELECT ?d (SUM(?v) AS ?s) WHERE {{ {star} }} GROUP BY ?d HAVING (MAX(?v) > 340)"), "HAVING"),
         ] {
             match analysed(&text, false, &[]) {
                 Ok(_) => panic!("{text} passed"),
