@@ -11,7 +11,7 @@ use crate::p2p::{
     ChunkStatus, NetworkClient, NoiseDisclosure, QueryLimits, Response, SolutionChunk,
 };
 use crate::store::solutions::SolutionTable;
-use crate::store::sparql::{ResultFormat, SparqlError, parse_query, write_results};
+use crate::store::sparql::{ResultFormat, SparqlError, write_results};
 use libp2p::PeerId;
 use oxigraph::sparql::results::QueryResultsFormat;
 use std::time::Duration;
@@ -69,7 +69,7 @@ impl AccessService {
                 ChunkStatus::Error,
             );
         }
-        let query = match parse_query(text) {
+        let query = match self.inner.sparql.parse_query(text).await {
             Ok(q) => q,
             Err(e) => return deny(e.to_string(), &requested_label, ChunkStatus::Error),
         };
@@ -191,7 +191,10 @@ impl AccessService {
         let rows = answer.table.len() as u64;
         let results = to_json(
             answer.table,
-            matches!(parse_query(query), Ok(spargebra::Query::Ask { .. })),
+            matches!(
+                self.inner.sparql.parse_query(query).await,
+                Ok(spargebra::Query::Ask { .. })
+            ),
         )
         .map_err(|e| AccessError::Network(format!("cannot write the results: {e}")))?;
         Ok(RemoteAnswer {

@@ -4,7 +4,8 @@ use super::{QueryArgs, QueryOutput, api_url, table};
 use crate::client::NodeClient;
 use crate::node_dir::{NodeDir, NodeDirError};
 use crate::store::sparql::{
-    DatasetParams, QueryForm, ResultFormat, SparqlService, parse_query, query_form,
+    DatasetParams, QueryForm, QueryShapeLimits, ResultFormat, SparqlService, parse_query,
+    query_form,
 };
 use anyhow::Context;
 use oxigraph::io::RdfFormat;
@@ -19,7 +20,12 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
         (None, None) => anyhow::bail!("give a query or --file"),
     };
     // Parse locally first: a typo is reported with its position without touching a node.
-    let query = parse_query(&text)?;
+    // The node directory's shape limits apply (the defaults when it has none, e.g. --url).
+    let limits = NodeDir::new(&args.dir.dir)
+        .load_config()
+        .map(|config| QueryShapeLimits::from(&config.sparql))
+        .unwrap_or_default();
+    let query = parse_query(&text, &limits).await?;
     let form = query_form(&query);
     let format = result_format(args.format, form);
     let body = if args.federated {

@@ -11,6 +11,10 @@ use std::path::Path;
 /// Name of the configuration file inside a node directory.
 pub const CONFIG_FILE: &str = "hanse.toml";
 
+/// How far `sparql.max_nesting` must exceed `sparql.max_algebra_depth`: a federated
+/// sub-query's text nests about one bracket per algebra level, plus its wrapper's few.
+const NESTING_OVER_DEPTH: usize = 32;
+
 /// The whole `hanse.toml`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -83,6 +87,35 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "sparql.query_timeout_secs",
                 message: "must be at least 1".into(),
+            });
+        }
+        let sparql = &self.sparql;
+        if sparql.max_query_bytes < 1024
+            || sparql.max_nesting == 0
+            || sparql.max_algebra_depth == 0
+            || sparql.max_algebra_size == 0
+        {
+            return Err(ConfigError::Invalid {
+                key: "sparql.max_query_bytes / max_nesting / max_algebra_depth / max_algebra_size",
+                message: "max_query_bytes must be at least 1024 and the others at least 1".into(),
+            });
+        }
+        if sparql.max_query_bytes > 4 * 1024 * 1024
+            || sparql.max_nesting > 10_000
+            || sparql.max_algebra_depth > 100_000
+        {
+            return Err(ConfigError::Invalid {
+                key: "sparql.max_query_bytes / max_nesting / max_algebra_depth",
+                message: "at most 4 MiB, 10,000 and 100,000: query threads get a stack sized for these limits".into(),
+            });
+        }
+        if sparql.max_nesting < sparql.max_algebra_depth.saturating_add(NESTING_OVER_DEPTH) {
+            return Err(ConfigError::Invalid {
+                key: "sparql.max_nesting",
+                message: format!(
+                    "must be at least sparql.max_algebra_depth + {NESTING_OVER_DEPTH} ({}): federated sub-queries are written with about one bracket per algebra level",
+                    sparql.max_algebra_depth.saturating_add(NESTING_OVER_DEPTH)
+                ),
             });
         }
         if self.sparql.max_result_rows == 0 {

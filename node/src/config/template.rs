@@ -58,6 +58,18 @@ query_timeout_secs = {timeout}
 max_result_rows = {max_rows}
 # true: a query's default graph is the union of all graphs; false: the store's default graph.
 union_default_graph = {union}
+# Shape limits, checked before a query is parsed and evaluated; a query over one is refused
+# with a 400 that names the limit. Longest query text in bytes (for updates: outside
+# INSERT DATA / DELETE DATA blocks, which only http.max_body_bytes bounds).
+max_query_bytes = {max_query_bytes}
+# Deepest nesting of {{ ( [ brackets; at least max_algebra_depth + 32, since federated
+# sub-queries are written back with about one bracket per algebra level.
+max_nesting = {max_nesting}
+# Deepest and largest parsed algebra (a chain of N UNIONs, OPTIONALs or ||s is N deep).
+max_algebra_depth = {max_algebra_depth}
+max_algebra_size = {max_algebra_size}
+# Joins wider (or algebra deeper) than this run in written order, without the optimiser.
+max_optimized_width = {max_optimized_width}
 
 [catalog]
 # Publisher name in the catalogue (foaf:name); default: the organisation in the consortium
@@ -136,6 +148,11 @@ format = "text"
             timeout = d.sparql.query_timeout_secs,
             max_rows = d.sparql.max_result_rows,
             union = d.sparql.union_default_graph,
+            max_query_bytes = d.sparql.max_query_bytes,
+            max_nesting = d.sparql.max_nesting,
+            max_algebra_depth = d.sparql.max_algebra_depth,
+            max_algebra_size = d.sparql.max_algebra_size,
+            max_optimized_width = d.sparql.max_optimized_width,
             level = d.log.level,
             cat_max = d.catalog.max_bytes,
             cat_debounce = d.catalog.publish_debounce_ms,

@@ -7,9 +7,7 @@ use super::{ApiError, AppState};
 use crate::federation::FederatedQueryOptions;
 use crate::federation::report::FederationReport;
 use crate::store::rdf_format::{rdf_formats, result_format_aliases, result_formats};
-use crate::store::sparql::{
-    DatasetParams, QueryForm, ResultFormat, parse_query, parse_update, query_form, uses_service,
-};
+use crate::store::sparql::{DatasetParams, QueryForm, ResultFormat, query_form, uses_service};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, RawQuery, State};
@@ -160,7 +158,7 @@ async fn run_query(
     text: &str,
     params: &ProtocolParams,
 ) -> Result<Response, ApiError> {
-    let query = parse_query(text)?;
+    let query = state.sparql.parse_query(text).await?;
     let format = choose_format(headers, query_form(&query))?;
     let federation = &params.federation;
     let service = uses_service(&query);
@@ -256,7 +254,7 @@ async fn run_update(
     using: &DatasetParams,
 ) -> Result<Response, ApiError> {
     require_admin(headers, &state.admin_token)?;
-    let update = parse_update(text)?;
+    let update = state.sparql.parse_update(text).await?;
     state.sparql.update(update, using).await?;
     state.catalog.data_changed();
     Ok(StatusCode::NO_CONTENT.into_response())

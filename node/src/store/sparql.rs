@@ -6,7 +6,10 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | `request` | parsing, query forms, protocol dataset parameters, result formats |
+//! | [`limits`] | shape limits checked before anything recursive runs: length, nesting, algebra depth and size |
+//! | `parse` | parsing texts from outside the process within those limits |
+//! | `query_thread` | threads with a stack sized for those limits |
+//! | `request` | query forms, protocol dataset parameters, result formats |
 //! | `service` | [`SparqlService`]: evaluation on blocking threads under timeout and permits |
 //! | `handlers` | SERVICE handlers: members, precomputed tables |
 //! | `results` | writing results within the row limit |
@@ -14,15 +17,19 @@
 
 mod error;
 mod handlers;
+pub mod limits;
+mod parse;
+mod query_thread;
 mod request;
 mod results;
 mod service;
 
 pub use error::SparqlError;
 pub use handlers::{ServiceHandlers, TableService};
+pub use limits::{QueryShapeLimits, ShapeError};
+pub use parse::{parse_query, parse_update};
 pub use request::{
-    DatasetParams, QueryForm, ResultFormat, parse_query, parse_update, query_form, query_pattern,
-    uses_service,
+    DatasetParams, QueryForm, ResultFormat, query_form, query_pattern, uses_service,
 };
 pub(crate) use results::write_results;
 pub use service::SparqlService;

@@ -5,6 +5,7 @@ mod access;
 mod aggregates;
 mod catalogue;
 mod federation;
+mod hostile;
 mod http_api;
 mod ingest;
 mod network;

@@ -1,5 +1,6 @@
 //! Errors of SPARQL evaluation, and how oxigraph's errors map onto them.
 
+use super::limits::ShapeError;
 use oxigraph::sparql::{QueryEvaluationError, UpdateEvaluationError};
 use std::time::Duration;
 
@@ -10,6 +11,9 @@ pub enum SparqlError {
     /// The query or update text does not parse.
     #[error("SPARQL syntax error: {0}")]
     Syntax(#[from] spargebra::SparqlSyntaxError),
+    /// The query or update is longer, deeper or larger than the node's shape limits.
+    #[error("{0}")]
+    Shape(#[from] ShapeError),
     /// A graph IRI given as a protocol parameter is not an absolute IRI.
     #[error("invalid graph IRI `{iri}` in parameter `{parameter}`: {reason}")]
     InvalidGraphIri {
@@ -57,6 +61,7 @@ impl SparqlError {
         matches!(
             self,
             Self::Syntax(_)
+                | Self::Shape(_)
                 | Self::InvalidGraphIri { .. }
                 | Self::Unsupported(_)
                 | Self::TooManyResults { .. }

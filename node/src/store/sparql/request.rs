@@ -5,8 +5,8 @@ use super::error::SparqlError;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::QueryResultsFormat;
+use spargebra::Query;
 use spargebra::algebra::GraphPattern;
-use spargebra::{Query, SparqlParser, Update};
 
 /// What a query returns, which decides the formats it can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,16 +83,6 @@ impl DatasetParams {
             parse(named_param, &self.named_graphs)?,
         ))
     }
-}
-
-/// Parses a query; errors carry the parser's line and column.
-pub fn parse_query(text: &str) -> Result<Query, SparqlError> {
-    Ok(SparqlParser::new().parse_query(text)?)
-}
-
-/// Parses an update.
-pub fn parse_update(text: &str) -> Result<Update, SparqlError> {
-    Ok(SparqlParser::new().parse_update(text)?)
 }
 
 /// The form of a parsed query.

@@ -1,10 +1,15 @@
-//! [`SparqlService`]: the store plus its limits. Evaluation and serialisation run on a
-//! blocking thread (oxigraph and RocksDB block); the result is serialised into memory, at
-//! most `max_result_rows` solutions, so that a limit or timeout can still be reported with a
+//! [`SparqlService`]: the store plus its limits. Query texts are admitted by the shape limits
+//! before they are parsed ([`super::limits`]); parsing, evaluation and serialisation run on a
+//! query thread whose stack fits what the limits admit (oxigraph and RocksDB block, and
+//! recurse over the query); the result is serialised into memory, at most
+//! `max_result_rows` solutions, so that a limit or timeout can still be reported with a
 //! proper status instead of a truncated body.
 
 use super::error::{SparqlError, from_evaluation, from_update};
 use super::handlers::{BoxedService, ServiceHandlers};
+use super::limits::{QueryShape, QueryShapeLimits, check_query, check_update};
+use super::parse::{parse_query, parse_update};
+use super::query_thread;
 use super::request::{DatasetParams, ResultFormat, has_service, query_form, query_pattern};
 use super::results::{collect_table, write_results};
 use crate::config::SparqlSection;
@@ -22,6 +27,7 @@ use tokio::sync::Semaphore;
 pub struct SparqlService {
     store: Store,
     limits: SparqlSection,
+    shape: QueryShapeLimits,
     // Bounds evaluations in flight; a permit travels with the blocking task, so a query that
     // timed out keeps its slot until its thread has actually stopped.
     permits: Arc<Semaphore>,
@@ -32,9 +38,33 @@ impl SparqlService {
     pub fn new(store: Store, limits: SparqlSection, max_concurrent: usize) -> Self {
         Self {
             store,
+            shape: QueryShapeLimits::from(&limits),
             limits,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
         }
+    }
+
+    /// The shape limits every query and update text passes.
+    pub fn shape_limits(&self) -> &QueryShapeLimits {
+        &self.shape
+    }
+
+    /// Parses a query from outside the process within this node's shape limits (see
+    /// [`parse_query`]).
+    pub async fn parse_query(&self, text: &str) -> Result<Query, SparqlError> {
+        parse_query(text, &self.shape).await
+    }
+
+    /// Parses an update from outside the process within this node's shape limits (see
+    /// [`parse_update`]).
+    pub async fn parse_update(&self, text: &str) -> Result<Update, SparqlError> {
+        parse_update(text, &self.shape).await
+    }
+
+    /// Checks a query built or rewritten inside the node before it is evaluated, so nothing
+    /// deeper than the limits reaches the evaluator however it was made.
+    fn admit(&self, query: &Query) -> Result<QueryShape, SparqlError> {
+        Ok(check_query(query, &self.shape)?)
     }
 
     /// The store queries run against.
@@ -72,6 +102,7 @@ impl SparqlService {
     ) -> Result<Vec<u8>, SparqlError> {
         let timeout = self.limits.query_timeout();
         let max_rows = self.limits.max_result_rows;
+        let shape = self.admit(&query)?;
         if has_service(query_pattern(&query)) {
             return Err(SparqlError::Unsupported(
                 "SERVICE calls are not allowed on this endpoint".into(),
@@ -79,7 +110,7 @@ impl SparqlService {
         }
         let cancel = CancellationToken::new();
         let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
-        let prepared = self.prepare(evaluator, query, dataset, force_dataset)?;
+        let prepared = self.prepare(evaluator, query, shape, dataset, force_dataset)?;
         let store = self.store.clone();
         self.write_blocking(prepared, store, cancel, timeout, format, max_rows)
             .await
@@ -105,16 +136,29 @@ impl SparqlService {
         .await
     }
 
-    /// Prepares `query` with `evaluator` over the dataset the protocol parameters name.
+    /// Prepares `query` with `evaluator` over the dataset the protocol parameters name;
+    /// without the optimiser when the query's `shape` is too wide or deep for it to plan in
+    /// bounded time.
     fn prepare(
         &self,
         evaluator: SparqlEvaluator,
         query: Query,
+        shape: QueryShape,
         dataset: &DatasetParams,
         force_dataset: bool,
     ) -> Result<PreparedSparqlQuery, SparqlError> {
         let (default_graphs, named_graphs) =
             dataset.parse("default-graph-uri", "named-graph-uri")?;
+        let evaluator = if shape.optimizable(&self.shape) {
+            evaluator
+        } else {
+            tracing::info!(
+                widest_join = shape.widest_join,
+                depth = shape.depth,
+                "query evaluated in written order, without the optimiser (sparql.max_optimized_width)"
+            );
+            evaluator.without_optimizations()
+        };
         let mut prepared = evaluator.for_query(query);
         let spec = prepared.dataset_mut();
         if force_dataset || !default_graphs.is_empty() || !named_graphs.is_empty() {
@@ -144,6 +188,7 @@ impl SparqlService {
         max_rows: usize,
         timeout: Duration,
     ) -> Result<(SolutionTable, bool), SparqlError> {
+        let shape = self.admit(&query)?;
         if has_service(query_pattern(&query)) {
             return Err(SparqlError::Unsupported(
                 "SERVICE calls are not allowed in remote queries".into(),
@@ -159,7 +204,7 @@ impl SparqlService {
         let cancel = CancellationToken::new();
         let evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
         let dataset = DatasetParams::restricted(permitted);
-        let prepared = self.prepare(evaluator, query, &dataset, true)?;
+        let prepared = self.prepare(evaluator, query, shape, &dataset, true)?;
         let store = self.store.clone();
         self.run_blocking(cancel, timeout, move || {
             let results = prepared
@@ -183,6 +228,7 @@ impl SparqlService {
         timeout: Duration,
     ) -> Result<Vec<u8>, SparqlError> {
         let max_rows = self.limits.max_result_rows;
+        let shape = self.admit(&query)?;
         let cancel = CancellationToken::new();
         let mut evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
         for (name, handler) in services.named {
@@ -191,7 +237,7 @@ impl SparqlService {
         if let Some(default) = services.default {
             evaluator = evaluator.with_default_service_handler(BoxedService(default));
         }
-        let prepared = self.prepare(evaluator, query, &DatasetParams::default(), false)?;
+        let prepared = self.prepare(evaluator, query, shape, &DatasetParams::default(), false)?;
         self.write_blocking(prepared, store, cancel, timeout, format, max_rows)
             .await
     }
@@ -219,6 +265,7 @@ impl SparqlService {
     #[tracing::instrument(skip_all)]
     pub async fn update(&self, update: Update, dataset: &DatasetParams) -> Result<(), SparqlError> {
         let timeout = self.limits.query_timeout();
+        let shape = check_update(&update, &self.shape)?;
         let mut update = update;
         if !dataset.is_empty() {
             let (default_graphs, named_graphs) =
@@ -236,9 +283,11 @@ impl SparqlService {
             }
         }
         let cancel = CancellationToken::new();
-        let prepared = SparqlEvaluator::new()
-            .with_cancellation_token(cancel.clone())
-            .for_update(update);
+        let mut evaluator = SparqlEvaluator::new().with_cancellation_token(cancel.clone());
+        if !shape.optimizable(&self.shape) {
+            evaluator = evaluator.without_optimizations();
+        }
+        let prepared = evaluator.for_update(update);
         let store = self.store.clone();
         self.run_blocking(cancel, timeout, move || {
             prepared.on_store(&store).execute().map_err(from_update)
@@ -246,7 +295,7 @@ impl SparqlService {
         .await
     }
 
-    /// Runs `work` on a blocking thread under a concurrency permit and the timeout.
+    /// Runs `work` on a query thread under a concurrency permit and the timeout.
     async fn run_blocking<T: Send + 'static>(
         &self,
         cancel: CancellationToken,
@@ -258,13 +307,13 @@ impl SparqlService {
             .await
             .map_err(|_| SparqlError::Timeout { limit: timeout })?
             .map_err(|e| SparqlError::Internal(e.to_string()))?;
-        let task = tokio::task::spawn_blocking(move || {
+        let task = query_thread::run(self.shape.stack_bytes(), move || {
             let _permit = permit;
             work()
         });
         match tokio::time::timeout_at(deadline, task).await {
             Ok(Ok(result)) => result,
-            Ok(Err(join)) => Err(SparqlError::Internal(join.to_string())),
+            Ok(Err(thread)) => Err(thread),
             Err(_) => {
                 // The thread notices the token at its next step and frees its permit.
                 cancel.cancel();
@@ -277,7 +326,10 @@ impl SparqlService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sparql::parse_query;
+
+    fn parse_query(text: &str) -> Result<Query, spargebra::SparqlSyntaxError> {
+        spargebra::SparqlParser::new().parse_query(text)
+    }
     use oxigraph::io::RdfFormat;
     use oxigraph::model::{Literal, QuadRef};
     use oxigraph::sparql::results::QueryResultsFormat;
