@@ -448,9 +448,15 @@ fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
         (&serde_json::json!(1.0), &serde_json::json!(9.0)),
         "{averages}"
     );
-    for binding in averages["results"]["results"]["bindings"].as_array().unwrap() {
+    for binding in averages["results"]["results"]["bindings"]
+        .as_array()
+        .unwrap()
+    {
         let mean: f64 = binding["mean"]["value"].as_str().unwrap().parse().unwrap();
-        println!("demo district mean: {} {mean}", binding["district"]["value"]);
+        println!(
+            "demo district mean: {} {mean}",
+            binding["district"]["value"]
+        );
         assert!((mean - 250.0).abs() < 100.0, "{averages}");
     }
     // Without the agreement: denied.
