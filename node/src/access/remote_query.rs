@@ -145,7 +145,7 @@ impl AccessService {
             last,
             self.inner.config.answer_chunk_bytes,
         );
-        first.disclosure = disclosure;
+        first.disclosure = disclosure.map(Box::new);
         Response::Solutions(first)
     }
 

@@ -111,7 +111,7 @@ pub async fn fetch(
                 truncated: false,
                 datasets,
                 requests: 0,
-                disclosure,
+                disclosure: disclosure.map(|d| *d),
             }),
             Some(gathered) => {
                 if gathered.table.variables != table.variables {

@@ -144,9 +144,9 @@ pub struct SolutionChunk {
     /// Dataset ids the answer was computed over.
     pub datasets: Vec<String>,
     /// For an aggregation-only answer: what was withheld and what noise was added (on the
-    /// first chunk). Absent from older nodes' chunks.
+    /// first chunk). Absent from older nodes' chunks. Boxed: most chunks carry none.
     #[serde(default)]
-    pub disclosure: Option<Disclosure>,
+    pub disclosure: Option<Box<Disclosure>>,
 }
 
 /// What the provider did to an aggregation-only answer, so that its consumer can read it.
