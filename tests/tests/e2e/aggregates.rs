@@ -316,7 +316,7 @@ fn attacks(truth: &Truth) -> Vec<(String, &'static str)> {
         (format!("SELECT ?d (SUM(?v) AS ?s) WHERE {{ {STAR} OPTIONAL {{ ?h h:x ?y }} }} GROUP BY ?d"), "OPTIONAL"),
         (format!("SELECT ?d (SUM(?v) AS ?s) WHERE {{ {STAR} MINUS {{ ?h h:district \"west\" }} }} GROUP BY ?d"), "MINUS"),
         (format!("SELECT ?d (SUM(?v) AS ?s) WHERE {{ {STAR} FILTER NOT EXISTS {{ ?h h:x ?y }} }} GROUP BY ?d"), "EXISTS"),
-        (format!("SELECT ?d (COUNT(*) AS ?n) WHERE {{ ?o sosa:hasFeatureOfInterest ?h . ?h h:district+ ?d }} GROUP BY ?d"), "property paths"),
+        ("SELECT ?d (COUNT(*) AS ?n) WHERE { ?o sosa:hasFeatureOfInterest ?h . ?h h:district+ ?d } GROUP BY ?d".into(), "property paths"),
         (format!("SELECT ?h (SUM(?v) AS ?s) WHERE {{ {STAR} }} GROUP BY ?h"), "GROUP BY ?h"),
         (format!("SELECT ?o (SUM(?v) AS ?s) WHERE {{ {STAR} }} GROUP BY ?o"), "GROUP BY ?o"),
         (format!("SELECT (SUM(?v) AS ?s) WHERE {{ ?o sosa:hasFeatureOfInterest <{household}> ; sosa:hasSimpleResult ?v }}"), "names the individual"),
