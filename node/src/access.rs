@@ -3,7 +3,10 @@
 //! | module | concern |
 //! |---|---|
 //! | [`agreement`] | ODRL agreements signed by provider and consumer, their DSP states, sled storage |
-//! | [`aggregation`] | aggregation-only datasets: aggregate queries and small-group suppression |
+//! | [`aggregation`] | aggregation-only datasets: the query shape, small groups withheld, noise |
+//! | [`privacy_terms`] | the hanse privacy profile of a policy (minimum group, ε, budget, bounds) |
+//! | [`budget`] | the privacy budget ledger: ε spent per agreement, answers paid for |
+//! | [`noise`] | exact discrete Laplace sampling |
 //! | [`http_rights`] | what HTTP callers of the NGSI-LD and OGC API front ends may read and write |
 //! | [`visibility`] | [`Rights`]: the graphs a front-end caller reads and writes |
 //! | [`service`] | the access service: requester identity for the policy engine, audit, request dispatch |
@@ -14,9 +17,12 @@
 
 pub mod aggregation;
 pub mod agreement;
+pub mod budget;
 pub mod http_rights;
 mod negotiation;
+pub mod noise;
 mod open_answers;
+pub mod privacy_terms;
 mod remote_query;
 mod rights;
 pub mod service;
@@ -24,5 +30,6 @@ pub mod visibility;
 
 pub use agreement::{Agreement, AgreementError, AgreementState, AgreementStore};
 pub use http_rights::HttpCaller;
-pub use service::{AccessError, AccessService, RemoteAnswer};
+pub use rights::Usable;
+pub use service::{AccessError, AccessService, BudgetView, RemoteAnswer};
 pub use visibility::{Rights, Visible};

@@ -46,6 +46,26 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
+/// Plans `query` over `sources`. An aggregation-only dataset is asked only with the whole
+/// query, when it is an aggregate that its member alone can answer; otherwise the plan is
+/// made without such datasets, which the report lists as skipped.
+fn plan_over(
+    query: &Query,
+    sources: &Arc<Sources>,
+) -> Result<(plan::Plan, Arc<Sources>), FederationError> {
+    if !sources.has_aggregation_only() {
+        return Ok((plan::plan(query.clone(), sources)?, Arc::clone(sources)));
+    }
+    if crate::access::aggregation::shape::is_aggregate(query) {
+        let whole = plan::plan(query.clone(), sources)?;
+        if whole.single_source.is_some() {
+            return Ok((whole, Arc::clone(sources)));
+        }
+    }
+    let general = Arc::new(sources.without_aggregation_only());
+    Ok((plan::plan(query.clone(), &general)?, general))
+}
+
 /// How to run one federated query.
 #[derive(Debug, Clone, Default)]
 pub struct FederatedQueryOptions {
@@ -167,14 +187,15 @@ impl FederationService {
         format: ResultFormat,
     ) -> Result<FederatedAnswer, FederationError> {
         let setup = self.setup(options);
+        let (plan, planned) = plan_over(&query, &setup.sources)?;
         let Setup {
             started,
             purpose,
-            sources,
             report,
+            ..
         } = &setup;
+        let sources = &planned;
         let is_ask = matches!(query, Query::Ask { .. });
-        let plan = plan::plan(query.clone(), sources)?;
         let executor = Executor {
             network: self.inner.network.as_ref(),
             sparql: &self.inner.sparql,
@@ -197,6 +218,7 @@ impl FederationService {
             .await
             .map_err(|e| FederationError::Internal(e.to_string()))??;
             let report = report.finish("single-source", sources.skipped.clone(), started.elapsed());
+            self.record_budgets(&report);
             return Ok(FederatedAnswer { body, report });
         }
         let tables =
@@ -216,7 +238,17 @@ impl FederationService {
             .query_with_services(plan.query, store, services, format, timeout)
             .await?;
         let report = report.finish("federated", sources.skipped.clone(), started.elapsed());
+        self.record_budgets(&report);
         Ok(FederatedAnswer { body, report })
+    }
+
+    /// Keeps the budgets providers reported with differentially private answers.
+    fn record_budgets(&self, report: &FederationReport) {
+        for source in &report.sources {
+            if let Some(noise) = source.privacy.as_ref().and_then(|p| p.noise.as_ref()) {
+                self.inner.access.record_reported_budget(noise);
+            }
+        }
     }
 
     /// Answers a query over this node's store in which `SERVICE` clauses name members (or

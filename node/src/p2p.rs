@@ -18,7 +18,10 @@ mod protocol;
 
 pub use client::{InboundRequest, NetworkClient, NetworkEvent, PeerSummary};
 pub use error::NetworkError;
-pub use protocol::{ChunkStatus, QueryLimits, Request, Response, SolutionChunk};
+pub use protocol::{
+    ChunkStatus, ColumnNoise, Disclosure, NoiseDisclosure, QueryLimits, Request, Response,
+    SolutionChunk,
+};
 
 use crate::config::P2pSection;
 use crate::trust::identity::NodeIdentity;

@@ -439,6 +439,26 @@ fn demo_consortium_examples_work_as_printed_and_it_stops_on_ctrl_c() {
         .filter_map(|b| b["district"]["value"].as_str())
         .collect();
     assert_eq!(districts, ["noord", "oost", "zuid"]);
+    // Differentially private: ε = 1 charged of a budget of 10, and means still useful (every
+    // household averages about 250 litres a day; the noise of a mean over 12 to 24
+    // households is about 21 to 42 litres).
+    let noise = &averages["privacy"]["noise"];
+    assert_eq!(
+        (&noise["epsilon"], &noise["remaining"]),
+        (&serde_json::json!(1.0), &serde_json::json!(9.0)),
+        "{averages}"
+    );
+    for binding in averages["results"]["results"]["bindings"]
+        .as_array()
+        .unwrap()
+    {
+        let mean: f64 = binding["mean"]["value"].as_str().unwrap().parse().unwrap();
+        println!(
+            "demo district mean: {} {mean}",
+            binding["district"]["value"]
+        );
+        assert!((mean - 250.0).abs() < 100.0, "{averages}");
+    }
     // Without the agreement: denied.
     let denied: serde_json::Value = serde_json::from_str(&run_printed(examples[4])).unwrap();
     assert_eq!(denied["status"], "denied", "{denied}");

@@ -58,6 +58,6 @@ pub use parse::{
     parse_turtle, part_of, turtle_graph,
 };
 pub use plain_words::{PlainPolicy, plain_words};
-pub use request::{Request, WorldState};
+pub use request::{PrivacyFacts, Request, WorldState};
 pub use serialize::{to_triples, to_turtle};
 pub use taxonomy::{action_included_in, purpose_is_a};

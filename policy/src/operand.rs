@@ -17,6 +17,14 @@ pub const KNOWN_LEFT_OPERANDS: &[&str] = &[
     odrl::SPATIAL,
     hanse::MINIMUM_GROUP_SIZE,
     hanse::TEMPORAL_RESOLUTION,
+    hanse::PRIVACY_UNIT,
+    hanse::PERMITTED_AGGREGATE,
+    hanse::EPSILON,
+    hanse::PRIVACY_BUDGET,
+    hanse::LOWER_BOUND,
+    hanse::UPPER_BOUND,
+    hanse::MAX_CONTRIBUTIONS,
+    hanse::MAX_GROUPS,
 ];
 
 /// The value of a left operand for this request and world.
@@ -34,6 +42,9 @@ pub enum Operand {
     Party(Vec<String>),
     /// A region IRI (compared along `odrl:partOf`).
     Region(String),
+    /// IRIs the node applies (the privacy unit, permitted aggregates): matches if any is the
+    /// right operand exactly.
+    Terms(Vec<String>),
 }
 
 /// Reads `iri`'s value from the request and world.
@@ -79,6 +90,45 @@ pub fn left_operand(iri: &str, request: &Request, world: &WorldState) -> Result<
             .temporal_resolution
             .map(Operand::Duration)
             .ok_or_else(|| "the answer's temporal resolution is not known".to_owned()),
+        other => privacy_operand(other, world),
+    }
+}
+
+/// The hanse privacy profile's left operands, from what the answer guarantees.
+fn privacy_operand(iri: &str, world: &WorldState) -> Result<Operand, String> {
+    let facts = world.privacy.as_ref();
+    let noised = |what: &str| format!("{what} applies only to a differentially private answer");
+    match iri {
+        hanse::PRIVACY_UNIT => facts
+            .map(|f| Operand::Terms(vec![f.unit.clone()]))
+            .ok_or_else(|| "the answer is not an aggregation-only answer".to_owned()),
+        hanse::PERMITTED_AGGREGATE => facts
+            .map(|f| Operand::Terms(f.permitted_aggregates.clone()))
+            .ok_or_else(|| "the answer is not an aggregation-only answer".to_owned()),
+        hanse::EPSILON => facts
+            .and_then(|f| f.epsilon)
+            .map(Operand::Number)
+            .ok_or_else(|| noised("epsilon")),
+        hanse::PRIVACY_BUDGET => facts
+            .and_then(|f| f.spent)
+            .map(Operand::Number)
+            .ok_or_else(|| noised("privacyBudget")),
+        hanse::LOWER_BOUND => facts
+            .and_then(|f| f.bounds)
+            .map(|(lower, _)| Operand::Number(lower))
+            .ok_or_else(|| noised("lowerBound")),
+        hanse::UPPER_BOUND => facts
+            .and_then(|f| f.bounds)
+            .map(|(_, upper)| Operand::Number(upper))
+            .ok_or_else(|| noised("upperBound")),
+        hanse::MAX_CONTRIBUTIONS => facts
+            .and_then(|f| f.max_contributions)
+            .map(|n| Operand::Number(n as f64))
+            .ok_or_else(|| noised("maxContributions")),
+        hanse::MAX_GROUPS => facts
+            .and_then(|f| f.max_groups)
+            .map(|n| Operand::Number(n as f64))
+            .ok_or_else(|| noised("maxGroups")),
         other => Err(format!("unknown left operand <{other}>")),
     }
 }
@@ -143,10 +193,12 @@ fn order(left: &Operand, right: &Value) -> Result<std::cmp::Ordering, String> {
             n.partial_cmp(&value)
                 .ok_or_else(|| "NaN cannot be ordered".to_owned())
         }
-        Operand::Purpose(_) | Operand::Party(_) | Operand::Region(_) => Err(format!(
-            "resources are compared with eq, neq, isA, isPartOf, hasPart, isAnyOf, isAllOf or isNoneOf, not ordered ({})",
-            mismatch()
-        )),
+        Operand::Purpose(_) | Operand::Party(_) | Operand::Region(_) | Operand::Terms(_) => {
+            Err(format!(
+                "resources are compared with eq, neq, isA, isPartOf, hasPart, isAnyOf, isAllOf or isNoneOf, not ordered ({})",
+                mismatch()
+            ))
+        }
     }
 }
 
@@ -159,6 +211,7 @@ fn matches_resource(left: &Operand, right: &Value, world: &WorldState) -> Result
             .iter()
             .any(|f| f == right || world.is_part_of(f, right)),
         Operand::Region(r) => world.is_part_of(r, right),
+        Operand::Terms(terms) => terms.iter().any(|t| t == right),
         other => return Err(format!("{other:?} is not a resource")),
     })
 }
@@ -174,14 +227,16 @@ pub fn compare_in(
     let local = operator.strip_prefix(odrl::NS).unwrap_or(operator);
     let resource_like = matches!(
         left,
-        Operand::Purpose(_) | Operand::Party(_) | Operand::Region(_)
+        Operand::Purpose(_) | Operand::Party(_) | Operand::Region(_) | Operand::Terms(_)
     );
     match local {
         "eq" | "neq" if resource_like => {
             let value = single(operator, right)?;
             let exact = match (left, iri(value)) {
                 (Operand::Purpose(p) | Operand::Region(p), Some(r)) => p == r,
-                (Operand::Party(facts), Some(r)) => facts.iter().any(|f| f == r),
+                (Operand::Party(facts) | Operand::Terms(facts), Some(r)) => {
+                    facts.iter().any(|f| f == r)
+                }
                 _ => return Err(format!("expected a resource, got {value:?}")),
             };
             Ok(if local == "eq" { exact } else { !exact })

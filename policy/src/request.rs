@@ -43,6 +43,29 @@ pub struct WorldState {
     /// Finest time interval an answer's values aggregate over (for
     /// `hanse:temporalResolution`).
     pub temporal_resolution: Option<oxsdatatypes::DayTimeDuration>,
+    /// What the answer's aggregation applies (the hanse privacy profile), if aggregation-only.
+    pub privacy: Option<PrivacyFacts>,
+}
+
+/// What an aggregation-only answer guarantees, for the hanse privacy profile's left operands
+/// (`hanse:privacyUnit`, `hanse:permittedAggregate`, `hanse:epsilon`, `hanse:privacyBudget`,
+/// `hanse:lowerBound`, `hanse:upperBound`, `hanse:maxContributions`, `hanse:maxGroups`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrivacyFacts {
+    /// The property whose objects are the individuals counted in a group.
+    pub unit: String,
+    /// Aggregate functions answered beyond COUNT, SUM and AVG (hanse IRIs).
+    pub permitted_aggregates: Vec<String>,
+    /// The ε one answer costs, when answers are noised.
+    pub epsilon: Option<f64>,
+    /// The ε the agreement has spent so far, when answers are noised.
+    pub spent: Option<f64>,
+    /// The clamping bounds of noised sums and means.
+    pub bounds: Option<(f64, f64)>,
+    /// Records of one individual counted per group, when answers are noised.
+    pub max_contributions: Option<u64>,
+    /// Groups one individual counts in, when answers are noised.
+    pub max_groups: Option<u64>,
 }
 
 impl WorldState {
@@ -57,6 +80,7 @@ impl WorldState {
             use_count: None,
             group_size: None,
             temporal_resolution: None,
+            privacy: None,
         }
     }
 

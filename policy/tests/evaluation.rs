@@ -2,7 +2,7 @@
 //! hierarchy, and fail-closed behaviour on terms the engine does not understand.
 
 use hanse_policy::{
-    DateTime, Decision, Outcome, Request, WorldState, evaluate, parse_policy_turtle,
+    DateTime, Decision, Outcome, PrivacyFacts, Request, WorldState, evaluate, parse_policy_turtle,
 };
 
 const PREFIXES: &str = "@prefix odrl: <http://www.w3.org/ns/odrl/2/> .\n\
@@ -94,6 +94,53 @@ fn numbers_counts_durations_and_group_sizes() {
     ));
     assert!(permits("hanse:minimumGroupSize", "gteq", "10"));
     assert!(!permits("hanse:minimumGroupSize", "gteq", "20"));
+}
+
+#[test]
+fn the_privacy_profile_reads_what_the_answer_guarantees() {
+    let mut noised = world();
+    noised.privacy = Some(PrivacyFacts {
+        unit: "http://www.w3.org/ns/sosa/hasFeatureOfInterest".into(),
+        permitted_aggregates: vec!["https://w3id.org/hanse#Max".into()],
+        epsilon: Some(0.5),
+        spent: Some(9.5),
+        bounds: Some((0.0, 500.0)),
+        max_contributions: Some(1),
+        max_groups: Some(1),
+    });
+    let decide_in = |left: &str, operator: &str, right: &str, world: &WorldState| {
+        decide_with(&atomic(left, operator, right), &request(), world).permitted
+    };
+    for (left, operator, right, expected) in [
+        ("hanse:epsilon", "lteq", "1.0", true),
+        ("hanse:epsilon", "lteq", "0.25", false),
+        ("hanse:privacyBudget", "lteq", "10", true),
+        ("hanse:privacyBudget", "lteq", "9", false),
+        ("hanse:lowerBound", "gteq", "0", true),
+        ("hanse:upperBound", "lteq", "500", true),
+        ("hanse:upperBound", "lteq", "100", false),
+        ("hanse:maxContributions", "lteq", "1", true),
+        ("hanse:maxGroups", "lteq", "1", true),
+        (
+            "hanse:privacyUnit",
+            "eq",
+            "<http://www.w3.org/ns/sosa/hasFeatureOfInterest>",
+            true,
+        ),
+        ("hanse:privacyUnit", "eq", "ex:household", false),
+        ("hanse:permittedAggregate", "isAnyOf", "hanse:Max", true),
+        ("hanse:permittedAggregate", "isAnyOf", "hanse:Sample", false),
+    ] {
+        assert_eq!(
+            decide_in(left, operator, right, &noised),
+            expected,
+            "{left} {operator} {right}"
+        );
+    }
+    // Without the facts (an answer that is not aggregated), every privacy term fails closed.
+    for left in ["hanse:epsilon", "hanse:privacyBudget", "hanse:privacyUnit"] {
+        assert!(!decide_in(left, "lteq", "1", &world()), "{left}");
+    }
 }
 
 #[test]

@@ -210,6 +210,40 @@ pub mod hanse {
     /// ODRL left operand: the smallest group an answer may aggregate over (aggregation-only
     /// datasets); compared with `gteq` against the group size the query guarantees.
     pub const MINIMUM_GROUP_SIZE: &str = "https://w3id.org/hanse#minimumGroupSize";
+    /// ODRL left operand (hanse profile): the property whose objects are the individuals an
+    /// aggregation-only dataset protects (a household, a person); groups are counted in
+    /// distinct individuals. Default: `sosa:hasFeatureOfInterest`. Compared with `eq`.
+    pub const PRIVACY_UNIT: &str = "https://w3id.org/hanse#privacyUnit";
+    /// ODRL left operand (hanse profile): the extra aggregate functions an aggregation-only
+    /// offer permits beyond COUNT, SUM and AVG ([`MIN_AGGREGATE`] …), with `isAnyOf`; each
+    /// reveals one individual's value, so they are never answered under differential privacy.
+    pub const PERMITTED_AGGREGATE: &str = "https://w3id.org/hanse#permittedAggregate";
+    /// `MIN` as a value of [`PERMITTED_AGGREGATE`].
+    pub const MIN_AGGREGATE: &str = "https://w3id.org/hanse#Min";
+    /// `MAX` as a value of [`PERMITTED_AGGREGATE`].
+    pub const MAX_AGGREGATE: &str = "https://w3id.org/hanse#Max";
+    /// `SAMPLE` as a value of [`PERMITTED_AGGREGATE`].
+    pub const SAMPLE_AGGREGATE: &str = "https://w3id.org/hanse#Sample";
+    /// `GROUP_CONCAT` as a value of [`PERMITTED_AGGREGATE`].
+    pub const GROUP_CONCAT_AGGREGATE: &str = "https://w3id.org/hanse#GroupConcat";
+    /// ODRL left operand (hanse profile): the privacy loss ε (a positive decimal) one answer
+    /// of a differentially private dataset costs; with `lteq`. Setting it turns on noise.
+    pub const EPSILON: &str = "https://w3id.org/hanse#epsilon";
+    /// ODRL left operand (hanse profile): the total ε an agreement may spend over all its
+    /// answers; with `lteq`. The node compares what is already spent.
+    pub const PRIVACY_BUDGET: &str = "https://w3id.org/hanse#privacyBudget";
+    /// ODRL left operand (hanse profile): values a differentially private SUM or AVG adds are
+    /// raised to at least this number (with `gteq`).
+    pub const LOWER_BOUND: &str = "https://w3id.org/hanse#lowerBound";
+    /// ODRL left operand (hanse profile): values a differentially private SUM or AVG adds are
+    /// cut to at most this number (with `lteq`).
+    pub const UPPER_BOUND: &str = "https://w3id.org/hanse#upperBound";
+    /// ODRL left operand (hanse profile): how many records (rows) of one individual count in
+    /// one group of a differentially private answer (default 1); with `lteq`.
+    pub const MAX_CONTRIBUTIONS: &str = "https://w3id.org/hanse#maxContributions";
+    /// ODRL left operand (hanse profile): in how many groups of one differentially private
+    /// answer one individual may count (default 1); with `lteq`.
+    pub const MAX_GROUPS: &str = "https://w3id.org/hanse#maxGroups";
     /// ODRL left operand: the finest time interval the answer's values aggregate over
     /// (`xsd:dayTimeDuration`, e.g. `PT1H`); compared with `gteq` against what the answer
     /// guarantees.

@@ -6,6 +6,7 @@
 //! agreement is honoured only while `FINALIZED`, before `valid_until`, and while its ODRL
 //! policy still permits the request at query time.
 
+use super::budget::{LedgerError, PrivacyLedger};
 use crate::store::state::NodeState;
 use crate::trust::identity::{NodeIdentity, public_key_of_did_key};
 use libp2p::PeerId;
@@ -53,6 +54,9 @@ pub enum AgreementError {
     /// Stored data does not decode.
     #[error("stored agreement cannot be read: {0}")]
     Corrupt(String),
+    /// The privacy budget ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
 }
 
 /// The signed content of an agreement.
@@ -103,6 +107,10 @@ pub struct Agreement {
     /// When it was terminated, and why.
     #[serde(default)]
     pub terminated: Option<(String, String)>,
+    /// Consumer side: the ε (in millionths) spent under it, as the provider last reported
+    /// with a differentially private answer (the provider's own ledger is authoritative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_spent: Option<u64>,
 }
 
 fn sign(identity: &NodeIdentity, terms: &AgreementTerms) -> Result<String, AgreementError> {
@@ -152,6 +160,7 @@ impl Agreement {
             state: AgreementState::Agreed,
             uses: 0,
             terminated: None,
+            reported_spent: None,
         })
     }
 
@@ -211,10 +220,11 @@ impl Agreement {
     }
 }
 
-/// Agreements in sled, by id; cheap to clone.
+/// Agreements in sled, by id, with the privacy budget ledger; cheap to clone.
 #[derive(Clone)]
 pub struct AgreementStore {
     tree: sled::Tree,
+    ledger: PrivacyLedger,
 }
 
 impl AgreementStore {
@@ -222,7 +232,13 @@ impl AgreementStore {
     pub fn open(state: &NodeState) -> Result<Self, AgreementError> {
         Ok(Self {
             tree: state.db().open_tree(TREE)?,
+            ledger: PrivacyLedger::open(state.db())?,
         })
+    }
+
+    /// The ε spent under the agreements this node granted.
+    pub fn ledger(&self) -> &PrivacyLedger {
+        &self.ledger
     }
 
     /// Stores (or replaces) an agreement durably.

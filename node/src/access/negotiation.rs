@@ -63,9 +63,18 @@ impl AccessService {
         let mut world = WorldState::at(now());
         world.agreement_start = Some(world.now);
         world.use_count = Some(0);
-        // Group sizes are enforced per query (small groups are suppressed), so any minimum
-        // the offer asks for can be met.
-        world.group_size = Some(u64::MAX);
+        // Aggregation terms are enforced per query (small groups withheld, noise added, the
+        // budget charged), so what the offer asks for can be met; terms the node cannot
+        // apply make no agreement.
+        match super::privacy_terms::read(&offer) {
+            Ok(Some(terms)) => terms.apply(&mut world, 0),
+            Ok(None) => {}
+            Err(reason) => {
+                return deny(format!(
+                    "the offer of `{dataset}` cannot be applied: {reason}"
+                ));
+            }
+        }
         let decision = hanse_policy::evaluate(
             &offer,
             &self.policy_request(&peer, &target, Some(purpose)),

@@ -52,6 +52,7 @@ impl OpenAnswers {
                 rows: first,
                 status: last,
                 datasets,
+                disclosure: None,
             };
         }
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
@@ -81,6 +82,7 @@ impl OpenAnswers {
             rows: first,
             status: ChunkStatus::More,
             datasets,
+            disclosure: None,
         }
     }
 
@@ -93,6 +95,7 @@ impl OpenAnswers {
             rows: Vec::new(),
             status: ChunkStatus::Error(reason.to_owned()),
             datasets: Vec::new(),
+            disclosure: None,
         };
         let Some(answer) = answers.get_mut(&id) else {
             return gone("no such answer (expired or already read)");
@@ -113,6 +116,7 @@ impl OpenAnswers {
             rows,
             status,
             datasets: answer.datasets.clone(),
+            disclosure: None,
         };
         if answer.chunks.is_empty() {
             answers.remove(&id);

@@ -1,11 +1,15 @@
 //! Remote queries, provider side: evaluate over the restricted dataset of the requester's
 //! rights and answer in chunks; consumer side: ask one member (`/api/remote/sparql`).
 
-use super::aggregation;
+use super::aggregation::shape::is_aggregate;
+use super::aggregation::{Refused, Scope};
+use super::privacy_terms::MICRO;
 use super::service::{AccessError, AccessService, Audited, RemoteAnswer};
 use crate::audit::AuditDecision;
 use crate::federation::remote::{FetchError, RemoteQuery, fetch};
-use crate::p2p::{ChunkStatus, NetworkClient, QueryLimits, Response, SolutionChunk};
+use crate::p2p::{
+    ChunkStatus, NetworkClient, NoiseDisclosure, QueryLimits, Response, SolutionChunk,
+};
 use crate::store::solutions::SolutionTable;
 use crate::store::sparql::{ResultFormat, SparqlError, write_results};
 use libp2p::PeerId;
@@ -50,6 +54,7 @@ impl AccessService {
                 rows: Vec::new(),
                 status: status(reason),
                 datasets: Vec::new(),
+                disclosure: None,
             })
         };
         let requested_label = requested.join(",");
@@ -68,31 +73,46 @@ impl AccessService {
             Ok(q) => q,
             Err(e) => return deny(e.to_string(), &requested_label, ChunkStatus::Error),
         };
-        let guarded = aggregation::guard(query.clone());
+        let aggregate = is_aggregate(&query);
         let authorisation =
-            match self.authorise(&peer, purpose, agreement_ids, requested, guarded.is_ok()) {
+            match self.authorise(&peer, purpose, agreement_ids, requested, aggregate) {
                 Ok(a) => a,
                 Err(reason) => return deny(reason, &requested_label, ChunkStatus::Denied),
             };
         let datasets_label = authorisation.datasets.join(",");
         let max_rows = usize::try_from(limits.max_rows).unwrap_or(usize::MAX);
         let timeout = Duration::from_millis(limits.timeout_ms);
-        let sparql = &self.inner.sparql;
         let graphs = &authorisation.graphs;
-        let evaluated = match (authorisation.minimum_group, guarded) {
-            (Some(minimum), Ok(guarded)) => sparql
-                .select_restricted(guarded, graphs, max_rows, timeout)
-                .await
-                .map(|(table, cut)| (aggregation::suppress_small_groups(table, minimum), cut)),
-            _ => {
-                sparql
-                    .select_restricted(query, graphs, max_rows, timeout)
+        let (table, truncated, disclosure, note) = match &authorisation.privacy {
+            Some(governed) => {
+                let scope = Scope {
+                    graphs,
+                    datasets: &authorisation.datasets,
+                    max_rows,
+                    timeout,
+                };
+                match self
+                    .answer_aggregate(query, &governed.terms, governed.agreement.as_deref(), scope)
                     .await
+                {
+                    Ok(a) => (a.table, a.truncated, Some(a.disclosure), a.note),
+                    Err(Refused::Denied(r)) => {
+                        return deny(r, &datasets_label, ChunkStatus::Denied);
+                    }
+                    Err(Refused::Failed(r)) => {
+                        return deny(r, &datasets_label, ChunkStatus::Error);
+                    }
+                }
             }
-        };
-        let (table, truncated) = match evaluated {
-            Ok(answer) => answer,
-            Err(e) => return deny(e.to_string(), &datasets_label, ChunkStatus::Error),
+            None => match self
+                .inner
+                .sparql
+                .select_restricted(query, graphs, max_rows, timeout)
+                .await
+            {
+                Ok((table, cut)) => (table, cut, None, "permitted".to_owned()),
+                Err(e) => return deny(e.to_string(), &datasets_label, ChunkStatus::Error),
+            },
         };
         for id in &authorisation.agreements {
             let _ = self.inner.agreements.update(id, |a| a.uses += 1);
@@ -109,7 +129,7 @@ impl AccessService {
                 query: text,
             },
             AuditDecision::Allow,
-            "permitted",
+            &note,
             Some(rows),
         );
         tracing::info!(datasets = %datasets_label, rows, truncated, "remote query answered");
@@ -118,13 +138,15 @@ impl AccessService {
         } else {
             ChunkStatus::Complete
         };
-        Response::Solutions(self.inner.answers.open(
+        let mut first = self.inner.answers.open(
             peer,
             &table,
             authorisation.datasets,
             last,
             self.inner.config.answer_chunk_bytes,
-        ))
+        );
+        first.disclosure = disclosure.map(Box::new);
+        Response::Solutions(first)
     }
 
     /// Sends a query to `provider` under `agreements` for `purpose` and returns its answer as
@@ -155,6 +177,7 @@ impl AccessService {
             results: None,
             rows: 0,
             datasets: Vec::new(),
+            privacy: None,
         };
         let answer = match fetch(network, provider, &provider.to_string(), request).await {
             Ok(answer) => answer,
@@ -162,6 +185,9 @@ impl AccessService {
             Err(FetchError::Failed(reason)) => return Ok(denied(reason)),
             Err(e) => return Err(AccessError::Network(e.to_string())),
         };
+        if let Some(noise) = answer.disclosure.as_ref().and_then(|d| d.noise.as_ref()) {
+            self.record_reported_budget(noise);
+        }
         let rows = answer.table.len() as u64;
         let results = to_json(
             answer.table,
@@ -181,7 +207,23 @@ impl AccessService {
             results: Some(results),
             rows,
             datasets: answer.datasets,
+            privacy: answer.disclosure,
         })
+    }
+
+    /// Consumer side: keeps what the provider reported of an agreement's budget, for
+    /// `hanse access list` and `GET /api/agreements/{id}`.
+    pub fn record_reported_budget(&self, noise: &NoiseDisclosure) {
+        let me = self.inner.identity.peer_id().to_string();
+        let spent = (noise.spent * MICRO as f64).round().max(0.0) as u64;
+        let agreements = &self.inner.agreements;
+        if agreements
+            .get(&noise.agreement)
+            .is_ok_and(|a| a.terms.consumer == me)
+            && let Err(e) = agreements.update(&noise.agreement, |a| a.reported_spent = Some(spent))
+        {
+            tracing::warn!(agreement = %noise.agreement, "cannot record the budget reported: {e}");
+        }
     }
 }
 

@@ -3,10 +3,10 @@
 //! on the consumer, which members' datasets are worth asking at all.
 
 use super::agreement::{Agreement, AgreementState};
+use super::privacy_terms::{self, PrivacyTerms};
 use super::service::{AccessService, now};
 use crate::catalog::{AccessRights, DatasetDefinition, FederatedDataset, NodeIris};
-use hanse_policy::{ConstraintNode, DateTime, Policy, PolicyKind, Value, WorldState};
-use hanse_vocab::hanse;
+use hanse_policy::{DateTime, Policy, PolicyKind, WorldState};
 use libp2p::PeerId;
 use oxigraph::model::NamedNode;
 
@@ -15,32 +15,44 @@ pub(super) struct Authorisation {
     pub(super) graphs: Vec<NamedNode>,
     pub(super) datasets: Vec<String>,
     pub(super) agreements: Vec<String>,
-    /// The largest minimum group size among the datasets, if any is aggregation-only.
-    pub(super) minimum_group: Option<u64>,
+    /// The aggregation-only terms that apply, if any dataset is aggregation-only.
+    pub(super) privacy: Option<Governed>,
 }
 
-/// The smallest group size a policy demands (`hanse:minimumGroupSize`), if any.
-fn minimum_group_size(policy: &Policy) -> Option<u64> {
-    fn walk(node: &ConstraintNode, found: &mut Option<u64>) {
-        match node {
-            ConstraintNode::Atomic(c) if c.left_operand == hanse::MINIMUM_GROUP_SIZE => {
-                for value in &c.right_operand {
-                    if let Value::Literal { lexical, .. } = value
-                        && let Ok(n) = lexical.parse::<u64>()
-                    {
-                        *found = Some(found.map_or(n, |f| f.max(n)));
-                    }
-                }
-            }
-            ConstraintNode::Logical(l) => l.operands.iter().for_each(|o| walk(o, found)),
-            _ => {}
-        }
+/// Aggregation-only terms, and the agreement a differentially private answer is charged to.
+pub(super) struct Governed {
+    pub(super) terms: PrivacyTerms,
+    pub(super) agreement: Option<String>,
+}
+
+/// Whether a member's dataset may be asked, as the consumer judges it before asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usable {
+    /// The agreement to present, for restricted data.
+    pub agreement: Option<String>,
+    /// Whether only aggregate queries are answered (`hanse:minimumGroupSize`).
+    pub aggregation_only: bool,
+}
+
+/// Several aggregation-only datasets in one query: the strictest terms, or why they cannot
+/// be combined.
+fn combine(a: Governed, b: Governed) -> Result<Governed, String> {
+    if a.terms.noise.is_some() || b.terms.noise.is_some() {
+        return Err("query one differentially private dataset at a time (name it in `datasets`): each charges its own agreement's budget".into());
     }
-    let mut found = None;
-    for rule in policy.permissions.iter().chain(&policy.prohibitions) {
-        rule.constraints.iter().for_each(|c| walk(c, &mut found));
+    if a.terms.unit != b.terms.unit {
+        return Err(format!(
+            "the datasets count individuals differently (<{}> and <{}>): query them one at a time",
+            a.terms.unit, b.terms.unit
+        ));
     }
-    found
+    let mut terms = a.terms;
+    terms.minimum_group = terms.minimum_group.max(b.terms.minimum_group);
+    terms.permitted.retain(|e| b.terms.permitted.contains(e));
+    Ok(Governed {
+        terms,
+        agreement: None,
+    })
 }
 
 impl AccessService {
@@ -70,7 +82,7 @@ impl AccessService {
             graphs: Vec::new(),
             datasets: Vec::new(),
             agreements: Vec::new(),
-            minimum_group: None,
+            privacy: None,
         };
         let mut reasons = Vec::new();
         let now = now();
@@ -87,7 +99,7 @@ impl AccessService {
                 &now,
                 &iris,
             ) {
-                Ok((agreement, minimum)) => {
+                Ok((agreement, terms)) => {
                     granted.graphs.extend(
                         definition
                             .graphs
@@ -95,11 +107,17 @@ impl AccessService {
                             .filter_map(|g| NamedNode::new(g).ok()),
                     );
                     granted.datasets.push(definition.id.clone());
-                    granted.agreements.extend(agreement);
-                    if let Some(minimum) = minimum {
-                        granted.minimum_group =
-                            Some(granted.minimum_group.map_or(minimum, |m| m.max(minimum)));
+                    if let Some(terms) = terms {
+                        let governed = Governed {
+                            terms,
+                            agreement: agreement.clone(),
+                        };
+                        granted.privacy = Some(match granted.privacy.take() {
+                            None => governed,
+                            Some(before) => combine(before, governed)?,
+                        });
                     }
+                    granted.agreements.extend(agreement);
                 }
                 Err(reason) => {
                     if !requested.is_empty() {
@@ -119,7 +137,8 @@ impl AccessService {
         Ok(granted)
     }
 
-    /// Whether `peer` may read one dataset now; the agreement used and the minimum group.
+    /// Whether `peer` may read one dataset now; the agreement used and the dataset's
+    /// aggregation-only terms.
     #[allow(clippy::too_many_arguments)]
     fn dataset_rights(
         &self,
@@ -130,7 +149,7 @@ impl AccessService {
         aggregate: bool,
         now: &DateTime,
         iris: &NodeIris,
-    ) -> Result<(Option<String>, Option<u64>), String> {
+    ) -> Result<(Option<String>, Option<PrivacyTerms>), String> {
         let target = iris.dataset(&definition.id);
         let request = self.policy_request(peer, &target, purpose);
         let (policy, agreement, mut world) = match definition.access_rights {
@@ -195,19 +214,33 @@ impl AccessService {
                 (policy, Some(agreement.terms.id), world)
             }
         };
-        let minimum = minimum_group_size(&policy);
-        if let Some(minimum) = minimum {
+        let terms = privacy_terms::read(&policy)?;
+        if let Some(terms) = &terms {
             if !aggregate {
                 return Err(format!(
-                    "aggregation-only (groups of at least {minimum}): send a SELECT with GROUP BY and aggregates"
+                    "aggregation-only (groups of at least {} individuals): send a SELECT with GROUP BY and COUNT, SUM or AVG",
+                    terms.minimum_group
                 ));
             }
-            // The node suppresses every group under the minimum, so the answer guarantees it.
-            world.group_size = Some(minimum);
+            if terms.noise.is_some() && agreement.is_none() {
+                return Err("differential privacy is charged to an agreement's budget, and this dataset is open: the provider must make it restricted".into());
+            }
+            // The node withholds every group under the minimum, adds the noise and charges
+            // the budget (see `aggregation`), so the answer guarantees what the terms say.
+            let spent = match &agreement {
+                Some(id) if terms.noise.is_some() => self
+                    .inner
+                    .agreements
+                    .ledger()
+                    .spent(id)
+                    .map_err(|e| e.to_string())?,
+                _ => 0,
+            };
+            terms.apply(&mut world, spent);
         }
         let decision = hanse_policy::evaluate(&policy, &request, &world);
         if decision.permitted {
-            Ok((agreement, minimum))
+            Ok((agreement, terms))
         } else {
             Err(decision.reason)
         }
@@ -216,15 +249,17 @@ impl AccessService {
     /// Whether this node may use a member's dataset for `purpose`, judged from the member's
     /// catalogue before asking: open data by its offer (`offers` are the policies of the
     /// publisher's catalogue), restricted data by a finalized agreement among `agreements`
-    /// (those held here, see [`AgreementStore::list`]). Returns the agreement to present, or
-    /// why the dataset must not be asked.
+    /// (those held here, see [`AgreementStore::list`]). Returns the agreement to present and
+    /// whether only aggregates are answered, or why the dataset must not be asked.
+    ///
+    /// [`AgreementStore::list`]: super::AgreementStore::list
     pub fn usable(
         &self,
         dataset: &FederatedDataset,
         purpose: Option<&str>,
         offers: &[Policy],
         agreements: &[Agreement],
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Usable, String> {
         let rights = dataset.access_rights.as_deref().unwrap_or_default();
         let me = self.inner.identity.peer_id();
         let now = now();
@@ -237,19 +272,11 @@ impl AccessService {
                     && !a.expired(&now)
                     && Some(a.terms.purpose.as_str()) == purpose
             });
-            let aggregation_only = usable.and_then(|a| {
-                hanse_policy::parse_turtle(&a.terms.policy)
-                    .ok()?
-                    .iter()
-                    .find_map(minimum_group_size)
-            });
-            if let Some(minimum) = aggregation_only {
-                return Err(format!(
-                    "aggregation-only (groups of at least {minimum}): ask the member with an aggregate query"
-                ));
-            }
             return match usable {
-                Some(agreement) => Ok(Some(agreement.terms.id.clone())),
+                Some(agreement) => Ok(Usable {
+                    agreement: Some(agreement.terms.id.clone()),
+                    aggregation_only: aggregation_only(&agreement.terms.policy),
+                }),
                 None => Err(format!(
                     "restricted: no finalized agreement for purpose {} (request one with `hanse access request`)",
                     purpose.unwrap_or("(none)")
@@ -264,19 +291,33 @@ impl AccessService {
             .as_deref()
             .and_then(|uid| offers.iter().find(|p| p.uid == uid))
             .ok_or("no usage policy in the catalogue")?;
-        if let Some(minimum) = minimum_group_size(offer) {
-            return Err(format!(
-                "aggregation-only (groups of at least {minimum}): ask the member with an aggregate query"
-            ));
-        }
+        let terms = privacy_terms::read(offer)?;
         let request = self.policy_request(&me, &dataset.iri, purpose);
-        let decision = hanse_policy::evaluate(offer, &request, &WorldState::at(now));
+        let mut world = WorldState::at(now);
+        if let Some(terms) = &terms {
+            terms.apply(&mut world, 0);
+        }
+        let decision = hanse_policy::evaluate(offer, &request, &world);
         if decision.permitted {
-            Ok(None)
+            Ok(Usable {
+                agreement: None,
+                aggregation_only: terms.is_some(),
+            })
         } else {
             Err(decision.reason)
         }
     }
+}
+
+/// Whether an agreement's policy (Turtle) makes its dataset aggregation-only; an unreadable
+/// policy counts as aggregation-only (the provider decides, the consumer only sends whole
+/// aggregate queries then).
+fn aggregation_only(policy: &str) -> bool {
+    hanse_policy::parse_turtle(policy).map_or(true, |policies| {
+        policies
+            .iter()
+            .any(|p| !matches!(privacy_terms::read(p), Ok(None)))
+    })
 }
 
 #[cfg(test)]
@@ -284,14 +325,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn minimum_group_sizes_are_found_in_nested_constraints() {
-        let policies = hanse_policy::parse_turtle(
-            r#"@prefix odrl: <http://www.w3.org/ns/odrl/2/> . @prefix hanse: <https://w3id.org/hanse#> .
-            <urn:p> a odrl:Offer ; odrl:permission [ odrl:action odrl:use ; odrl:target <urn:d> ;
-              odrl:constraint [ odrl:and ( [ odrl:leftOperand hanse:minimumGroupSize ;
-                odrl:operator odrl:gteq ; odrl:rightOperand 10 ] ) ] ] ."#,
-        )
-        .unwrap();
-        assert_eq!(minimum_group_size(&policies[0]), Some(10));
+    fn agreements_with_privacy_terms_are_aggregation_only() {
+        let policy = |constraint: &str| {
+            format!(
+                r#"@prefix odrl: <http://www.w3.org/ns/odrl/2/> . @prefix hanse: <https://w3id.org/hanse#> .
+                <urn:p> a odrl:Agreement ; odrl:permission [ odrl:action odrl:use ; odrl:target <urn:d> ;
+                  odrl:constraint [ odrl:and ( {constraint} ) ] ] ."#
+            )
+        };
+        assert!(aggregation_only(&policy(
+            "[ odrl:leftOperand hanse:minimumGroupSize ; odrl:operator odrl:gteq ; odrl:rightOperand 10 ]"
+        )));
+        assert!(!aggregation_only(&policy(
+            "[ odrl:leftOperand odrl:count ; odrl:operator odrl:lt ; odrl:rightOperand 10 ]"
+        )));
+        assert!(aggregation_only("not turtle"));
     }
 }

@@ -6,8 +6,9 @@
 //! graphs the requester may use. Consumer side: requesting agreements and sending queries.
 //! Every provider decision, allow or deny, goes to the signed audit log.
 
-use super::agreement::{AgreementError, AgreementStore};
+use super::agreement::{Agreement, AgreementError, AgreementStore};
 use super::open_answers::OpenAnswers;
+use super::privacy_terms::{from_micro, read as read_terms};
 use crate::audit::{AuditDecision, AuditLog, AuditRecord, query_hash};
 use crate::catalog::CatalogService;
 use crate::config::AccessSection;
@@ -53,6 +54,27 @@ pub struct RemoteAnswer {
     pub rows: u64,
     /// Datasets the answer covers.
     pub datasets: Vec<String>,
+    /// For an aggregation-only dataset: groups withheld, noise added, budget left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<crate::p2p::Disclosure>,
+}
+
+/// The privacy budget of an agreement, as both sides show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetView {
+    /// ε one new answer costs.
+    pub epsilon_per_answer: f64,
+    /// ε the agreement may spend in all.
+    pub budget: f64,
+    /// ε spent.
+    pub spent: f64,
+    /// ε left.
+    pub remaining: f64,
+    /// Distinct answers paid for (provider side).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<usize>,
+    /// Where the figures come from.
+    pub source: &'static str,
 }
 
 pub(super) struct Inner {
@@ -64,6 +86,23 @@ pub(super) struct Inner {
     pub(super) membership: Option<CurrentMembership>,
     pub(super) config: AccessSection,
     pub(super) answers: OpenAnswers,
+    /// Seeds differentially private noise: derived from the node key, so that the same
+    /// question over the same data gets the same answer, across restarts too.
+    pub(super) noise_secret: [u8; 32],
+}
+
+/// The noise secret: a hash of the node key's (deterministic Ed25519) signature of a fixed
+/// message, so it needs no file of its own and is as secret as the key.
+fn noise_secret(identity: &NodeIdentity) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let signature = identity
+        .keypair()
+        .sign(b"hanse/dp-noise-secret/v1")
+        .unwrap_or_else(|e| {
+            tracing::error!("cannot derive the noise secret from the node key ({e}): using a random one until restart");
+            rand::random::<[u8; 32]>().to_vec()
+        });
+    Sha256::digest(signature).into()
 }
 
 /// The access service; cheap to clone.
@@ -99,6 +138,7 @@ impl AccessService {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                noise_secret: noise_secret(&identity),
                 identity,
                 catalog,
                 agreements,
@@ -114,6 +154,38 @@ impl AccessService {
     /// The agreements this node holds (as provider or consumer).
     pub fn agreements(&self) -> &AgreementStore {
         &self.inner.agreements
+    }
+
+    /// The privacy budget of a differentially private agreement: on the provider from its
+    /// ledger, on the consumer as the provider last reported it; `None` for other agreements.
+    pub fn budget(&self, agreement: &Agreement) -> Option<BudgetView> {
+        let noise = hanse_policy::parse_turtle(&agreement.terms.policy)
+            .ok()?
+            .iter()
+            .find_map(|p| read_terms(p).ok().flatten())?
+            .noise?;
+        let provider = agreement.terms.provider == self.inner.identity.peer_id().to_string();
+        let (spent, answers, source) = if provider {
+            let ledger = self.inner.agreements.ledger();
+            (
+                ledger.spent(&agreement.terms.id).ok()?,
+                Some(ledger.answers(&agreement.terms.id)),
+                "the provider's ledger",
+            )
+        } else {
+            match agreement.reported_spent {
+                Some(spent) => (spent, None, "as the provider last reported"),
+                None => (0, None, "no answer received yet"),
+            }
+        };
+        Some(BudgetView {
+            epsilon_per_answer: from_micro(noise.epsilon),
+            budget: from_micro(noise.budget),
+            spent: from_micro(spent),
+            remaining: from_micro(noise.budget.saturating_sub(spent)),
+            answers,
+            source,
+        })
     }
 
     /// What the policy engine knows about `peer`: PeerId, did:key, `role:<role>`, organisation.

@@ -29,7 +29,8 @@ pub enum AccessCommand {
         #[arg(long)]
         valid_for: Option<u64>,
     },
-    /// List agreements (as provider and as consumer).
+    /// List agreements (as provider and as consumer), with the privacy budget left of
+    /// differentially private ones.
     List {
         /// The node directory.
         #[command(flatten)]
@@ -56,9 +57,18 @@ pub enum AccessCommand {
     },
 }
 
+/// `left/budget ε`, or `-` for an agreement without a privacy budget.
+fn budget(a: &Value) -> String {
+    let b = &a["privacy_budget"];
+    match (b["remaining"].as_f64(), b["budget"].as_f64()) {
+        (Some(left), Some(budget)) => format!("{left}/{budget} ε"),
+        _ => "-".into(),
+    }
+}
+
 fn print_row(a: &Value) {
     println!(
-        "{:<32} {:<10} {:<10} {:<20} {:<40} {}",
+        "{:<32} {:<10} {:<10} {:<20} {:<40} {:<14} {}",
         a["id"].as_str().unwrap_or(""),
         a["status"].as_str().unwrap_or(""),
         if a["provider_side"].as_bool().unwrap_or(false) {
@@ -68,6 +78,7 @@ fn print_row(a: &Value) {
         },
         a["dataset"].as_str().unwrap_or(""),
         a["purpose"].as_str().unwrap_or(""),
+        budget(a),
         a["valid_until"].as_str().unwrap_or("")
     );
 }
@@ -107,8 +118,8 @@ pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
             let list: Vec<Value> =
                 serde_json::from_slice(&Api::for_dir(&dir)?.get("/api/agreements").await?)?;
             println!(
-                "{:<32} {:<10} {:<10} {:<20} {:<40} valid until",
-                "id", "status", "side", "dataset", "purpose"
+                "{:<32} {:<10} {:<10} {:<20} {:<40} {:<14} valid until",
+                "id", "status", "side", "dataset", "purpose", "budget left"
             );
             list.iter().for_each(print_row);
             println!("({} agreements)", list.len());
@@ -134,4 +145,16 @@ pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_column_shows_what_is_left() {
+        let noised = json!({ "privacy_budget": { "remaining": 9.0, "budget": 10.0 } });
+        assert_eq!(budget(&noised), "9/10 ε");
+        assert_eq!(budget(&json!({ "id": "a" })), "-");
+    }
 }

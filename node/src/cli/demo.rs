@@ -103,7 +103,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         url(1)
     );
     println!(
-        "  # the university asks the water utility for averages per district (agreement {}; districts under 10 households are suppressed)",
+        "  # the university asks the water utility for averages per district (agreement {}; differentially private, ε = 1 of a budget of 10 per new question, districts under 10 households withheld; `privacy` says what was done)",
         demo.agreement
     );
     println!(

@@ -182,6 +182,7 @@ impl Executor<'_> {
         let started = Instant::now();
         let max_rows = self.config.max_intermediate_rows;
         let timeout = self.config.source_timeout();
+        let mut disclosure = None;
         let outcome: Result<(SolutionTable, bool, u32), String> = match member.location {
             Location::Local => {
                 let graphs: Vec<NamedNode> = member
@@ -215,7 +216,10 @@ impl Executor<'_> {
                         )
                         .await
                         {
-                            Ok(Ok(rows)) => Ok((rows.table, rows.truncated, rows.requests)),
+                            Ok(Ok(rows)) => {
+                                disclosure = rows.disclosure;
+                                Ok((rows.table, rows.truncated, rows.requests))
+                            }
                             Ok(Err(e)) => Err(e.to_string()),
                             Err(_) => Err(format!(
                                 "no answer within {}s (federation.source_timeout_secs)",
@@ -234,6 +238,9 @@ impl Executor<'_> {
             }
             Ok((table, false, requests)) => {
                 self.record(source, requests, table.len() as u64, waited, None);
+                if let Some(disclosure) = disclosure {
+                    self.report.disclose(&member.member, disclosure);
+                }
                 Ok(table)
             }
             Err(reason) => {

@@ -1,7 +1,9 @@
 //! The requester's side of the node-to-node query protocol: send a query to a member and
 //! gather its answer chunk by chunk.
 
-use crate::p2p::{ChunkStatus, NetworkClient, QueryLimits, Request, Response, SolutionChunk};
+use crate::p2p::{
+    ChunkStatus, Disclosure, NetworkClient, QueryLimits, Request, Response, SolutionChunk,
+};
 use crate::store::solutions::SolutionTable;
 use libp2p::PeerId;
 
@@ -31,6 +33,8 @@ pub struct RemoteRows {
     pub datasets: Vec<String>,
     /// Messages exchanged (the query and each request for a further chunk).
     pub requests: u32,
+    /// What the member withheld or noised, for an aggregation-only dataset.
+    pub disclosure: Option<Disclosure>,
 }
 
 /// Why a member gave no answer.
@@ -90,6 +94,7 @@ pub async fn fetch(
             rows,
             status,
             datasets,
+            disclosure,
         } = chunk;
         let (last, truncated) = match status {
             ChunkStatus::More => (false, false),
@@ -106,6 +111,7 @@ pub async fn fetch(
                 truncated: false,
                 datasets,
                 requests: 0,
+                disclosure: disclosure.map(|d| *d),
             }),
             Some(gathered) => {
                 if gathered.table.variables != table.variables {

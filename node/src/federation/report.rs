@@ -2,6 +2,7 @@
 //! skipped and why.
 
 use super::sources::Skipped;
+use crate::p2p::Disclosure;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -35,6 +36,9 @@ pub struct SourceReport {
     pub rows: u64,
     /// Time spent waiting for it, summed over its sub-queries, in milliseconds.
     pub millis: u64,
+    /// For an aggregation-only dataset: groups withheld, noise added, budget left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<Disclosure>,
 }
 
 /// The federation part of an answer.
@@ -90,6 +94,7 @@ impl ReportBuilder {
                 requests: 0,
                 rows: 0,
                 millis: 0,
+                privacy: None,
             });
         report.requests += requests;
         report.rows += rows;
@@ -97,6 +102,14 @@ impl ReportBuilder {
         if let Some(error) = error {
             report.status = SourceStatus::Failed;
             report.error.get_or_insert(error);
+        }
+    }
+
+    /// Records what `member` withheld or noised in its answer.
+    pub fn disclose(&self, member: &str, disclosure: Disclosure) {
+        let mut reports = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(report) = reports.get_mut(member) {
+            report.privacy = Some(disclosure);
         }
     }
 

@@ -39,6 +39,9 @@ pub struct SourceDataset {
     authorities: Vec<String>,
     /// Authorities of the IRI objects other than classes; empty when unknown.
     object_authorities: Vec<String>,
+    /// Whether the member answers only aggregates over it (then only a whole aggregate
+    /// query that this member alone can answer is sent).
+    aggregation_only: bool,
 }
 
 impl SourceDataset {
@@ -60,6 +63,7 @@ impl SourceDataset {
             graphs,
             authorities,
             object_authorities,
+            aggregation_only: false,
         }
     }
 
@@ -182,6 +186,40 @@ pub struct Sources {
     pub skipped: Vec<Skipped>,
 }
 
+impl Sources {
+    /// Whether a member's dataset answers only aggregates.
+    pub fn has_aggregation_only(&self) -> bool {
+        self.list
+            .iter()
+            .any(|s| s.datasets.iter().any(|d| d.aggregation_only))
+    }
+
+    /// The sources without aggregation-only datasets, which are reported as skipped: they
+    /// answer only a whole aggregate query, never the parts of a federated one.
+    pub fn without_aggregation_only(&self) -> Sources {
+        let mut sources = Sources {
+            list: Vec::new(),
+            skipped: self.skipped.clone(),
+        };
+        for source in &self.list {
+            let mut kept = source.clone();
+            kept.datasets.retain(|d| !d.aggregation_only);
+            for dataset in source.datasets.iter().filter(|d| d.aggregation_only) {
+                sources.skipped.push(Skipped {
+                    member: source.member.clone(),
+                    name: source.name.clone(),
+                    dataset: dataset.identifier.clone(),
+                    reason: "aggregation-only: asked only with a whole aggregate query (GROUP BY with COUNT, SUM or AVG) that this member alone can answer".into(),
+                });
+            }
+            if !kept.datasets.is_empty() {
+                sources.list.push(kept);
+            }
+        }
+        sources
+    }
+}
+
 /// The offers of one member's catalogue, with the catalogue version they came from.
 type VersionedOffers = (u64, Arc<Vec<Policy>>);
 
@@ -254,16 +292,18 @@ impl Sources {
             };
             for dataset in datasets {
                 match access.usable(&dataset, purpose, &offers, &agreements) {
-                    Ok(agreement) => {
-                        source.agreements.extend(agreement);
-                        source.datasets.push(SourceDataset::new(
+                    Ok(usable) => {
+                        source.agreements.extend(usable.agreement);
+                        let mut usable_dataset = SourceDataset::new(
                             &dataset.identifier,
                             dataset.classes,
                             dataset.properties,
                             dataset.graphs,
                             dataset.subject_authorities,
                             dataset.object_authorities,
-                        ));
+                        );
+                        usable_dataset.aggregation_only = usable.aggregation_only;
+                        source.datasets.push(usable_dataset);
                     }
                     Err(reason) => sources.skipped.push(Skipped {
                         member: source.member.clone(),

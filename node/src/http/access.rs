@@ -3,7 +3,7 @@
 
 use super::auth::require_admin;
 use super::{ApiError, AppState};
-use crate::access::{AccessError, Agreement, AgreementError};
+use crate::access::{AccessError, Agreement, AgreementError, BudgetView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -42,12 +42,16 @@ pub struct AgreementView {
     status: String,
     /// Whether this node is the provider.
     provider_side: bool,
+    /// For a differentially private agreement: ε per answer, budget, spent and left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    privacy_budget: Option<BudgetView>,
 }
 
 fn view(state: &AppState, agreement: Agreement) -> AgreementView {
     AgreementView {
         status: agreement.display_state(&oxsdatatypes::DateTime::now()),
         provider_side: agreement.terms.provider == state.info.peer_id,
+        privacy_budget: state.access.budget(&agreement),
         agreement,
     }
 }
@@ -162,7 +166,8 @@ pub struct RemoteQueryBody {
 }
 
 /// `POST /api/remote/sparql`: asks one member; the answer says `complete` or `denied`
-/// with the provider's reason.
+/// with the provider's reason, and for an aggregation-only dataset what was withheld, the
+/// noise added and the budget left (`privacy`).
 #[tracing::instrument(skip_all)]
 pub async fn remote_query(
     State(state): State<AppState>,

@@ -143,6 +143,69 @@ pub struct SolutionChunk {
     pub status: ChunkStatus,
     /// Dataset ids the answer was computed over.
     pub datasets: Vec<String>,
+    /// For an aggregation-only answer: what was withheld and what noise was added (on the
+    /// first chunk). Absent from older nodes' chunks. Boxed: most chunks carry none.
+    #[serde(default)]
+    pub disclosure: Option<Box<Disclosure>>,
+}
+
+/// What the provider did to an aggregation-only answer, so that its consumer can read it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Disclosure {
+    /// What happened, in plain words.
+    pub summary: String,
+    /// Distinct individuals every released group holds at least.
+    pub minimum_group_size: u64,
+    /// The property whose objects are the individuals counted (`hanse:privacyUnit`).
+    pub privacy_unit: String,
+    /// Groups withheld for being too small; `None` under differential privacy, where the
+    /// number is itself an exact count and is not disclosed.
+    pub suppressed_groups: Option<u64>,
+    /// The noise added, for a differentially private answer.
+    pub noise: Option<NoiseDisclosure>,
+}
+
+/// The noise of a differentially private answer and the budget left.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NoiseDisclosure {
+    /// The mechanism, with its reference.
+    pub mechanism: String,
+    /// The agreement the answer was charged to.
+    pub agreement: String,
+    /// The privacy loss ε of this answer.
+    pub epsilon: f64,
+    /// ε charged now: `epsilon` for a new answer, 0 for a repeated one.
+    pub charged: f64,
+    /// Whether this exact answer was given before (same query over the same data).
+    pub repeated: bool,
+    /// The agreement's budget.
+    pub budget: f64,
+    /// ε spent under the agreement, this answer included.
+    pub spent: f64,
+    /// ε left.
+    pub remaining: f64,
+    /// Values of sums and means were clamped to this range.
+    pub bounds: Option<(f64, f64)>,
+    /// Records of one individual counted in one group.
+    pub max_contributions: u64,
+    /// Groups one individual counted in.
+    pub max_groups: u64,
+    /// The noise of each aggregate.
+    pub columns: Vec<ColumnNoise>,
+}
+
+/// The noise of one aggregate column.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ColumnNoise {
+    /// The answer's column (the projected variable).
+    pub column: String,
+    /// The aggregate, as written (`AVG(?litres)`).
+    pub aggregate: String,
+    /// The discrete Laplace scale `b` of the noise, in the column's unit (the mean absolute
+    /// error is about `b`; a mean's noise is this divided by the group's household count).
+    pub scale: f64,
+    /// What the released number is, where it differs from plain SQL semantics.
+    pub meaning: String,
 }
 
 #[cfg(test)]
@@ -167,6 +230,27 @@ mod tests {
         for garbage in [&b"\xff\xff\xff"[..], b"\x00", b"hello", b"\xbf\x61a"] {
             assert!(cbor4ii::serde::from_slice::<Request>(garbage).is_err());
         }
+    }
+
+    #[test]
+    fn chunks_from_nodes_without_disclosures_still_decode() {
+        #[derive(Serialize)]
+        struct OldChunk {
+            id: u64,
+            variables: Vec<String>,
+            rows: Vec<Vec<Option<String>>>,
+            status: ChunkStatus,
+            datasets: Vec<String>,
+        }
+        let old = OldChunk {
+            id: 3,
+            variables: vec!["n".into()],
+            rows: vec![vec![Some("\"1\"".into())]],
+            status: ChunkStatus::Complete,
+            datasets: vec!["d".into()],
+        };
+        let chunk: SolutionChunk = cbor4ii::serde::from_slice(&encode(&old)).unwrap();
+        assert_eq!((chunk.id, chunk.disclosure), (3, None));
     }
 
     #[test]

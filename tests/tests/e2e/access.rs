@@ -7,6 +7,7 @@ use crate::support::{Running, full_mesh, mesh, status_and_body, stop};
 use anyhow::{Context, Result};
 use hanse_node::Role;
 use hanse_node::audit::AuditLog;
+use hanse_node::demo::data::water_consumption;
 // The utility's offer is the issue's example: research or city members, research or public
 // benefit, until 2027, aggregates over at least 10 households, attribution.
 use hanse_node::demo::members::UTILITY_OFFER;
@@ -23,8 +24,31 @@ const ACADEMIC: &str = "https://w3id.org/dpv#AcademicResearch";
 const MARKETING: &str = "https://w3id.org/dpv#Marketing";
 
 const AVERAGE_PER_DISTRICT: &str = "SELECT ?district (AVG(?litres) AS ?mean) \
-    WHERE { ?household <urn:ex:district> ?district ; <urn:ex:litres> ?litres } \
+    WHERE { ?obs <http://www.w3.org/ns/sosa/hasFeatureOfInterest> ?household ; \
+    <http://www.w3.org/ns/sosa/hasSimpleResult> ?litres . \
+    ?household <https://w3id.org/hanse#district> ?district } \
     GROUP BY ?district ORDER BY ?district";
+
+/// The demo utility's offer without its differential-privacy terms: exact aggregates over at
+/// least 10 households (the noised form is tested in `aggregates`).
+fn exact_offer() -> String {
+    UTILITY_OFFER
+        .lines()
+        .filter_map(|l| {
+            if l.contains("hanse:upperBound ") {
+                Some("      ) ] ;")
+            } else if ["epsilon", "privacyBudget", "lowerBound"]
+                .iter()
+                .any(|t| l.contains(&format!("hanse:{t} ")))
+            {
+                None
+            } else {
+                Some(l)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 fn load(node: &Running, graph: &str, rows: &[(String, String, i64)]) -> Result<()> {
     let graph = NamedNode::new(graph)?;
@@ -122,24 +146,20 @@ async fn restricted_data_is_served_only_under_agreements_and_audited() -> Result
     full_mesh(&running, &names).await?;
     let (city, utility, research) = (&running[0], &running[1], &running[2]);
 
-    // The utility: 12 households in the north, 11 in the south, 4 in the east.
-    let mut households = Vec::new();
-    for (district, count) in [("north", 12), ("south", 11), ("east", 4)] {
-        for i in 0..count {
-            households.push((
-                format!("urn:ex:household/{district}/{i}"),
-                district.to_owned(),
-                100 + i,
-            ));
-        }
-    }
-    load(utility, WATER, &households)?;
+    // The utility: 12 households in the north, 11 in the south, 4 in the east, 2 days.
+    utility.handle.store().extend(water_consumption(
+        "https://water.example/",
+        WATER,
+        &[("north", 12), ("south", 11), ("east", 4)],
+        2,
+        5,
+    ))?;
     let (status, body) = post(
         utility,
         "/api/datasets",
         json!({ "id": "consumption", "title": "Water consumption per household",
                 "description": "Daily litres per household", "graphs": [WATER],
-                "access_rights": "restricted", "policy": UTILITY_OFFER }),
+                "access_rights": "restricted", "policy": exact_offer() }),
     )
     .await?;
     assert_eq!(status, 201, "{body}");
@@ -187,7 +207,7 @@ async fn restricted_data_is_served_only_under_agreements_and_audited() -> Result
     let answer = query(
         research,
         utility,
-        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != <urn:none>) }",
+        "SELECT ?g (COUNT(DISTINCT ?h) AS ?n) WHERE { GRAPH ?g { ?o <http://www.w3.org/ns/sosa/hasFeatureOfInterest> ?h } } GROUP BY ?g",
         ACADEMIC,
         &[&id],
     )
@@ -195,8 +215,9 @@ async fn restricted_data_is_served_only_under_agreements_and_audited() -> Result
     assert_eq!(answer["status"], "complete", "{answer}");
     assert_eq!(
         answer["results"]["results"]["bindings"][0]["n"]["value"],
-        "54"
+        "27"
     );
+    assert_eq!(answer["rows"], 1, "only the dataset's graph: {answer}");
 
     // Aggregates are served; the east (4 households) is under the minimum of 10.
     let answer = query(research, utility, AVERAGE_PER_DISTRICT, ACADEMIC, &[&id]).await?;

@@ -2,6 +2,7 @@
 //! heavy dependencies are linked once.
 
 mod access;
+mod aggregates;
 mod catalogue;
 mod console;
 mod federation;
