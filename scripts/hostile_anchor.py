@@ -133,6 +133,7 @@ def main():
     parser.add_argument("--hanse", default="target/release/hanse")
     parser.add_argument("--oxigraph", default=shutil.which("oxigraph") or "oxigraph")
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--only", choices=["hanse", "oxigraph"], help="run one server alone")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="hostile-anchor-")
     node = os.path.join(work, "node")
@@ -146,9 +147,10 @@ def main():
         Server("hanse", [args.hanse, "serve", "--dir", node], "http://127.0.0.1:7391/sparql", init_hanse),
         Server("oxigraph", [args.oxigraph, "serve", "--bind", "127.0.0.1:7392"], "http://127.0.0.1:7392/query"),
     ]
+    servers = [server for server in servers if args.only in (None, server.name)]
     queries = hostile_queries()
     results = {server.name: run(server, queries, args.timeout) for server in servers}
-    print(f"{'query class':<28} {'hanse':<10} {'oxigraph':<40}")
+    print(f"{'query class':<28} " + "".join(f"{name:<32}" for name in results))
     survived = {name: 0 for name in results}
     for i, (name, _) in enumerate(queries):
         cells = []
@@ -156,7 +158,7 @@ def main():
             _, verdict, seconds, outcome = results[server][i]
             survived[server] += verdict == "survived"
             cells.append(f"{verdict} {seconds}")
-        print(f"{name:<28} {cells[0]:<22} {cells[1]}")
+        print(f"{name:<28} " + "".join(f"{cell:<32}" for cell in cells))
     for server, count in survived.items():
         print(f"{server}: survived {count} of {len(queries)}")
     for server in results:
