@@ -5,7 +5,7 @@
 //! protocol. Each is refused with a message naming the limit, and the next ordinary query
 //! answers. Queries at the limit still answer, locally, remotely and federated.
 
-use crate::support::{Running, meshed_consortium, status_and_body, stop};
+use crate::support::{Running, data_quads, meshed_consortium, remote_query, status_and_body, stop};
 use anyhow::{Context, Result, ensure};
 use hanse_node::config::SparqlSection;
 use hanse_node::test_utils::{OPEN_OFFER, prepare_nodes};
@@ -211,23 +211,26 @@ async fn update(node: &Running, text: &str) -> Result<(u16, Value)> {
     status_and_body(response).await
 }
 
-async fn remote(from: &Running, provider: &Running, text: &str) -> Result<Value> {
-    let peer = provider
-        .handle
-        .network()
-        .context("network")?
-        .local_peer_id()
-        .to_string();
-    let response = from
+/// Two members; the first holds [`ROWS`] readings in a public dataset.
+async fn provider_and_consumer(seed: u8) -> Result<Vec<Running>> {
+    let nodes = prepare_nodes(2, seed)?;
+    let (_, running, _) = meshed_consortium(&nodes).await?;
+    let provider = &running[0];
+    load(provider)?;
+    let created = provider
         .http
-        .post(from.url("/api/remote/sparql"))
-        .bearer_auth(&from.token)
-        .json(&json!({ "provider": peer, "query": text }))
+        .post(provider.url("/api/datasets"))
+        .bearer_auth(&provider.token)
+        .json(&json!({ "id": "sensors", "title": "Sensors", "description": "Sensor readings", "graphs": [GRAPH],
+                       "access_rights": "public", "policy": OPEN_OFFER }))
         .send()
         .await?;
-    let (status, body) = status_and_body(response).await?;
-    ensure!(status == 200, "remote query: {status} {body}");
-    Ok(body)
+    ensure!(
+        created.status().is_success(),
+        "dataset: {}",
+        created.text().await?
+    );
+    Ok(running)
 }
 
 fn count_of(results: &Value) -> Option<i64> {
@@ -245,7 +248,7 @@ async fn still_answers(provider: &Running, consumer: &Running, quads: i64) -> Re
         "ordinary query after an attack: {status} {body}"
     );
     ensure!(count_of(&body) == Some(quads), "count {body}");
-    let answer = remote(consumer, provider, ORDINARY).await?;
+    let answer = remote_query(consumer, provider, ORDINARY).await?;
     ensure!(
         answer["status"] == "complete",
         "remote after an attack: {answer}"
@@ -257,38 +260,11 @@ async fn still_answers(provider: &Running, consumer: &Running, quads: i64) -> Re
     Ok(())
 }
 
-async fn quad_count(node: &Running) -> Result<i64> {
-    // The node's own catalogue graphs (`hanse://…`) are rewritten in the background when
-    // datasets or statistics change; the data is what an attack must not touch.
-    let (status, body) = sparql(
-        node,
-        r#"SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), "hanse:")) }"#,
-    )
-    .await?;
-    ensure!(status == 200, "{status} {body}");
-    count_of(&body).context("count")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_queries_are_refused_by_name_and_the_node_keeps_answering() -> Result<()> {
-    let nodes = prepare_nodes(2, 61)?;
-    let (_, running, _) = meshed_consortium(&nodes).await?;
+    let running = provider_and_consumer(61).await?;
     let (provider, consumer) = (&running[0], &running[1]);
-    load(provider)?;
-    let created = provider
-        .http
-        .post(provider.url("/api/datasets"))
-        .bearer_auth(&provider.token)
-        .json(&json!({ "id": "sensors", "title": "Sensors", "description": "Sensor readings", "graphs": [GRAPH],
-                       "access_rights": "public", "policy": OPEN_OFFER }))
-        .send()
-        .await?;
-    ensure!(
-        created.status().is_success(),
-        "dataset: {}",
-        created.text().await?
-    );
-    let quads = quad_count(provider).await?;
+    let quads = data_quads(provider).await?;
     let union_default = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }";
     let (_, before) = sparql(provider, union_default).await?;
     let default_count = count_of(&before).context("default count")?;
@@ -303,7 +279,7 @@ async fn hostile_queries_are_refused_by_name_and_the_node_keeps_answering() -> R
             hostile.name,
             hostile.text.len()
         );
-        let answer = remote(consumer, provider, &hostile.text).await?;
+        let answer = remote_query(consumer, provider, &hostile.text).await?;
         let reason = answer["reason"].as_str().unwrap_or_default();
         ensure!(
             answer["status"] == "denied" && reason.contains("exceeds"),
@@ -338,7 +314,7 @@ async fn hostile_queries_are_refused_by_name_and_the_node_keeps_answering() -> R
             "{name}: {status} {body}"
         );
         ensure!(
-            quad_count(provider).await? == quads,
+            data_quads(provider).await? == quads,
             "{name} changed the store"
         );
         println!("{name:<34} HTTP 400: {body}");
@@ -353,25 +329,14 @@ async fn hostile_queries_are_refused_by_name_and_the_node_keeps_answering() -> R
     ensure!(status == 204, "bulk INSERT DATA: {status} {body}");
     let (status, _) = update(provider, "DROP GRAPH <urn:bulk>").await?;
     ensure!(status == 204);
-    ensure!(quad_count(provider).await? == quads);
+    ensure!(data_quads(provider).await? == quads);
     stop(running).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_at_the_limits_still_answer_locally_remotely_and_federated() -> Result<()> {
-    let nodes = prepare_nodes(2, 62)?;
-    let (_, running, _) = meshed_consortium(&nodes).await?;
+    let running = provider_and_consumer(62).await?;
     let (provider, consumer) = (&running[0], &running[1]);
-    load(provider)?;
-    let created = provider
-        .http
-        .post(provider.url("/api/datasets"))
-        .bearer_auth(&provider.token)
-        .json(&json!({ "id": "sensors", "title": "Sensors", "description": "Sensor readings", "graphs": [GRAPH],
-                       "access_rights": "public", "policy": OPEN_OFFER }))
-        .send()
-        .await?;
-    ensure!(created.status().is_success());
     // The federated planner picks sources from the consumer's copy of the catalogue.
     crate::support::eventually(
         std::time::Duration::from_secs(60),
@@ -423,7 +388,7 @@ async fn queries_at_the_limits_still_answer_locally_remotely_and_federated() -> 
         let (status, body) = sparql(provider, &text).await?;
         ensure!(status == 200, "{name} over HTTP: {status} {body}");
         ensure!(count_of(&body) == Some(expected), "{name}: {body}");
-        let answer = remote(consumer, provider, &text).await?;
+        let answer = remote_query(consumer, provider, &text).await?;
         ensure!(answer["status"] == "complete", "{name} over p2p: {answer}");
         ensure!(
             count_of(&answer["results"]) == Some(expected),

@@ -3,7 +3,7 @@
 //! SPARQL, Turtle, TOML), a 1 MB query string and unknown JSON fields. Every answer is a 4xx
 //! that says what is wrong, the node keeps serving, and its data is untouched.
 
-use crate::support::{Running, meshed_consortium, status_and_body, stop};
+use crate::support::{Running, data_quads, meshed_consortium, stop};
 use anyhow::{Context, Result, ensure};
 use hanse_node::test_utils::prepare_nodes;
 use reqwest::Method;
@@ -277,25 +277,6 @@ async fn send_raw(node: &Running, case: &Case) -> Result<(u16, String)> {
     Ok((status, body.to_owned()))
 }
 
-/// Quads outside the node's own catalogue graphs (`hanse://…`), which it rewrites itself.
-async fn data_quads(node: &Running) -> Result<i64> {
-    let response = node
-        .http
-        .post(node.url("/sparql"))
-        .header("content-type", "application/sparql-query")
-        .header("accept", "application/sparql-results+json")
-        .body(r#"SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), "hanse:")) }"#)
-        .send()
-        .await?;
-    let (status, body) = status_and_body(response).await?;
-    ensure!(status == 200, "{status} {body}");
-    body["results"]["bindings"][0]["n"]["value"]
-        .as_str()
-        .context("count")?
-        .parse()
-        .context("count")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_malformed_input_with_a_4xx_that_names_the_problem() -> Result<()> {
     let nodes = prepare_nodes(2, 63)?;
@@ -319,12 +300,7 @@ async fn every_route_answers_malformed_input_with_a_4xx_that_names_the_problem()
     std::fs::write(sources.join("parking.toml"), PARKING)?;
     let (_, running, _) = meshed_consortium(&nodes).await?;
     let (node, other) = (&running[0], &running[1]);
-    let provider = other
-        .handle
-        .network()
-        .context("network")?
-        .local_peer_id()
-        .to_string();
+    let provider = other.peer_id()?;
     let stored = node
         .http
         .put(node.url("/store?graph=urn:malformed:data"))

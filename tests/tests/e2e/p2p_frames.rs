@@ -4,7 +4,7 @@
 //! or answered with an error, the stranger never gets a stream, and the node keeps serving
 //! members.
 
-use crate::support::{Running, full_mesh, mesh, stop};
+use crate::support::{Running, full_mesh, mesh, remote_query, stop};
 use anyhow::{Context, Result, bail, ensure};
 use hanse_node::test_utils::{prepare_nodes, test_consortium};
 use hanse_node::trust::identity::NodeIdentity;
@@ -196,26 +196,9 @@ fn malformed_frames() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// A node answers a member's ordinary remote query.
+/// A node answers a member's ordinary remote query and its health check.
 async fn serves_members(from: &Running, provider: &Running) -> Result<()> {
-    let peer = provider
-        .handle
-        .network()
-        .context("network")?
-        .local_peer_id()
-        .to_string();
-    let response = from
-        .http
-        .post(from.url("/api/remote/sparql"))
-        .bearer_auth(&from.token)
-        .json(&serde_json::json!({ "provider": peer, "query": "ASK {}" }))
-        .send()
-        .await?;
-    ensure!(
-        response.status() == 200,
-        "remote query: {}",
-        response.status()
-    );
+    remote_query(from, provider, "ASK {}").await?;
     let health = provider.http.get(provider.url("/health")).send().await?;
     ensure!(health.status() == 200);
     Ok(())

@@ -20,6 +20,16 @@ impl Running {
         format!("{}{path}", self.handle.http_url())
     }
 
+    /// The node's PeerId, as the API names members.
+    pub fn peer_id(&self) -> Result<String> {
+        Ok(self
+            .handle
+            .network()
+            .context("network")?
+            .local_peer_id()
+            .to_string())
+    }
+
     /// Names of the peers `/api/peers` lists.
     pub async fn peer_names(&self) -> Result<Vec<String>> {
         let peers: serde_json::Value = self
@@ -126,4 +136,42 @@ pub async fn status_and_body(response: reqwest::Response) -> Result<(u16, serde_
         status,
         serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
     ))
+}
+
+/// `POST /api/remote/sparql` from `from` to `provider`: the answer, which must be a 200.
+pub async fn remote_query(
+    from: &Running,
+    provider: &Running,
+    query: &str,
+) -> Result<serde_json::Value> {
+    let response = from
+        .http
+        .post(from.url("/api/remote/sparql"))
+        .bearer_auth(&from.token)
+        .json(&serde_json::json!({ "provider": provider.peer_id()?, "query": query }))
+        .send()
+        .await?;
+    let (status, body) = status_and_body(response).await?;
+    anyhow::ensure!(status == 200, "remote query: {status} {body}");
+    Ok(body)
+}
+
+/// Quads outside the node's own catalogue graphs (`hanse://…`), which it rewrites in the
+/// background when datasets or statistics change: the data an attack must not touch.
+pub async fn data_quads(node: &Running) -> Result<i64> {
+    let response = node
+        .http
+        .post(node.url("/sparql"))
+        .header("content-type", "application/sparql-query")
+        .header("accept", "application/sparql-results+json")
+        .body(r#"SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), "hanse:")) }"#)
+        .send()
+        .await?;
+    let (status, body) = status_and_body(response).await?;
+    anyhow::ensure!(status == 200, "{status} {body}");
+    body["results"]["bindings"][0]["n"]["value"]
+        .as_str()
+        .context("count")?
+        .parse()
+        .context("count")
 }

@@ -303,18 +303,9 @@ pub fn check_update(update: &Update, limits: &QueryShapeLimits) -> Result<QueryS
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sparql::limits::shape::small_limits as limits;
     use crate::store::sparql::limits::text::check_text;
     use spargebra::SparqlParser;
-
-    fn limits() -> QueryShapeLimits {
-        QueryShapeLimits {
-            max_bytes: 10_000,
-            max_nesting: 10,
-            max_depth: 20,
-            max_size: 200,
-            max_optimized_width: 8,
-        }
-    }
 
     #[test]
     fn flat_chains_are_measured_as_deep_algebra() {

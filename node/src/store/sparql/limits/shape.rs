@@ -68,6 +68,18 @@ impl QueryShapeLimits {
     }
 }
 
+/// Small limits for the checks' unit tests.
+#[cfg(test)]
+pub fn small_limits() -> QueryShapeLimits {
+    QueryShapeLimits {
+        max_bytes: 10_000,
+        max_nesting: 10,
+        max_depth: 20,
+        max_size: 200,
+        max_optimized_width: 8,
+    }
+}
+
 /// The measured shape of a parsed query, for choosing how to evaluate it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryShape {

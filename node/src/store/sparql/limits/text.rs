@@ -103,16 +103,7 @@ fn follows_data_keyword(bytes: &[u8], open: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn limits() -> QueryShapeLimits {
-        QueryShapeLimits {
-            max_bytes: 10_000,
-            max_nesting: 10,
-            max_depth: 20,
-            max_size: 200,
-            max_optimized_width: 8,
-        }
-    }
+    use crate::store::sparql::limits::shape::small_limits as limits;
 
     #[test]
     fn bracket_depth_skips_strings_iris_and_comments() {
