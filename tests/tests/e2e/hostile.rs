@@ -8,7 +8,7 @@
 use crate::support::{Running, data_quads, meshed_consortium, remote_query, status_and_body, stop};
 use anyhow::{Context, Result, ensure};
 use hanse_node::config::SparqlSection;
-use hanse_node::test_utils::{OPEN_OFFER, prepare_nodes};
+use hanse_node::test_utils::{OPEN_OFFER, PreparedNode, prepare_nodes};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
 use serde_json::{Value, json};
 
@@ -211,8 +211,9 @@ async fn update(node: &Running, text: &str) -> Result<(u16, Value)> {
     status_and_body(response).await
 }
 
-/// Two members; the first holds [`ROWS`] readings in a public dataset.
-async fn provider_and_consumer(seed: u8) -> Result<Vec<Running>> {
+/// Two members; the first holds [`ROWS`] readings in a public dataset. The prepared nodes
+/// own the temporary directories, so they live as long as the running ones.
+async fn provider_and_consumer(seed: u8) -> Result<(Vec<PreparedNode>, Vec<Running>)> {
     let nodes = prepare_nodes(2, seed)?;
     let (_, running, _) = meshed_consortium(&nodes).await?;
     let provider = &running[0];
@@ -230,7 +231,7 @@ async fn provider_and_consumer(seed: u8) -> Result<Vec<Running>> {
         "dataset: {}",
         created.text().await?
     );
-    Ok(running)
+    Ok((nodes, running))
 }
 
 fn count_of(results: &Value) -> Option<i64> {
@@ -262,7 +263,7 @@ async fn still_answers(provider: &Running, consumer: &Running, quads: i64) -> Re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_queries_are_refused_by_name_and_the_node_keeps_answering() -> Result<()> {
-    let running = provider_and_consumer(61).await?;
+    let (_nodes, running) = provider_and_consumer(61).await?;
     let (provider, consumer) = (&running[0], &running[1]);
     let quads = data_quads(provider).await?;
     let union_default = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }";
@@ -335,7 +336,7 @@ async fn hostile_queries_are_refused_by_name_and_the_node_keeps_answering() -> R
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_at_the_limits_still_answer_locally_remotely_and_federated() -> Result<()> {
-    let running = provider_and_consumer(62).await?;
+    let (_nodes, running) = provider_and_consumer(62).await?;
     let (provider, consumer) = (&running[0], &running[1]);
     // The federated planner picks sources from the consumer's copy of the catalogue.
     crate::support::eventually(
