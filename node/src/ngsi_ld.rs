@@ -14,6 +14,7 @@
 //! | [`context`] | active contexts: expanding and compacting terms |
 //! | [`context_loader`] | embedded core contexts, user contexts fetched once and cached |
 //! | [`q`] | the query language |
+//! | `pushdown` | `q` tried on the plain triples before an entity is read |
 //! | [`selectors`] | type expressions and `scopeQ` |
 //! | [`georel`] | geo-queries against the spatial index |
 //! | [`geojson`] | GeoJSON, `geo` geometries and WKT |
@@ -29,6 +30,7 @@ pub mod error;
 pub mod geojson;
 pub mod georel;
 pub mod model;
+mod pushdown;
 pub mod q;
 pub mod query;
 pub mod render;

@@ -401,7 +401,8 @@ fn compare(left: &Value, right: &Value) -> Option<std::cmp::Ordering> {
     }
 }
 
-fn holds(value: &Value, op: Op, operand: &Operand) -> bool {
+/// Whether `value` satisfies `op operand`.
+pub(super) fn holds(value: &Value, op: Op, operand: &Operand) -> bool {
     use std::cmp::Ordering::{Equal, Greater, Less};
     match (op, operand) {
         (Op::Match, Operand::Pattern(r)) => value.as_str().is_some_and(|s| r.is_match(s)),

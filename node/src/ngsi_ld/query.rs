@@ -6,6 +6,7 @@ use super::entity_store::{Stored, read};
 use super::error::NgsiLdError;
 use super::georel::GeoQuery;
 use super::model::Entity;
+use super::pushdown::may_match;
 use super::q::Query;
 use super::selectors::Selector;
 use crate::access::visibility::Visible;
@@ -168,6 +169,29 @@ impl EntityQuery {
         true
     }
 
+    /// Whether the candidate may match, decided without reading its state: `id` and
+    /// `idPattern` on its IRI, `q` on its plain triples ([`may_match`]). `false` only if
+    /// [`Self::keep`] would refuse it.
+    fn may_match(
+        &self,
+        store: &Store,
+        visible: &Visible,
+        candidate: &NamedNode,
+    ) -> Result<bool, NgsiLdError> {
+        if !self.ids.is_empty() && !self.ids.iter().any(|id| id == candidate.as_str()) {
+            return Ok(false);
+        }
+        if let Some(pattern) = &self.id_pattern
+            && !pattern.is_match(candidate.as_str())
+        {
+            return Ok(false);
+        }
+        match &self.q {
+            Some(q) => Ok(may_match(store, visible, candidate, q)?),
+            None => Ok(true),
+        }
+    }
+
     /// Runs the query over the graphs `visible` holds.
     pub fn run(
         &self,
@@ -188,6 +212,9 @@ impl EntityQuery {
             }
             let candidate = candidate?;
             if !seen.insert(candidate.clone()) {
+                continue;
+            }
+            if !self.may_match(store, visible, &candidate)? {
                 continue;
             }
             let Some(stored) = read(store, &candidate, visible)? else {
