@@ -11,7 +11,7 @@ use super::error::NgsiLdError;
 use super::model::Entity;
 use super::query::{EntityQuery, Page, is_entity};
 use crate::access::visibility::Rights;
-use crate::catalog::CatalogService;
+use crate::catalog::{CatalogService, DatasetDefinition};
 use crate::config::NgsiLdSection;
 use crate::store::geo_index::{GeoEntry, GeoIndex};
 use oxigraph::model::{NamedNode, Quad};
@@ -330,18 +330,14 @@ impl Inner {
         Ok(Some(stored))
     }
 
-    /// Where a new entity of these types goes: the first graph of a dataset that claims one
-    /// of them (`conforms_to`), else `ngsi_ld.graph`.
+    /// Where a new entity of these types goes: the first graph of a dataset of
+    /// `definitions` that claims one of them (`conforms_to`), else `ngsi_ld.graph`.
     pub(super) fn home_for(
         &self,
         rights: &Rights,
         types: &[String],
+        definitions: &[DatasetDefinition],
     ) -> Result<NamedNode, NgsiLdError> {
-        let definitions = self
-            .catalog
-            .datasets()
-            .list()
-            .map_err(|e| NgsiLdError::Internal(e.to_string()))?;
         let claimed = definitions
             .iter()
             .find(|d| d.conforms_to.iter().any(|c| types.contains(c)))

@@ -8,10 +8,11 @@ use super::error::NgsiLdError;
 use super::model::{Entity, Instance, dataset_id, kind};
 use super::service::{Inner, NgsiLdService, entity_iri, error_from, not_found, now};
 use crate::access::visibility::Rights;
+use crate::catalog::DatasetDefinition;
 use oxigraph::model::NamedNode;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// A batch operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,8 +167,13 @@ impl NgsiLdService {
             let time = now();
             let mut outcome = BatchOutcome::default();
             let mut writes: Vec<(NamedNode, Entity, Scope)> = Vec::new();
+            // Where each id of the batch is in `writes` (an id sent twice is written once,
+            // as its last state).
+            let mut position: HashMap<String, usize> = HashMap::new();
             // Ids this batch creates: nothing of them is stored, whatever the batch holds.
             let mut fresh: HashSet<String> = HashSet::new();
+            // Which dataset claims which types: read once per batch.
+            let mut definitions = None;
             for item in items {
                 let entity = match item {
                     Ok(entity) => entity,
@@ -180,7 +186,8 @@ impl NgsiLdService {
                     }
                 };
                 let id = entity.id.clone();
-                match inner.batch_one(&rights, op, entity, &writes, &time) {
+                let earlier = position.get(&id).map(|&i| &writes[i]);
+                match inner.batch_one(&rights, op, entity, earlier, &mut definitions, &time) {
                     Ok((graph, entity, created, kept)) => {
                         if !kept.is_empty() {
                             let error = NgsiLdError::BadRequestData(format!(
@@ -197,13 +204,18 @@ impl NgsiLdService {
                             fresh.insert(id.clone());
                         }
                         outcome.success.push(id);
-                        writes.retain(|(_, e, _)| e.id != entity.id);
                         let scope = if fresh.contains(&entity.id) {
                             Scope::New
                         } else {
                             Scope::All
                         };
-                        writes.push((graph, entity, scope));
+                        match position.get(&entity.id) {
+                            Some(&i) => writes[i] = (graph, entity, scope),
+                            None => {
+                                position.insert(entity.id.clone(), writes.len());
+                                writes.push((graph, entity, scope));
+                            }
+                        }
                     }
                     Err(error) => outcome.errors.push(BatchError {
                         entity_id: id,
@@ -419,11 +431,11 @@ impl Inner {
         rights: &Rights,
         op: BatchOp,
         mut entity: Entity,
-        pending: &[(NamedNode, Entity, Scope)],
+        earlier: Option<&(NamedNode, Entity, Scope)>,
+        definitions: &mut Option<Vec<DatasetDefinition>>,
         time: &str,
     ) -> Result<(NamedNode, Entity, bool, Vec<String>), NgsiLdError> {
         let iri = entity_iri(&entity.id)?;
-        let earlier = pending.iter().find(|(_, e, _)| e.id == entity.id);
         let existing = match earlier {
             Some((graph, e, _)) => Some((graph.clone(), e.clone())),
             None => self
@@ -443,7 +455,16 @@ impl Inner {
                         entity.id
                     )));
                 }
-                let graph = self.home_for(rights, &entity.types)?;
+                if definitions.is_none() {
+                    *definitions = Some(
+                        self.catalog
+                            .datasets()
+                            .list()
+                            .map_err(|e| NgsiLdError::Internal(e.to_string()))?,
+                    );
+                }
+                let definitions = definitions.as_deref().unwrap_or_default();
+                let graph = self.home_for(rights, &entity.types, definitions)?;
                 stamp_entity(&mut entity, None, time);
                 Ok((graph, entity, earlier.is_none(), Vec::new()))
             }
