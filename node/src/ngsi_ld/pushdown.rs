@@ -1,124 +1,221 @@
 //! `q` pushed down to the plain triples: before a candidate entity's state is read and
 //! rendered, each comparison of `q` is tried on the values of `<id> <attribute> ?value`
-//! (one index lookup per attribute), so that entities `q` cannot match are skipped
+//! (one index lookup per attribute), so that entities `q` cannot match are skipped without
+//! reading them, and entities it certainly matches are counted (`offset`, `count=true`)
 //! without reading them.
 //!
-//! The test only ever says "certainly not" or "maybe": an entity it keeps is still read and
-//! checked with the full evaluation ([`super::q::Query::matches`]), so results are those of
-//! that evaluation. It says "certainly not" only where the entity's values are a subset of
-//! the triples' values under the comparison: plain comparisons (`== > >= < <=`, ranges,
-//! value lists, `~=`) of an attribute without sub-attribute or key paths, on numbers,
-//! booleans, strings, IRIs and language-tagged texts. A comparison that holds for none of
-//! those holds for no value the entity shows (attributes written through NGSI-LD show the
-//! values the triples were made from; others are made from the triples). Everything else
-//! (`!=`, `!~=`, existence, `a.b`, `a[b]`, structured values, date-times compared with
-//! something that is not a time) answers "maybe".
+//! The verdict is [`Verdict::No`] only where the entity's values are, for the comparison,
+//! a subset of the triples' values: a plain comparison (`== > >= < <=`, ranges, value lists,
+//! `~=`) of an attribute without sub-attribute or key paths, on numbers, booleans, strings,
+//! IRIs and language-tagged texts, that holds for none of them holds for no value the entity
+//! shows (attributes written through NGSI-LD show the values the triples were made from;
+//! others are made from the triples). It is [`Verdict::Yes`] only where they are the same
+//! values: besides, no language-tagged texts or geometries among them, and the entity's
+//! state holds no kind of attribute whose values `q` reads differently from its triples
+//! (`LanguageProperty`, `VocabProperty`, `JsonProperty`). Everything else (`a.b`, `a[b]`,
+//! structured values, date-times) is [`Verdict::Maybe`]: such a candidate is read and
+//! checked with the full evaluation ([`super::q::Query::matches`]).
 
-use super::q::{Op, Operand, Query, Term as QTerm, holds};
+use super::q::{Op, Query, Term as QTerm, holds};
 use super::terms::term_to_json;
 use crate::access::visibility::Visible;
-use hanse_vocab::xsd;
+use hanse_vocab::{hanse, xsd};
 use oxigraph::model::{NamedNode, Term};
 use oxigraph::store::{StorageError, Store};
 use serde_json::Value;
 
-/// Whether `q` may match the entity `id` as `visible` shows it: `false` only if it
-/// certainly does not.
-pub fn may_match(
-    store: &Store,
-    visible: &Visible,
-    id: &NamedNode,
-    q: &Query,
-) -> Result<bool, StorageError> {
-    match q {
-        Query::And(items) => {
-            for item in items {
-                if !may_match(store, visible, id, item)? {
-                    return Ok(false);
+/// What the triples say about whether `q` matches an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// It certainly does not.
+    No,
+    /// The full evaluation must decide.
+    Maybe,
+    /// It certainly does.
+    Yes,
+}
+
+/// One candidate entity as the triples show it to a caller.
+pub struct Probe<'a> {
+    store: &'a Store,
+    visible: &'a Visible,
+    id: &'a NamedNode,
+    /// Whether the entity's state holds only attribute kinds whose `q` values are their
+    /// triples' values (looked up once, when a `Yes` depends on it).
+    plain_state: Option<bool>,
+}
+
+impl<'a> Probe<'a> {
+    /// A probe of `id` within the graphs `visible` holds.
+    pub fn new(store: &'a Store, visible: &'a Visible, id: &'a NamedNode) -> Self {
+        Self {
+            store,
+            visible,
+            id,
+            plain_state: None,
+        }
+    }
+
+    /// The verdict on `q`.
+    pub fn verdict(&mut self, q: &Query) -> Result<Verdict, StorageError> {
+        match q {
+            Query::And(items) => {
+                let mut all = Verdict::Yes;
+                for item in items {
+                    match self.verdict(item)? {
+                        Verdict::No => return Ok(Verdict::No),
+                        Verdict::Maybe => all = Verdict::Maybe,
+                        Verdict::Yes => {}
+                    }
+                }
+                Ok(all)
+            }
+            Query::Or(items) => {
+                let mut any = Verdict::No;
+                for item in items {
+                    match self.verdict(item)? {
+                        Verdict::Yes => return Ok(Verdict::Yes),
+                        Verdict::Maybe => any = Verdict::Maybe,
+                        Verdict::No => {}
+                    }
+                }
+                Ok(any)
+            }
+            Query::Term(term) => self.term(term),
+        }
+    }
+
+    /// `Yes` if the entity's values are the triples' ones, else `Maybe`.
+    fn certain(&mut self, same_values: bool) -> Result<Verdict, StorageError> {
+        Ok(if same_values && self.plain_state()? {
+            Verdict::Yes
+        } else {
+            Verdict::Maybe
+        })
+    }
+
+    fn plain_state(&mut self) -> Result<bool, StorageError> {
+        if let Some(plain) = self.plain_state {
+            return Ok(plain);
+        }
+        let predicate = NamedNode::new_unchecked(hanse::NGSI_LD_STATE);
+        let mut plain = true;
+        for quad in self.store.quads_for_pattern(
+            Some(self.id.as_ref().into()),
+            Some(predicate.as_ref()),
+            None,
+            None,
+        ) {
+            let quad = quad?;
+            if !self.visible.sees(quad.graph_name.as_ref()) {
+                continue;
+            }
+            if let Term::Literal(state) = &quad.object
+                && ["LanguageProperty", "VocabProperty", "JsonProperty"]
+                    .iter()
+                    .any(|kind| state.value().contains(kind))
+            {
+                plain = false;
+            }
+        }
+        self.plain_state = Some(plain);
+        Ok(plain)
+    }
+
+    fn term(&mut self, term: &QTerm) -> Result<Verdict, StorageError> {
+        if !term.sub.is_empty() || !term.path.is_empty() {
+            return Ok(Verdict::Maybe);
+        }
+        let Ok(predicate) = NamedNode::new(&term.attr) else {
+            return Ok(Verdict::Maybe);
+        };
+        let geometry_prefix = format!("{}/geometry", self.id.as_str());
+        // The comparable values, whether each is exactly what the entity shows, and
+        // whether some value could not be compared at all.
+        let mut values: Vec<Value> = Vec::new();
+        let (mut same_values, mut unknown) = (true, false);
+        for quad in self.store.quads_for_pattern(
+            Some(self.id.as_ref().into()),
+            Some(predicate.as_ref()),
+            None,
+            None,
+        ) {
+            let quad = quad?;
+            if !self.visible.sees(quad.graph_name.as_ref()) {
+                continue;
+            }
+            match comparable(&quad.object, &geometry_prefix) {
+                Comparable::Same(value) => values.push(value),
+                Comparable::AtMost(value) => {
+                    values.push(value);
+                    same_values = false;
+                }
+                Comparable::Unknown => {
+                    unknown = true;
+                    same_values = false;
                 }
             }
-            Ok(true)
         }
-        Query::Or(items) => {
-            for item in items {
-                if may_match(store, visible, id, item)? {
-                    return Ok(true);
-                }
+        // No triples: a GeoProperty (or an empty value) may still show; let the full
+        // evaluation say.
+        if values.is_empty() && !unknown && term.test.is_none() {
+            return Ok(Verdict::Maybe);
+        }
+        let Some((op, operand)) = &term.test else {
+            return self.certain(same_values);
+        };
+        let any_holds = values.iter().any(|v| holds(v, *op, operand));
+        if matches!(op, Op::Ne | Op::NotMatch) {
+            // Not monotone: only decided when the values are exactly the entity's.
+            if values.is_empty() || !same_values {
+                return Ok(Verdict::Maybe);
             }
-            Ok(false)
+            return match self.certain(true)? {
+                Verdict::Yes if any_holds => Ok(Verdict::Yes),
+                Verdict::Yes => Ok(Verdict::No),
+                other => Ok(other),
+            };
         }
-        Query::Term(term) => term_may_match(store, visible, id, term),
+        if any_holds {
+            self.certain(same_values)
+        } else if unknown {
+            Ok(Verdict::Maybe)
+        } else {
+            Ok(Verdict::No)
+        }
     }
 }
 
-fn term_may_match(
-    store: &Store,
-    visible: &Visible,
-    id: &NamedNode,
-    term: &QTerm,
-) -> Result<bool, StorageError> {
-    let Some((op, operand)) = &term.test else {
-        return Ok(true);
-    };
-    if !term.sub.is_empty() || !term.path.is_empty() || matches!(op, Op::Ne | Op::NotMatch) {
-        return Ok(true);
-    }
-    let Ok(predicate) = NamedNode::new(&term.attr) else {
-        return Ok(true);
-    };
-    for quad in store.quads_for_pattern(
-        Some(id.as_ref().into()),
-        Some(predicate.as_ref()),
-        None,
-        None,
-    ) {
-        let quad = quad?;
-        if !visible.sees(quad.graph_name.as_ref()) {
-            continue;
-        }
-        match comparable(&quad.object, operand) {
-            None => return Ok(true),
-            Some(value) if holds(&value, *op, operand) => return Ok(true),
-            Some(_) => {}
-        }
-    }
-    Ok(false)
+/// How a triple's object compares.
+enum Comparable {
+    /// As this value, which the entity shows as is.
+    Same(Value),
+    /// As this value, which the entity shows at most (a text of a language map, where a
+    /// language may have several).
+    AtMost(Value),
+    /// Not known without the entity (structured values, date-times, geometries).
+    Unknown,
 }
 
-/// The value a comparison sees for `object`, or `None` where the entity may show a value
-/// that compares differently.
-fn comparable(object: &Term, operand: &Operand) -> Option<Value> {
-    if let Term::Literal(literal) = object {
-        let datatype = literal.datatype().as_str();
-        // Date-times are stored canonical (`10:00:00Z` for `10:00:00.00Z` sent): equal as
-        // times, not as texts.
-        if (datatype == xsd::DATE_TIME || datatype.strip_prefix(xsd::NS) == Some("date"))
-            && !(is_time(literal.value()) && operand_is_time(operand))
-        {
-            return None;
+fn comparable(object: &Term, geometry_prefix: &str) -> Comparable {
+    match object {
+        Term::NamedNode(iri) if iri.as_str().starts_with(geometry_prefix) => Comparable::Unknown,
+        Term::NamedNode(iri) => Comparable::Same(Value::String(iri.as_str().to_owned())),
+        Term::Literal(literal) if literal.language().is_some() => {
+            Comparable::AtMost(Value::String(literal.value().to_owned()))
         }
-    }
-    match term_to_json(object) {
-        Value::Object(map) => match map.get("@value") {
-            Some(value @ Value::String(_)) => Some(value.clone()),
-            _ => None,
-        },
-        Value::Array(_) | Value::Null => None,
-        other => Some(other),
-    }
-}
-
-fn is_time(text: &str) -> bool {
-    text.len() > 9 && hanse_sensors::parse_time_text(text).is_some()
-}
-
-fn operand_is_time(operand: &Operand) -> bool {
-    let time = |v: &Value| v.as_str().is_some_and(is_time);
-    match operand {
-        Operand::Value(v) => time(v),
-        Operand::List(vs) => vs.iter().all(time),
-        Operand::Range(lo, hi) => time(lo) && time(hi),
-        Operand::Pattern(_) => false,
+        Term::Literal(literal) => {
+            let datatype = literal.datatype().as_str();
+            let value = term_to_json(object);
+            match value {
+                // Texts of other datatypes: numbers too large for i64, `NaN`, date-times
+                // stored canonical (`10:00:00Z` for `10:00:00.00Z` sent)…
+                Value::String(_) if datatype != xsd::STRING => Comparable::Unknown,
+                Value::Object(_) | Value::Array(_) | Value::Null => Comparable::Unknown,
+                other => Comparable::Same(other),
+            }
+        }
+        _ => Comparable::Unknown,
     }
 }
 
@@ -141,104 +238,132 @@ mod tests {
         crate::ngsi_ld::q::parse(text, &ctx, 4096).unwrap()
     }
 
-    #[test]
-    fn the_triples_rule_out_only_what_the_full_evaluation_rules_out() {
-        let store = Store::new().unwrap();
+    /// Stores an entity with these attributes and returns it as a read shows it.
+    fn stored(store: &Store, id: &str, attrs: Value) -> Entity {
         let graph = NamedNode::new("https://example.org/g").unwrap();
         let mut entity = Entity {
-            id: "urn:ngsi-ld:T:1".into(),
+            id: id.into(),
             types: vec![format!("{VOCAB}T")],
             ..Entity::default()
         };
-        for (name, instance) in [
-            ("level", json!({"type": "Property", "value": 4})),
-            ("ratio", json!({"type": "Property", "value": 0.54})),
-            ("name", json!({"type": "Property", "value": "Eiffel Tower"})),
-            ("full", json!({"type": "Property", "value": false})),
-            (
-                "in",
-                json!({"type": "Relationship", "object": "urn:ngsi-ld:City:Paris"}),
-            ),
-            ("tags", json!({"type": "Property", "value": ["a", "b"]})),
-            (
-                "title",
-                json!({"type": "LanguageProperty", "languageMap": {"en": "Tower", "fr": ["Tour"]}}),
-            ),
-            (
-                "when",
-                json!({"type": "Property", "value": {"@type": "DateTime", "@value": "2020-09-09T16:40:00.00Z"}}),
-            ),
-            (
-                "address",
-                json!({"type": "Property", "value": {"city": "Paris"}}),
-            ),
-            ("kind", json!({"type": "VocabProperty", "vocab": "Shop"})),
-            (
-                "location",
-                json!({"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.29, 48.85]}}),
-            ),
-        ] {
+        for (name, instance) in attrs.as_object().unwrap() {
             entity.attrs.insert(
                 format!("{VOCAB}{name}"),
                 vec![instance.as_object().unwrap().clone()],
             );
         }
-        let written = quads(&graph, &entity, &Scope::New, "2020-09-09T16:40:00Z");
-        store.extend(written).unwrap();
-        let id = NamedNode::new(&entity.id).unwrap();
-        let shown = read(&store, &id, &Visible::All).unwrap().unwrap().entity();
-        for text in [
-            "level==4",
-            "level==5",
-            "level>3;level<=4",
-            "level==1..3",
-            "level==3,4",
-            "level!=4",
-            "ratio>0.5",
-            "ratio<0.5",
-            "name==\"Eiffel Tower\"",
-            "name~=\"^Eif\"",
-            "name~=\"^Pisa\"",
-            "full==false",
-            "full==true",
-            "in==urn:ngsi-ld:City:Paris",
-            "in==urn:ngsi-ld:City:Pisa",
-            "tags==\"b\"",
-            "tags==\"c\"",
-            "title==\"Tower\"",
-            "title==\"Tour\"",
-            "when>2020-01-01T00:00:00Z",
-            "when==2020-09-09T16:40:00Z",
-            "when<2020-01-01T00:00:00Z",
-            "when~=\"00.00Z\"",
-            "address[city]==\"Paris\"",
-            "address==\"Paris\"",
-            "kind==\"Shop\"",
-            "location==\"Point\"",
-            "missing==1",
-            "missing",
-            "level==5|name==\"Eiffel Tower\"",
-            "(level==5|name==\"Pisa\");full==false",
-        ] {
-            let query = q(text);
-            let exact = query.matches(&shown);
-            let maybe = may_match(&store, &Visible::All, &id, &query).unwrap();
-            assert!(maybe || !exact, "{text}: the pushdown ruled out a match");
+        store
+            .extend(quads(&graph, &entity, &Scope::New, "2020-09-09T16:40:00Z"))
+            .unwrap();
+        let id = NamedNode::new(id).unwrap();
+        read(store, &id, &Visible::All).unwrap().unwrap().entity()
+    }
+
+    #[test]
+    fn the_triples_decide_only_what_the_full_evaluation_decides_the_same_way() {
+        let store = Store::new().unwrap();
+        let plain = json!({
+            "level": {"type": "Property", "value": 4},
+            "ratio": {"type": "Property", "value": 0.54},
+            "name": {"type": "Property", "value": "Eiffel Tower"},
+            "full": {"type": "Property", "value": false},
+            "in": {"type": "Relationship", "object": "urn:ngsi-ld:City:Paris"},
+            "tags": {"type": "Property", "value": ["a", "b"]},
+            "when": {"type": "Property", "value": {"@type": "DateTime", "@value": "2020-09-09T16:40:00.00Z"}},
+            "address": {"type": "Property", "value": {"city": "Paris"}},
+            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.29, 48.85]}}
+        });
+        let mut rich = plain.clone();
+        rich["title"] =
+            json!({"type": "LanguageProperty", "languageMap": {"en": "Tower", "fr": ["Tour"]}});
+        rich["kind"] = json!({"type": "VocabProperty", "vocab": "Shop"});
+        let entities = [
+            (
+                "urn:ngsi-ld:T:plain",
+                stored(&store, "urn:ngsi-ld:T:plain", plain),
+            ),
+            (
+                "urn:ngsi-ld:T:rich",
+                stored(&store, "urn:ngsi-ld:T:rich", rich),
+            ),
+        ];
+        for (id, shown) in &entities {
+            let id = NamedNode::new(*id).unwrap();
+            for text in [
+                "level==4",
+                "level==5",
+                "level>3;level<=4",
+                "level==1..3",
+                "level==3,4",
+                "level!=4",
+                "level!=5",
+                "ratio>0.5",
+                "ratio<0.5",
+                "name==\"Eiffel Tower\"",
+                "name~=\"^Eif\"",
+                "name~=\"^Pisa\"",
+                "name!~=\"^Pisa\"",
+                "full==false",
+                "full==true",
+                "in==urn:ngsi-ld:City:Paris",
+                "in==urn:ngsi-ld:City:Pisa",
+                "tags==\"b\"",
+                "tags==\"c\"",
+                "tags!=\"a\"",
+                "title==\"Tower\"",
+                "title==\"Tour\"",
+                "title!=\"Tour\"",
+                "when>2020-01-01T00:00:00Z",
+                "when==2020-09-09T16:40:00Z",
+                "when<2020-01-01T00:00:00Z",
+                "when~=\"00.00Z\"",
+                "address[city]==\"Paris\"",
+                "address==\"Paris\"",
+                "kind==\"Shop\"",
+                "kind",
+                "location==\"Point\"",
+                "location!=\"Point\"",
+                "location",
+                "missing==1",
+                "missing!=1",
+                "missing",
+                "level==5|name==\"Eiffel Tower\"",
+                "(level==5|name==\"Pisa\");full==false",
+            ] {
+                let query = q(text);
+                let exact = query.matches(shown);
+                match Probe::new(&store, &Visible::All, &id)
+                    .verdict(&query)
+                    .unwrap()
+                {
+                    Verdict::No => assert!(!exact, "{text}: ruled out a match"),
+                    Verdict::Yes => assert!(exact, "{text}: said yes to a non-match"),
+                    Verdict::Maybe => {}
+                }
+            }
         }
         // What the benchmark and typical dashboards ask is decided on the triples alone.
-        for text in [
-            "level==5",
-            "level>4",
-            "name==\"Pisa\"",
-            "full==true",
-            "level==5;full==false",
+        let id = NamedNode::new("urn:ngsi-ld:T:plain").unwrap();
+        for (text, expected) in [
+            ("level==5", Verdict::No),
+            ("level>4", Verdict::No),
+            ("name==\"Pisa\"", Verdict::No),
+            ("full==true", Verdict::No),
+            ("level==5;full==false", Verdict::No),
+            ("level==4;full==false", Verdict::Yes),
+            ("level!=4", Verdict::No),
+            ("level==5|name==\"Eiffel Tower\"", Verdict::Yes),
+            ("level", Verdict::Yes),
         ] {
-            assert!(
-                !may_match(&store, &Visible::All, &id, &q(text)).unwrap(),
-                "{text}"
-            );
+            let mut probe = Probe::new(&store, &Visible::All, &id);
+            assert_eq!(probe.verdict(&q(text)).unwrap(), expected, "{text}");
         }
+        // The rich entity's state has kinds whose values differ from the triples'.
+        let rich = NamedNode::new("urn:ngsi-ld:T:rich").unwrap();
+        let mut probe = Probe::new(&store, &Visible::All, &rich);
+        assert_eq!(probe.verdict(&q("level==4")).unwrap(), Verdict::Maybe);
         let nothing = Visible::Graphs(Default::default());
-        assert!(!may_match(&store, &nothing, &id, &q("level==4")).unwrap());
+        let mut probe = Probe::new(&store, &nothing, &id);
+        assert_eq!(probe.verdict(&q("level==4")).unwrap(), Verdict::No);
     }
 }

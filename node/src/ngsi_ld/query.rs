@@ -6,7 +6,7 @@ use super::entity_store::{Stored, read};
 use super::error::NgsiLdError;
 use super::georel::GeoQuery;
 use super::model::Entity;
-use super::pushdown::may_match;
+use super::pushdown::{Probe, Verdict};
 use super::q::Query;
 use super::selectors::Selector;
 use crate::access::visibility::Visible;
@@ -169,27 +169,47 @@ impl EntityQuery {
         true
     }
 
-    /// Whether the candidate may match, decided without reading its state: `id` and
-    /// `idPattern` on its IRI, `q` on its plain triples ([`may_match`]). `false` only if
-    /// [`Self::keep`] would refuse it.
-    fn may_match(
+    /// Whether a `Yes` of the triples decides the whole query (a match may then be counted
+    /// without reading it): candidates from the type index of a plain list of types, and no
+    /// selector besides `idPattern` and `q`.
+    fn decided_by_triples(&self) -> bool {
+        self.ids.is_empty()
+            && self.geo.is_none()
+            && self.scope_q.is_none()
+            && self.time.is_none()
+            && self.attrs.is_empty()
+            && self
+                .types
+                .as_ref()
+                .is_some_and(|t| t.any.iter().all(|all| all.len() == 1))
+    }
+
+    /// What can be said of a candidate without reading its state: `id` and `idPattern` on
+    /// its IRI, `q` on its plain triples ([`Probe`]). `No` only if [`Self::keep`] would
+    /// refuse it; `Yes` only if it would keep it.
+    fn verdict(
         &self,
         store: &Store,
         visible: &Visible,
         candidate: &NamedNode,
-    ) -> Result<bool, NgsiLdError> {
+        decided: bool,
+    ) -> Result<Verdict, NgsiLdError> {
         if !self.ids.is_empty() && !self.ids.iter().any(|id| id == candidate.as_str()) {
-            return Ok(false);
+            return Ok(Verdict::No);
         }
         if let Some(pattern) = &self.id_pattern
             && !pattern.is_match(candidate.as_str())
         {
-            return Ok(false);
+            return Ok(Verdict::No);
         }
-        match &self.q {
-            Some(q) => Ok(may_match(store, visible, candidate, q)?),
-            None => Ok(true),
+        let verdict = match &self.q {
+            Some(q) => Probe::new(store, visible, candidate).verdict(q)?,
+            None => Verdict::Yes,
+        };
+        if verdict == Verdict::Yes && !(decided && !is_history(store, visible, candidate)?) {
+            return Ok(Verdict::Maybe);
         }
+        Ok(verdict)
     }
 
     /// Runs the query over the graphs `visible` holds.
@@ -204,6 +224,7 @@ impl EntityQuery {
         let mut page = Page::default();
         let mut matched = 0usize;
         let mut seen: HashSet<NamedNode> = HashSet::new();
+        let decided = self.decided_by_triples();
         for (n, candidate) in candidates.enumerate() {
             if n % 256 == 0 && Instant::now() > deadline {
                 return Err(NgsiLdError::Timeout(
@@ -214,7 +235,14 @@ impl EntityQuery {
             if !seen.insert(candidate.clone()) {
                 continue;
             }
-            if !self.may_match(store, visible, &candidate)? {
+            let verdict = self.verdict(store, visible, &candidate, decided)?;
+            if verdict == Verdict::No {
+                continue;
+            }
+            let in_page = matched >= self.offset && page.entities.len() < self.limit;
+            if verdict == Verdict::Yes && !in_page {
+                // Before `offset`, or counted past the page: nothing to show, so not read.
+                matched += 1;
                 continue;
             }
             let Some(stored) = read(store, &candidate, visible)? else {
@@ -313,6 +341,25 @@ impl EntityQuery {
         });
         Ok(Box::new(iter))
     }
+}
+
+/// Whether `id` is typed, in a visible graph, as attribute history (see [`NOT_ENTITIES`]).
+fn is_history(store: &Store, visible: &Visible, id: &NamedNode) -> Result<bool, NgsiLdError> {
+    let rdf_type = NamedNode::new_unchecked(rdf::TYPE);
+    for class in NOT_ENTITIES {
+        let class = NamedNode::new_unchecked(*class);
+        for quad in store.quads_for_pattern(
+            Some(id.as_ref().into()),
+            Some(rdf_type.as_ref()),
+            Some(class.as_ref().into()),
+            None,
+        ) {
+            if visible.sees(quad?.graph_name.as_ref()) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Distinct entity types in the visible graphs (observations and aggregates aside).
