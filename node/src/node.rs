@@ -105,6 +105,8 @@ pub struct NodeHandle {
     ingest_task: JoinHandle<()>,
     // Held until shutdown completes so no second node opens the same directory meanwhile.
     _lock: NodeLock,
+    /// The HTTP API as served, for in-process callers (the fuzz targets).
+    app: axum::Router,
 }
 
 impl Node {
@@ -258,6 +260,7 @@ impl Node {
         .layer(axum::middleware::from_fn(crate::console::count_queries))
         .layer(axum::Extension(console));
         let shutdown = cancel.clone();
+        let served_app = app.clone();
         let server = tokio::spawn(async move {
             // The client address decides whether federated queries need the admin token.
             axum::serve(
@@ -290,11 +293,18 @@ impl Node {
             ingest,
             ingest_task,
             _lock: lock,
+            app: served_app,
         })
     }
 }
 
 impl NodeHandle {
+    /// The HTTP API as the listener serves it, to call in process (`tower::ServiceExt::oneshot`);
+    /// handlers that look at the caller's address need a `ConnectInfo<SocketAddr>` extension.
+    pub fn router(&self) -> axum::Router {
+        self.app.clone()
+    }
+
     /// The address the HTTP API is bound to (useful with port 0).
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
@@ -379,9 +389,7 @@ impl NodeHandle {
         }
         let (store, state, path) = (self.store, self.state, self.store_path);
         let flushed = tokio::task::spawn_blocking(move || {
-            store
-                .flush()
-                .map_err(|source| NodeError::Store { path, source })?;
+            NodeDir::flush_store(&store).map_err(|source| NodeError::Store { path, source })?;
             state.flush().map_err(NodeError::from)
         })
         .await

@@ -238,7 +238,27 @@ impl NodeDir {
             path: path.clone(),
             source,
         })?;
-        Store::open(&path).map_err(|source| NodeDirError::Store { path, source })
+        #[cfg(feature = "rocksdb")]
+        return Store::open(&path).map_err(|source| NodeDirError::Store { path, source });
+        #[cfg(not(feature = "rocksdb"))]
+        {
+            tracing::warn!(
+                path = %path.display(),
+                "built without the `rocksdb` feature: the RDF store is held in memory and lost at exit"
+            );
+            return Store::new().map_err(|source| NodeDirError::Store { path, source });
+        }
+    }
+
+    /// Writes the store's buffered writes to disk (nothing to do for an in-memory store).
+    pub fn flush_store(store: &Store) -> Result<(), oxigraph::store::StorageError> {
+        #[cfg(feature = "rocksdb")]
+        return store.flush();
+        #[cfg(not(feature = "rocksdb"))]
+        {
+            let _ = store;
+            Ok(())
+        }
     }
 
     /// Whether a node process currently holds the lock.

@@ -529,8 +529,10 @@ impl CatalogService {
         }
     }
 
+    /// Handles a catalogue announcement gossiped by `source` (the network has checked that
+    /// it is a member): verifies an inline catalogue, or fetches a newer one.
     #[tracing::instrument(skip_all, fields(%source))]
-    async fn on_announcement(&self, network: &NetworkClient, source: PeerId, data: &[u8]) {
+    pub async fn on_announcement(&self, network: &NetworkClient, source: PeerId, data: &[u8]) {
         let announcement: Announcement = match serde_json::from_slice(data) {
             Ok(a) => a,
             Err(e) => {

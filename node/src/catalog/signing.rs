@@ -28,6 +28,11 @@ pub const CRYPTOSUITE: &str = "eddsa-rdfc-2022";
 /// Bound on RDFC-1.0's hash-N-degree-quads calls, so a poisoned graph (many
 /// indistinguishable blank nodes) fails fast instead of running for hours.
 const HNDQ_CALL_LIMIT: usize = 10_000;
+/// Stack of the thread that canonicalises. RDFC-1.0 recurses once per hash-N-degree-quads
+/// call along chains of look-alike blank nodes, so the call limit bounds the depth: measured
+/// 1.1–1.4 KB per level in release builds (a 2 MiB stack, tokio's blocking default,
+/// overflowed on a 2,000-node chain), so 10,000 levels need at most ~14 MiB; twice that.
+const CANONICALIZATION_STACK_BYTES: usize = 32 * 1024 * 1024;
 
 /// Why a catalogue cannot be signed or does not verify.
 #[derive(Debug, thiserror::Error)]
@@ -87,8 +92,23 @@ pub fn canonicalize<'a>(
     let options = rdf_canon::CanonicalizationOptions {
         hndq_call_limit: Some(HNDQ_CALL_LIMIT),
     };
-    rdf_canon::canonicalize_quads_with::<Sha256>(&converted, &options)
-        .map_err(|e| SignatureError::Canonicalization(e.to_string()))
+    // Catalogues come from peers: canonicalise on a stack sized for the deepest recursion
+    // the call limit admits (the address space is reserved, pages touched only when deep).
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("hanse-rdfc".into())
+            .stack_size(CANONICALIZATION_STACK_BYTES)
+            .spawn_scoped(scope, || {
+                rdf_canon::canonicalize_quads_with::<Sha256>(&converted, &options)
+                    .map_err(|e| SignatureError::Canonicalization(e.to_string()))
+            })
+            .map_err(|e| {
+                SignatureError::Canonicalization(format!("cannot start a thread for it: {e}"))
+            })?;
+        worker.join().map_err(|_| {
+            SignatureError::Canonicalization("the canonicalisation thread failed".into())
+        })?
+    })
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -543,6 +563,40 @@ mod tests {
                 error.contains("N-Quads") || error.contains("sec:proof"),
                 "{error}"
             );
+        }
+    }
+
+    /// Found while measuring RDFC-1.0's recursion for the fuzz targets: a peer's catalogue
+    /// with a chain of 2,000 look-alike blank nodes overflowed the 2 MiB stack of tokio's
+    /// blocking threads and aborted the node. Canonicalisation now runs on its own stack.
+    #[test]
+    fn long_blank_node_chains_do_not_overflow_a_blocking_thread() {
+        // 10,000 and 50,000 were measured too (35 s and 28 s of CPU each, up to the call
+        // limit; fine on this stack) but are too slow for every test run.
+        for length in [100usize, 2_000] {
+            let outcome = std::thread::Builder::new()
+                .stack_size(2 * 1024 * 1024)
+                .spawn(move || {
+                    let p = iri("https://example.org/next");
+                    let quads: Vec<Quad> = (0..length)
+                        .map(|i| {
+                            Quad::new(
+                                BlankNode::new_unchecked(format!("b{i}")),
+                                p.clone(),
+                                BlankNode::new_unchecked(format!("b{}", i + 1)),
+                                GraphName::DefaultGraph,
+                            )
+                        })
+                        .collect();
+                    canonicalize(quads.iter().map(QuadRef::from)).map(|text| text.len())
+                })
+                .unwrap()
+                .join()
+                .unwrap();
+            match outcome {
+                Ok(bytes) => assert!(bytes > 0),
+                Err(e) => assert!(e.to_string().contains("exceeded the limit"), "{e}"),
+            }
         }
     }
 }

@@ -35,7 +35,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                 move || {
                     let store = dir.open_store(&config)?;
                     let count = loader::load(&store, &sources, graph.as_ref(), &progress)?;
-                    store.flush()?;
+                    NodeDir::flush_store(&store)?;
                     Ok(count)
                 }
             })

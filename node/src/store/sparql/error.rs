@@ -44,6 +44,10 @@ pub enum SparqlError {
     /// The query needs something the node refuses to do, e.g. a `SERVICE` call.
     #[error("unsupported in this query: {0}")]
     Unsupported(String),
+    /// The query is well-formed but cannot be evaluated as written, e.g. a function called
+    /// with the wrong number of arguments.
+    #[error("invalid query: {0}")]
+    Invalid(String),
     /// The query failed during evaluation.
     #[error("query evaluation failed: {0}")]
     Evaluation(QueryEvaluationError),
@@ -68,6 +72,7 @@ impl SparqlError {
                 | Self::EmptyUpdate
                 | Self::InvalidGraphIri { .. }
                 | Self::Unsupported(_)
+                | Self::Invalid(_)
                 | Self::TooManyResults { .. }
         ) || matches!(
             self,
@@ -89,6 +94,9 @@ pub(crate) fn from_evaluation(error: QueryEvaluationError, timeout: Duration) ->
         | QueryEvaluationError::UnsupportedCustomFunction(_) => {
             SparqlError::Unsupported(error.to_string())
         }
+        QueryEvaluationError::UnsupportedCustomFunctionArity { .. } => {
+            SparqlError::Invalid(error.to_string())
+        }
         other => SparqlError::Evaluation(other),
     }
 }
@@ -101,6 +109,18 @@ pub(crate) fn from_update(error: UpdateEvaluationError) -> SparqlError {
         | UpdateEvaluationError::InvalidServiceName(_)
         | UpdateEvaluationError::UnsupportedContentType(_) => {
             SparqlError::Unsupported(error.to_string())
+        }
+        // oxigraph passes the query errors of an update's WHERE on as `Unexpected`.
+        UpdateEvaluationError::Unexpected(inner) => {
+            match inner.downcast_ref::<QueryEvaluationError>() {
+                Some(QueryEvaluationError::UnsupportedCustomFunctionArity { .. }) => {
+                    SparqlError::Invalid(inner.to_string())
+                }
+                Some(QueryEvaluationError::UnsupportedCustomFunction(_)) => {
+                    SparqlError::Unsupported(inner.to_string())
+                }
+                _ => SparqlError::Update(UpdateEvaluationError::Unexpected(inner)),
+            }
         }
         // A cancelled update never reaches here: the token is only cancelled after
         // `run_blocking` has already answered with `SparqlError::Timeout`.

@@ -386,6 +386,37 @@ mod tests {
         assert!(matches!(err, SparqlError::Unsupported(_)), "{err}");
     }
 
+    /// Found by the `sparql_query` and `sparql_update` fuzz targets: a cast called with no
+    /// argument was a 500 ("query evaluation failed"); it is the client's mistake.
+    #[tokio::test]
+    async fn a_function_called_with_the_wrong_arity_is_a_client_error() {
+        let sparql = service(1, 10);
+        let q =
+            parse_query("SELECT ?x { BIND(<http://www.w3.org/2001/XMLSchema#string>() AS ?x) }")
+                .unwrap();
+        let err = sparql
+            .query(q, &DatasetParams::default(), JSON)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SparqlError::Invalid(_)), "{err}");
+        assert!(err.is_client_error());
+        assert!(
+            err.to_string()
+                .contains("requires between 1 and 1 arguments"),
+            "{err}"
+        );
+        let u = spargebra::SparqlParser::new().parse_update(
+            "INSERT { <http://e/s> <http://e/p> ?x } WHERE { BIND(<http://www.w3.org/2001/XMLSchema#string>() AS ?x) }",
+        )
+        .unwrap();
+        let err = sparql
+            .update(u, &DatasetParams::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SparqlError::Invalid(_)), "{err}");
+        assert!(err.is_client_error());
+    }
+
     /// A store with an open graph and a secret one; only the open graph is permitted.
     fn restricted_fixture() -> (SparqlService, Vec<NamedNode>) {
         let store = Store::new().unwrap();
