@@ -206,7 +206,7 @@ impl EntityQuery {
             Some(q) => Probe::new(store, visible, candidate).verdict(q)?,
             None => Verdict::Yes,
         };
-        if verdict == Verdict::Yes && !(decided && !is_history(store, visible, candidate)?) {
+        if verdict == Verdict::Yes && (!decided || is_history(store, visible, candidate)?) {
             return Ok(Verdict::Maybe);
         }
         Ok(verdict)
