@@ -16,6 +16,7 @@
 
 use super::error::FederationError;
 use super::sources::Sources;
+use crate::store::sparql::expression::children;
 use spargebra::Query;
 use spargebra::algebra::{
     AggregateExpression, Expression, GraphPattern, OrderExpression, PropertyPathExpression,
@@ -598,38 +599,16 @@ fn conjuncts(expression: &Expression) -> Vec<&Expression> {
 /// Collects the variables of `expression`; false if it cannot be sent to a member (EXISTS,
 /// `BOUND`, which depend on the whole pattern).
 fn expression_variables(expression: &Expression, out: &mut BTreeSet<Variable>) -> bool {
-    use Expression as E;
     match expression {
-        E::Variable(v) => {
+        Expression::Variable(v) => {
             out.insert(v.clone());
             true
         }
-        E::NamedNode(_) | E::Literal(_) => true,
-        E::Exists(_) | E::Bound(_) => false,
-        E::Or(a, b)
-        | E::And(a, b)
-        | E::Equal(a, b)
-        | E::SameTerm(a, b)
-        | E::Greater(a, b)
-        | E::GreaterOrEqual(a, b)
-        | E::Less(a, b)
-        | E::LessOrEqual(a, b)
-        | E::Add(a, b)
-        | E::Subtract(a, b)
-        | E::Multiply(a, b)
-        | E::Divide(a, b) => expression_variables(a, out) & expression_variables(b, out),
-        E::UnaryPlus(a) | E::UnaryMinus(a) | E::Not(a) => expression_variables(a, out),
-        E::If(a, b, c) => {
-            expression_variables(a, out)
-                & expression_variables(b, out)
-                & expression_variables(c, out)
-        }
-        E::In(a, list) => {
-            expression_variables(a, out) & list.iter().all(|e| expression_variables(e, out))
-        }
-        E::Coalesce(list) | E::FunctionCall(_, list) => {
-            list.iter().all(|e| expression_variables(e, out))
-        }
+        Expression::Exists(_) | Expression::Bound(_) => false,
+        // Every operand is visited (no short cut), so `out` holds all variables either way.
+        other => children(other).into_iter().fold(true, |sendable, child| {
+            expression_variables(child, out) & sendable
+        }),
     }
 }
 

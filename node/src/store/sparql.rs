@@ -15,8 +15,10 @@
 //! | `results` | writing results within the row limit |
 //! | `geosparql` | GeoSPARQL functions (`spargeo`) on every evaluator |
 //! | `error` | [`SparqlError`] |
+//! | [`expression`] | the sub-expressions of an expression, for walks over one |
 
 mod error;
+pub mod expression;
 mod geosparql;
 mod handlers;
 pub mod limits;

@@ -1,41 +1,15 @@
 //! The parts of a query the shape check names: the variables an expression reads, an
 //! aggregate function's name, and the construct a pattern is, as a query writer knows them.
 
+use crate::store::sparql::expression::children;
 use spargebra::algebra::{AggregateExpression, AggregateFunction, Expression, GraphPattern};
 use spargebra::term::Variable;
 
 /// Calls `f` on `expression` and every expression inside it.
 fn visit<'a>(expression: &'a Expression, f: &mut impl FnMut(&'a Expression)) {
-    use Expression as E;
     f(expression);
-    match expression {
-        E::Or(a, b)
-        | E::And(a, b)
-        | E::Equal(a, b)
-        | E::SameTerm(a, b)
-        | E::Greater(a, b)
-        | E::GreaterOrEqual(a, b)
-        | E::Less(a, b)
-        | E::LessOrEqual(a, b)
-        | E::Add(a, b)
-        | E::Subtract(a, b)
-        | E::Multiply(a, b)
-        | E::Divide(a, b) => {
-            visit(a, f);
-            visit(b, f);
-        }
-        E::In(a, list) => {
-            visit(a, f);
-            list.iter().for_each(|e| visit(e, f));
-        }
-        E::UnaryPlus(a) | E::UnaryMinus(a) | E::Not(a) => visit(a, f),
-        E::If(a, b, c) => {
-            visit(a, f);
-            visit(b, f);
-            visit(c, f);
-        }
-        E::Coalesce(list) | E::FunctionCall(_, list) => list.iter().for_each(|e| visit(e, f)),
-        E::NamedNode(_) | E::Literal(_) | E::Variable(_) | E::Exists(_) | E::Bound(_) => {}
+    for child in children(expression) {
+        visit(child, f);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The check on a parsed query's algebra: its depth, size and widest join.
 
 use super::shape::{QueryShape, QueryShapeLimits, ShapeError};
+use crate::store::sparql::expression::children;
 use spargebra::algebra::{
     AggregateExpression, Expression, GraphPattern, OrderExpression, PropertyPathExpression,
 };
@@ -175,46 +176,11 @@ impl<'a> Walk<'a> {
     }
 
     fn expression(&mut self, expression: &'a Expression, next: usize) {
-        match expression {
-            Expression::NamedNode(_)
-            | Expression::Literal(_)
-            | Expression::Variable(_)
-            | Expression::Bound(_) => {}
-            Expression::Or(a, b)
-            | Expression::And(a, b)
-            | Expression::Equal(a, b)
-            | Expression::SameTerm(a, b)
-            | Expression::Greater(a, b)
-            | Expression::GreaterOrEqual(a, b)
-            | Expression::Less(a, b)
-            | Expression::LessOrEqual(a, b)
-            | Expression::Add(a, b)
-            | Expression::Subtract(a, b)
-            | Expression::Multiply(a, b)
-            | Expression::Divide(a, b) => {
-                self.push_expression(a, next);
-                self.push_expression(b, next);
-            }
-            Expression::UnaryPlus(a) | Expression::UnaryMinus(a) | Expression::Not(a) => {
-                self.push_expression(a, next)
-            }
-            Expression::In(a, list) => {
-                self.push_expression(a, next);
-                for e in list {
-                    self.push_expression(e, next);
-                }
-            }
-            Expression::If(a, b, c) => {
-                self.push_expression(a, next);
-                self.push_expression(b, next);
-                self.push_expression(c, next);
-            }
-            Expression::Coalesce(list) | Expression::FunctionCall(_, list) => {
-                for e in list {
-                    self.push_expression(e, next);
-                }
-            }
-            Expression::Exists(pattern) => self.push_pattern(pattern, next),
+        if let Expression::Exists(pattern) = expression {
+            self.push_pattern(pattern, next);
+        }
+        for child in children(expression) {
+            self.push_expression(child, next);
         }
     }
 
