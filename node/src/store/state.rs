@@ -48,12 +48,7 @@ impl NodeState {
             path: path.to_owned(),
             source,
         };
-        let db = sled::Config::new()
-            .path(path)
-            // Bounded page cache: node state is small and the store needs the memory more.
-            .cache_capacity(32 * 1024 * 1024)
-            .open()
-            .map_err(sled_err)?;
+        let db = open_sled(path).map_err(sled_err)?;
         match db.get(SCHEMA_KEY).map_err(sled_err)? {
             Some(raw) => {
                 let found = <[u8; 4]>::try_from(raw.as_ref())
@@ -91,6 +86,30 @@ impl NodeState {
                 path: self.path.clone(),
                 source,
             })
+    }
+}
+
+/// Opens sled, waiting briefly for the file lock of a handle this process just dropped:
+/// sled's flusher thread keeps the database (and its lock) alive for a moment after the last
+/// handle goes, so reopening at once (a restart in process, the tests) can find it held.
+/// Another process holding the node is caught earlier, by the node directory's lock.
+fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    let mut attempts = 0;
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            // Bounded page cache: node state is small and the store needs the memory more.
+            .cache_capacity(32 * 1024 * 1024)
+            .open();
+        match opened {
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock && attempts < 50 =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
     }
 }
 
