@@ -56,31 +56,29 @@ impl<'a> Probe<'a> {
         }
     }
 
+    /// Three-valued AND (`decisive` No, `neutral` Yes) or OR (the reverse) over `items`.
+    fn combine(
+        &mut self,
+        items: &[Query],
+        decisive: Verdict,
+        neutral: Verdict,
+    ) -> Result<Verdict, StorageError> {
+        let mut result = neutral;
+        for item in items {
+            match self.verdict(item)? {
+                v if v == decisive => return Ok(decisive),
+                Verdict::Maybe => result = Verdict::Maybe,
+                _ => {}
+            }
+        }
+        Ok(result)
+    }
+
     /// The verdict on `q`.
     pub fn verdict(&mut self, q: &Query) -> Result<Verdict, StorageError> {
         match q {
-            Query::And(items) => {
-                let mut all = Verdict::Yes;
-                for item in items {
-                    match self.verdict(item)? {
-                        Verdict::No => return Ok(Verdict::No),
-                        Verdict::Maybe => all = Verdict::Maybe,
-                        Verdict::Yes => {}
-                    }
-                }
-                Ok(all)
-            }
-            Query::Or(items) => {
-                let mut any = Verdict::No;
-                for item in items {
-                    match self.verdict(item)? {
-                        Verdict::Yes => return Ok(Verdict::Yes),
-                        Verdict::Maybe => any = Verdict::Maybe,
-                        Verdict::No => {}
-                    }
-                }
-                Ok(any)
-            }
+            Query::And(items) => self.combine(items, Verdict::No, Verdict::Yes),
+            Query::Or(items) => self.combine(items, Verdict::Yes, Verdict::No),
             Query::Term(term) => self.term(term),
         }
     }

@@ -240,15 +240,13 @@ impl NgsiLdService {
             let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
             let mut outcome = BatchOutcome::default();
             let mut writes = Vec::new();
+            // A repeated id is not found the second time; a set, not a scan of `writes`.
+            let mut deleted = HashSet::new();
             for id in ids {
                 let found = entity_iri(&id)
                     .and_then(|iri| inner.writable(&rights, &iri)?.ok_or_else(|| not_found(&id)));
                 match found {
-                    Ok(stored)
-                        if !writes
-                            .iter()
-                            .any(|(_, e, _): &(NamedNode, Entity, Scope)| e.id == id) =>
-                    {
+                    Ok(stored) if deleted.insert(id.clone()) => {
                         writes.push((stored.graph.clone(), stored.entity(), Scope::Delete));
                         outcome.success.push(id);
                     }

@@ -325,7 +325,7 @@ async fn attributes_update(
     state: AppState,
     client: SocketAddr,
     id: String,
-    raw: Query2,
+    raw: Option<String>,
     headers: HeaderMap,
     body_bytes: Result<Bytes, BytesRejection>,
     append: bool,
@@ -346,7 +346,7 @@ async fn attributes_update(
     if fragment.attrs.is_empty() && fragment.types.is_empty() && fragment.scope.is_none() {
         return Err(NgsiLdError::BadRequestData("the fragment holds no attribute".into()).into());
     }
-    let params = params(raw.0.as_deref());
+    let params = params(raw.as_deref());
     let no_overwrite = params
         .get("options")
         .is_some_and(|o| o.split(',').any(|x| x == "noOverwrite"));
@@ -357,9 +357,6 @@ async fn attributes_update(
     Ok(update_answer(outcome))
 }
 
-/// The raw query string, for helpers.
-pub struct Query2(pub Option<String>);
-
 /// `POST /entities/{id}/attrs`
 pub async fn append(
     State(state): State<AppState>,
@@ -369,7 +366,7 @@ pub async fn append(
     headers: HeaderMap,
     body_bytes: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    attributes_update(state, client, id, Query2(raw), headers, body_bytes, true).await
+    attributes_update(state, client, id, raw, headers, body_bytes, true).await
 }
 
 /// `PATCH /entities/{id}/attrs`
@@ -381,7 +378,7 @@ pub async fn update(
     headers: HeaderMap,
     body_bytes: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    attributes_update(state, client, id, Query2(raw), headers, body_bytes, false).await
+    attributes_update(state, client, id, raw, headers, body_bytes, false).await
 }
 
 /// `PATCH /entities/{id}/attrs/{attr}`
