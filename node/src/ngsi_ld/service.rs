@@ -275,19 +275,20 @@ impl Inner {
             .filter(|(_, _, scope)| matches!(scope, Scope::New))
             .flat_map(|(graph, entity, scope)| quads(graph, entity, scope, &now))
             .collect();
-        let bulk = fresh.len() >= BULK_THRESHOLD;
-        if bulk {
+        // What of `fresh` is left for the transaction.
+        let fresh = if fresh.len() >= BULK_THRESHOLD {
             // New entities of a large batch go in as SST files: RocksDB's transactional path
             // (a write batch with index, then the memtable) costs many times more per quad,
             // as in the ingest writer. They commit just before the rest of the batch.
             let mut loader = self.store.bulk_loader().with_num_threads(1);
-            loader.load_quads(fresh.iter().cloned())?;
+            loader.load_quads(fresh)?;
             loader.commit()?;
-        }
+            Vec::new()
+        } else {
+            fresh
+        };
         let mut tx = self.store.start_transaction()?;
-        if !bulk {
-            tx.extend(fresh.iter());
-        }
+        tx.extend(fresh.iter());
         for (graph, entity, scope) in writes {
             if !matches!(scope, Scope::New) {
                 write(&mut tx, graph, entity, scope, &now)?;
