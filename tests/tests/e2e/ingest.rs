@@ -4,7 +4,7 @@
 //! dead letters with its reason, and replayed after the mapping is fixed; latest state,
 //! idempotent duplicates and retention.
 
-use super::support::{eventually, status_and_body};
+use super::support::{air_quality_source, eventually, status_and_body};
 use anyhow::{Context, Result, bail};
 use hanse_node::demo::mqtt_broker::EmbeddedBroker;
 use hanse_node::test_utils::Mosquitto;
@@ -34,24 +34,7 @@ fn write_sources(dir: &Path, broker: &str) -> Result<()> {
     let files = [
         (
             "air",
-            format!(
-                r#"graph = "https://t.example/g/air"
-base = "https://t.example/"
-entity_type = "AirQualityObserved"
-[format]
-type = "ttn-v3"
-[mqtt]
-url = "{broker}"
-topics = ["v3/+/devices/+/up"]
-[devices.aq-1]
-location = [51.0279, 4.4777]
-[fields.no2]
-attribute = "no2"
-unit = "GQ"
-[fields.pm10]
-attribute = "pm10"
-unit = "GQ""#
-            ),
+            air_quality_source(broker, "[fields.pm10]\nattribute = \"pm10\"\nunit = \"GQ\""),
         ),
         (
             "bins",

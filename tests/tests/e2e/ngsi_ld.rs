@@ -4,7 +4,7 @@
 //! MQTT shows in its entity; bad payloads of every kind get the right ProblemDetails and
 //! change nothing; restricted datasets stay hidden from callers without rights.
 
-use super::support::{eventually, status_and_body};
+use super::support::{air_quality_source, eventually, status_and_body};
 use anyhow::{Context, Result, ensure};
 use hanse_node::demo::mqtt_broker::EmbeddedBroker;
 use hanse_node::test_utils::OPEN_OFFER;
@@ -377,23 +377,7 @@ async fn a_reading_ingested_over_mqtt_shows_in_its_entity() -> Result<()> {
     std::fs::create_dir_all(tmp.path().join("sources"))?;
     std::fs::write(
         tmp.path().join("sources/air.toml"),
-        format!(
-            r#"graph = "https://t.example/g/air"
-base = "https://t.example/"
-entity_type = "AirQualityObserved"
-[format]
-type = "ttn-v3"
-[mqtt]
-url = "{}"
-topics = ["v3/+/devices/+/up"]
-[devices.aq-1]
-location = [51.0279, 4.4777]
-[fields.no2]
-attribute = "no2"
-unit = "GQ"
-"#,
-            broker.url()
-        ),
+        air_quality_source(&broker.url(), ""),
     )?;
     let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
     let api = Api::new(&node, dir.load_admin_token()?.as_str());

@@ -175,3 +175,24 @@ pub async fn data_quads(node: &Running) -> Result<i64> {
         .parse()
         .context("count")
 }
+
+/// The TTN v3 air-quality source the ingest and NGSI-LD tests share: device `aq-1` over MQTT
+/// at `broker`, `no2` in GQ, then `more_fields` (TOML, may be empty).
+pub fn air_quality_source(broker: &str, more_fields: &str) -> String {
+    format!(
+        r#"graph = "https://t.example/g/air"
+base = "https://t.example/"
+entity_type = "AirQualityObserved"
+[format]
+type = "ttn-v3"
+[mqtt]
+url = "{broker}"
+topics = ["v3/+/devices/+/up"]
+[devices.aq-1]
+location = [51.0279, 4.4777]
+[fields.no2]
+attribute = "no2"
+unit = "GQ"
+{more_fields}"#
+    )
+}
