@@ -18,7 +18,7 @@
 
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
-use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 use serde_json::{Value, json};
@@ -257,9 +257,11 @@ fn node_quads_by_batch(node_store: &Store, n: usize) -> Result<Vec<Vec<Quad>>> {
     let mut batches = vec![Vec::new(); n.div_ceil(BATCH)];
     for quad in node_store.iter() {
         let quad = quad?;
-        let subject = quad.subject.to_string();
+        let NamedOrBlankNode::NamedNode(subject) = &quad.subject else {
+            continue;
+        };
         let Some(index) = subject
-            .trim_start_matches('<')
+            .as_str()
             .strip_prefix(PREFIX)
             .and_then(|rest| rest.get(..6))
             .and_then(|digits| digits.parse::<usize>().ok())

@@ -68,16 +68,44 @@ fn short_hash(text: &str) -> String {
     hex::encode(&digest[..6])
 }
 
+/// What every geometry node of entity `id` starts with (see [`geometry_node`]).
+pub fn geometry_prefix(id: &str) -> String {
+    format!("{id}/geometry")
+}
+
 /// The GeoSPARQL geometry node of a GeoProperty instance.
 pub fn geometry_node(id: &str, attr: &str, dataset: Option<&str>) -> String {
+    let prefix = geometry_prefix(id);
     if attr == LOCATION && dataset.is_none() {
-        format!("{id}/geometry")
+        prefix
     } else {
         format!(
-            "{id}/geometry/{}",
+            "{prefix}/{}",
             short_hash(&format!("{attr}\n{}", dataset.unwrap_or("")))
         )
     }
+}
+
+/// The quads about `subject` (with `predicate` and `object` where given) in the graphs
+/// `visible` holds.
+pub fn visible_quads<'a>(
+    store: &Store,
+    visible: &'a Visible,
+    subject: &NamedNode,
+    predicate: Option<&NamedNode>,
+    object: Option<&Term>,
+) -> impl Iterator<Item = Result<Quad, StorageError>> + 'a {
+    store
+        .quads_for_pattern(
+            Some(subject.as_ref().into()),
+            predicate.map(NamedNode::as_ref),
+            object.map(Term::as_ref),
+            None,
+        )
+        .filter(move |quad| {
+            quad.as_ref()
+                .map_or(true, |q| visible.sees(q.graph_name.as_ref()))
+        })
 }
 
 /// The predicate linking an entity to a GeoProperty instance's geometry.
@@ -105,13 +133,10 @@ pub fn read(
     };
     let mut home: Option<NamedNode> = None;
     let mut typed_in: Option<NamedNode> = None;
-    let geometry_prefix = format!("{}/geometry", id.as_str());
+    let geometry_prefix = geometry_prefix(id.as_str());
     let mut geometry_nodes: Vec<(NamedNode, GraphName)> = Vec::new();
-    for quad in store.quads_for_pattern(Some(id.as_ref().into()), None, None, None) {
+    for quad in visible_quads(store, visible, id, None, None) {
         let quad = quad?;
-        if !visible.sees(quad.graph_name.as_ref()) {
-            continue;
-        }
         let graph = match &quad.graph_name {
             GraphName::NamedNode(g) => Some(g.clone()),
             _ => None,
@@ -372,7 +397,7 @@ pub fn write(
 ) -> Result<(), StorageError> {
     let id = node(&entity.id);
     let graph_name = GraphName::NamedNode(graph.clone());
-    let geometry_prefix = format!("{}/geometry", entity.id);
+    let geometry_prefix = geometry_prefix(&entity.id);
     match scope {
         Scope::New => {}
         Scope::All | Scope::Delete => remove_quads(tx, &id, None, &graph_name, &geometry_prefix)?,

@@ -16,6 +16,7 @@
 //! structured values, date-times) is [`Verdict::Maybe`]: such a candidate is read and
 //! checked with the full evaluation ([`super::q::Query::matches`]).
 
+use super::entity_store::{geometry_prefix, visible_quads};
 use super::q::{Op, Query, Term as QTerm, holds};
 use super::terms::term_to_json;
 use crate::access::visibility::Visible;
@@ -98,16 +99,8 @@ impl<'a> Probe<'a> {
         }
         let predicate = NamedNode::new_unchecked(hanse::NGSI_LD_STATE);
         let mut plain = true;
-        for quad in self.store.quads_for_pattern(
-            Some(self.id.as_ref().into()),
-            Some(predicate.as_ref()),
-            None,
-            None,
-        ) {
+        for quad in visible_quads(self.store, self.visible, self.id, Some(&predicate), None) {
             let quad = quad?;
-            if !self.visible.sees(quad.graph_name.as_ref()) {
-                continue;
-            }
             if let Term::Literal(state) = &quad.object
                 && ["LanguageProperty", "VocabProperty", "JsonProperty"]
                     .iter()
@@ -127,21 +120,13 @@ impl<'a> Probe<'a> {
         let Ok(predicate) = NamedNode::new(&term.attr) else {
             return Ok(Verdict::Maybe);
         };
-        let geometry_prefix = format!("{}/geometry", self.id.as_str());
+        let geometry_prefix = geometry_prefix(self.id.as_str());
         // The comparable values, whether each is exactly what the entity shows, and
         // whether some value could not be compared at all.
         let mut values: Vec<Value> = Vec::new();
         let (mut same_values, mut unknown) = (true, false);
-        for quad in self.store.quads_for_pattern(
-            Some(self.id.as_ref().into()),
-            Some(predicate.as_ref()),
-            None,
-            None,
-        ) {
+        for quad in visible_quads(self.store, self.visible, self.id, Some(&predicate), None) {
             let quad = quad?;
-            if !self.visible.sees(quad.graph_name.as_ref()) {
-                continue;
-            }
             match comparable(&quad.object, &geometry_prefix) {
                 Comparable::Same(value) => values.push(value),
                 Comparable::AtMost(value) => {

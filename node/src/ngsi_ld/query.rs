@@ -2,7 +2,7 @@
 //! index, the type index, an attribute's index), then every filter, in a deterministic
 //! order so that `offset` paging returns each entity exactly once at any depth.
 
-use super::entity_store::{Stored, read};
+use super::entity_store::{Stored, read, visible_quads};
 use super::error::NgsiLdError;
 use super::georel::GeoQuery;
 use super::model::Entity;
@@ -347,16 +347,11 @@ impl EntityQuery {
 fn is_history(store: &Store, visible: &Visible, id: &NamedNode) -> Result<bool, NgsiLdError> {
     let rdf_type = NamedNode::new_unchecked(rdf::TYPE);
     for class in NOT_ENTITIES {
-        let class = NamedNode::new_unchecked(*class);
-        for quad in store.quads_for_pattern(
-            Some(id.as_ref().into()),
-            Some(rdf_type.as_ref()),
-            Some(class.as_ref().into()),
-            None,
-        ) {
-            if visible.sees(quad?.graph_name.as_ref()) {
-                return Ok(true);
-            }
+        let class = Term::from(NamedNode::new_unchecked(*class));
+        if let Some(quad) = visible_quads(store, visible, id, Some(&rdf_type), Some(&class)).next()
+        {
+            quad?;
+            return Ok(true);
         }
     }
     Ok(false)

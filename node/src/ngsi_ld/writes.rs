@@ -172,8 +172,12 @@ impl NgsiLdService {
             let mut position: HashMap<String, usize> = HashMap::new();
             // Ids this batch creates: nothing of them is stored, whatever the batch holds.
             let mut fresh: HashSet<String> = HashSet::new();
-            // Which dataset claims which types: read once per batch.
-            let mut definitions = None;
+            // Which dataset claims which types (where new entities go): read once per batch.
+            let definitions = inner
+                .catalog
+                .datasets()
+                .list()
+                .map_err(|e| NgsiLdError::Internal(e.to_string()))?;
             for item in items {
                 let entity = match item {
                     Ok(entity) => entity,
@@ -187,7 +191,7 @@ impl NgsiLdService {
                 };
                 let id = entity.id.clone();
                 let earlier = position.get(&id).map(|&i| &writes[i]);
-                match inner.batch_one(&rights, op, entity, earlier, &mut definitions, &time) {
+                match inner.batch_one(&rights, op, entity, earlier, &definitions, &time) {
                     Ok((graph, entity, created, kept)) => {
                         if !kept.is_empty() {
                             let error = NgsiLdError::BadRequestData(format!(
@@ -430,7 +434,7 @@ impl Inner {
         op: BatchOp,
         mut entity: Entity,
         earlier: Option<&(NamedNode, Entity, Scope)>,
-        definitions: &mut Option<Vec<DatasetDefinition>>,
+        definitions: &[DatasetDefinition],
         time: &str,
     ) -> Result<(NamedNode, Entity, bool, Vec<String>), NgsiLdError> {
         let iri = entity_iri(&entity.id)?;
@@ -453,15 +457,6 @@ impl Inner {
                         entity.id
                     )));
                 }
-                if definitions.is_none() {
-                    *definitions = Some(
-                        self.catalog
-                            .datasets()
-                            .list()
-                            .map_err(|e| NgsiLdError::Internal(e.to_string()))?,
-                    );
-                }
-                let definitions = definitions.as_deref().unwrap_or_default();
                 let graph = self.home_for(rights, &entity.types, definitions)?;
                 stamp_entity(&mut entity, None, time);
                 Ok((graph, entity, earlier.is_none(), Vec::new()))
