@@ -14,7 +14,10 @@
 //! p50 and p95 of `--runs` runs each, interleaved. Upserts per second are compared with
 //! oxigraph on disk bulk-loading, in commits of the same size, the same entities' plain
 //! triples (what a SPARQL user would load) and exactly the quads the node stored (the ceiling
-//! for the node on this machine). The brokers' published figures are printed beside them.
+//! for the node on this machine), with and without the SOSA observations. Beside each rate is
+//! how many cores the process kept busy (CPU over wall time, RocksDB's compaction included):
+//! on a 2-core machine near 2.0 means the machine, not the code path, is the limit. The
+//! brokers' published figures are printed beside them.
 
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
@@ -275,18 +278,60 @@ fn node_quads_by_batch(node_store: &Store, n: usize) -> Result<Vec<Vec<Quad>>> {
     Ok(batches)
 }
 
-/// Oxigraph on disk bulk-loading exactly the quads the node stored, one commit per batch the
-/// node received: the ceiling for the node's upserts on this machine (entities/s).
-fn same_quads_anchor(batches: Vec<Vec<Quad>>, n: usize) -> Result<f64> {
+/// CPU seconds this process has used so far, all threads (RocksDB's compaction included), from
+/// `/proc/self/stat`; `None` where there is no procfs.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // utime and stime (fields 14 and 15) in USER_HZ, which Linux fixes at 100 for procfs.
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// Throughput of a phase and how busy it kept the machine.
+struct Phase {
+    entities_per_s: f64,
+    /// CPU seconds over wall seconds: 2.0 is both cores of a 2-core machine.
+    cores_busy: Option<f64>,
+}
+
+impl Phase {
+    fn measure(n: usize, work: impl FnOnce() -> Result<()>) -> Result<Self> {
+        let cpu = process_cpu_seconds();
+        let started = Instant::now();
+        work()?;
+        let wall = started.elapsed().as_secs_f64();
+        Ok(Self {
+            entities_per_s: n as f64 / wall,
+            cores_busy: cpu.zip(process_cpu_seconds()).map(|(a, b)| (b - a) / wall),
+        })
+    }
+
+    fn cores(&self) -> String {
+        self.cores_busy
+            .map_or_else(|| "n/a".to_owned(), |c| format!("{c:.2}"))
+    }
+}
+
+/// Oxigraph on disk bulk-loading `batches` (the quads the node stored), one commit per batch
+/// the node received: the ceiling for the node's upserts on this machine.
+fn same_quads_anchor(batches: Vec<Vec<Quad>>, n: usize) -> Result<Phase> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
-    let started = Instant::now();
-    for quads in batches {
-        let mut loader = store.bulk_loader().with_num_threads(1);
-        loader.load_quads(quads)?;
-        loader.commit()?;
-    }
-    Ok(n as f64 / started.elapsed().as_secs_f64())
+    Phase::measure(n, || {
+        for quads in batches {
+            let mut loader = store.bulk_loader().with_num_threads(1);
+            loader.load_quads(quads)?;
+            loader.commit()?;
+        }
+        Ok(())
+    })
+}
+
+/// Whether `quad` belongs to a SOSA observation the node recorded (its IRI says so).
+fn is_observation_quad(quad: &Quad) -> bool {
+    matches!(&quad.subject, NamedOrBlankNode::NamedNode(s) if s.as_str().contains("/observation/"))
 }
 
 /// Runs the benchmark and prints the tables.
@@ -316,9 +361,12 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
     let mut upsert_time = Duration::ZERO;
     // The client's share: building the JSON bodies (the rest is the HTTP round trips).
     let mut body_time = Duration::ZERO;
+    // CPU of the whole process (node, client and RocksDB's compaction) while upserting.
+    let mut upsert_cpu = Some(0.0);
     let mut results: Vec<(usize, &'static str, f64, f64, f64, f64, usize)> = Vec::new();
     for &size in &sizes {
         let started = Instant::now();
+        let cpu = process_cpu_seconds();
         while stored < size {
             let end = (stored + BATCH).min(size);
             let building = Instant::now();
@@ -342,6 +390,9 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
             stored = end;
         }
         upsert_time += started.elapsed();
+        upsert_cpu = upsert_cpu
+            .zip(cpu.zip(process_cpu_seconds()))
+            .map(|(sum, (before, after))| sum + after - before);
         for (name, path, sparql) in queries() {
             let (mut api, mut anchor) = (Vec::new(), Vec::new());
             let mut returned = 0;
@@ -388,9 +439,25 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
     let batches =
         tokio::task::spawn_blocking(move || node_quads_by_batch(&node_store, stored)).await??;
     let node_quads: usize = batches.iter().map(Vec::len).sum();
+    let without_observations: Vec<Vec<Quad>> = batches
+        .iter()
+        .map(|b| {
+            b.iter()
+                .filter(|q| !is_observation_quad(q))
+                .cloned()
+                .collect()
+        })
+        .collect();
     let ceiling = tokio::task::spawn_blocking(move || same_quads_anchor(batches, stored)).await??;
+    let entity_only =
+        tokio::task::spawn_blocking(move || same_quads_anchor(without_observations, stored))
+            .await??;
+    let node_cores = upsert_cpu.map_or_else(
+        || "n/a".to_owned(),
+        |cpu| format!("{:.2}", cpu / upsert_time.as_secs_f64()),
+    );
     println!(
-        "\nbatch upsert over HTTP (batches of {BATCH}, {stored} entities, {:.1} quads each as stored: 8 of the entity with its state, 6 of a SOSA observation): {upserts:.0} entities/s",
+        "\nbatch upsert over HTTP (batches of {BATCH}, {stored} entities, {:.1} quads each as stored: 8 of the entity with its state, 6 of a SOSA observation): {upserts:.0} entities/s, {node_cores} cores busy (node, client and compaction)",
         node_quads as f64 / stored as f64
     );
     println!(
@@ -401,8 +468,15 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
         upserts / anchor_rate
     );
     println!(
-        "oxigraph on disk bulk-loading exactly the node's stored quads ({node_quads}), one commit per batch: {ceiling:.0} entities/s; ratio NGSI-LD ÷ oxigraph = {:.2}x",
-        upserts / ceiling
+        "oxigraph on disk bulk-loading exactly the node's stored quads ({node_quads}), one commit per batch: {:.0} entities/s, {} cores busy (the ceiling); ratio NGSI-LD ÷ oxigraph = {:.2}x",
+        ceiling.entities_per_s,
+        ceiling.cores(),
+        upserts / ceiling.entities_per_s
+    );
+    println!(
+        "  the same without the SOSA observations (8 quads each): {:.0} entities/s, {} cores busy",
+        entity_only.entities_per_s,
+        entity_only.cores()
     );
     println!(
         "\n{:>8} {:<13} {:>8} {:>9} {:>9} {:>10} {:>10} {:>10} {:>9}",
