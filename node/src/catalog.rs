@@ -9,6 +9,7 @@
 //! | [`dcat`] | the DCAT-AP 3.0.1 graph |
 //! | [`signing`] | RDFC-1.0 + Ed25519 Data Integrity proofs (`eddsa-rdfc-2022`) |
 //! | [`federated`] | members' verified catalogues, filters, rejections |
+//! | [`verify_budget`] | how much verification time each peer may cost this node |
 //! | [`quality`] | a metadata-quality score per dataset (after the EU portal's MQA) |
 //! | [`service`] | the task that publishes, gossips, fetches and answers |
 
@@ -20,6 +21,7 @@ pub mod quality;
 pub mod service;
 pub mod signing;
 pub mod stats;
+pub mod verify_budget;
 
 pub use dataset::{AccessRights, DatasetDefinition, DatasetError, DatasetRegistry, Text};
 pub use federated::{DatasetFilter, FederatedCatalog, FederatedDataset, Rejection};

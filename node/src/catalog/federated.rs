@@ -51,6 +51,17 @@ pub enum Rejection {
         /// The version held.
         stored: u64,
     },
+    /// The peer that handed it over has spent its verification budget, or has another
+    /// catalogue being verified (refused unverified).
+    #[error(
+        "peer {peer} has spent its catalogue verification budget (catalog.verify_budget_ms) or has another catalogue being verified: refused unverified, retry in about {retry_in_secs} s"
+    )]
+    OverBudget {
+        /// The peer.
+        peer: PeerId,
+        /// Seconds until it may be verified again.
+        retry_in_secs: u64,
+    },
     /// Storing failed (the previous version stays).
     #[error("cannot store the catalogue: {0}")]
     Storage(String),
@@ -356,7 +367,8 @@ impl FederatedCatalog {
     /// Records a rejection (logged, and kept for the API).
     pub fn record_rejection(&self, from: Option<PeerId>, rejection: &Rejection) {
         match rejection {
-            Rejection::NotNewer { .. } => {
+            // Common and harmless (replays), or already warned about once (the budget).
+            Rejection::NotNewer { .. } | Rejection::OverBudget { .. } => {
                 tracing::debug!(?from, "catalogue not stored: {rejection}")
             }
             _ => tracing::warn!(?from, "rejected catalogue: {rejection}"),

@@ -18,6 +18,7 @@ use super::federated::{FederatedCatalog, Rejection};
 use super::iris::NodeIris;
 use super::signing::{self, SignatureError, SignedCatalog};
 use super::stats::{self, DatasetStatistics};
+use super::verify_budget::VerifyBudget;
 use crate::config::CatalogSection;
 use crate::p2p::{NetworkClient, NetworkEvent, Request, Response};
 use crate::trust::identity::NodeIdentity;
@@ -112,6 +113,8 @@ struct Inner {
     published: watch::Sender<u64>,
     // One rebuild at a time (the task's and `refresh_now`'s).
     rebuild: tokio::sync::Mutex<()>,
+    // Verification time each peer that hands over catalogues may still cost this node.
+    verify_budget: VerifyBudget,
 }
 
 /// Handle to the catalogue service; cheap to clone.
@@ -175,6 +178,7 @@ impl CatalogService {
                 .unwrap_or_else(|| parts.node_name.clone())
         });
         let version = own.as_ref().map_or(0, |o| o.version);
+        let verify_budget_ms = parts.config.verify_budget_ms;
         Ok(Self {
             inner: Arc::new(Inner {
                 identity: parts.identity,
@@ -194,6 +198,7 @@ impl CatalogService {
                 data_changed: AtomicBool::new(false),
                 published: watch::channel(version).0,
                 rebuild: tokio::sync::Mutex::new(()),
+                verify_budget: VerifyBudget::new(Duration::from_millis(verify_budget_ms)),
             }),
         })
     }
@@ -563,25 +568,61 @@ impl CatalogService {
         }
     }
 
-    /// Verifies and stores a catalogue off the async runtime; records a rejection.
+    /// Verifies and stores a catalogue off the async runtime, within the verification budget
+    /// of `from` (the peer that handed it over); records a rejection.
     async fn accept(&self, from: Option<PeerId>, nquads: Vec<u8>) -> bool {
+        if let Some(peer) = from
+            && let Err(over) = self
+                .inner
+                .verify_budget
+                .admit(&peer, std::time::Instant::now())
+        {
+            let rejection = Rejection::OverBudget {
+                peer,
+                retry_in_secs: over.retry_in.as_secs().max(1),
+            };
+            self.inner.federated.record_rejection(from, &rejection);
+            return false;
+        }
         let service = self.clone();
         let consortium = self.consortium();
         let result = tokio::task::spawn_blocking(move || {
-            service
-                .inner
-                .federated
-                .accept(&nquads, |p| service.is_member(p), &consortium)
+            let started = std::time::Instant::now();
+            let result =
+                service
+                    .inner
+                    .federated
+                    .accept(&nquads, |p| service.is_member(p), &consortium);
+            (result, started.elapsed())
         })
         .await;
-        match result {
-            Ok(Ok(_)) => true,
-            Ok(Err(rejection)) => {
-                self.inner.federated.record_rejection(from, &rejection);
-                false
-            }
+        // Charged whatever happened, which also ends the peer's verification.
+        let (result, spent) = match result {
+            Ok((result, spent)) => (Some(result), spent),
             Err(e) => {
                 tracing::error!("catalogue verification task failed: {e}");
+                (None, Duration::ZERO)
+            }
+        };
+        if let Some(peer) = from
+            && self
+                .inner
+                .verify_budget
+                .charge(peer, spent, std::time::Instant::now())
+        {
+            tracing::warn!(
+                %peer,
+                "peer spent its catalogue verification budget ({} ms, catalog.verify_budget_ms): its catalogues wait until it refills",
+                self.inner.config.verify_budget_ms
+            );
+        }
+        let Some(result) = result else {
+            return false;
+        };
+        match result {
+            Ok(_) => true,
+            Err(rejection) => {
+                self.inner.federated.record_rejection(from, &rejection);
                 false
             }
         }

@@ -20,6 +20,10 @@ pub struct CatalogSection {
     /// How often the node compares catalogue versions with a connected member and fetches
     /// what it missed, in seconds.
     pub sync_interval_secs: u64,
+    /// Time each peer may make this node spend verifying the catalogues it hands over, in
+    /// milliseconds; it refills over 50 s (the default: 10% of a core). A peer past it has
+    /// its catalogues refused unverified until it refills (anti-entropy fetches them later).
+    pub verify_budget_ms: u64,
     /// The e-mail address of the catalogue's contact point (datasets without their own).
     pub contact_email: Option<String>,
     /// The licence of the catalogue's metadata (not of the data): CC0 1.0 by default.
@@ -37,6 +41,9 @@ impl Default for CatalogSection {
             // A digest request is small; a short interval bounds how long a missed announcement
             // stays missed.
             sync_interval_secs: 5,
+            // Five of the costliest catalogues the canonicaliser accepts (about 1 s each);
+            // honest ones take milliseconds.
+            verify_budget_ms: 5_000,
             contact_email: None,
             metadata_licence: hanse_vocab::eu::CC0.to_owned(),
         }

@@ -165,10 +165,12 @@ impl Config {
         if catalog.max_bytes < 4096
             || catalog.refresh_interval_secs == 0
             || catalog.sync_interval_secs == 0
+            || catalog.verify_budget_ms == 0
         {
             return Err(ConfigError::Invalid {
-                key: "catalog.max_bytes / catalog.refresh_interval_secs / catalog.sync_interval_secs",
-                message: "max_bytes must be at least 4096 and the intervals at least 1".into(),
+                key: "catalog.max_bytes / catalog.refresh_interval_secs / catalog.sync_interval_secs / catalog.verify_budget_ms",
+                message: "max_bytes must be at least 4096, the intervals and the budget at least 1"
+                    .into(),
             });
         }
         if catalog.max_bytes as u64 + 65_536 > self.p2p.max_message_bytes {

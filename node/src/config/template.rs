@@ -91,6 +91,9 @@ publish_debounce_ms = {cat_debounce}
 refresh_interval_secs = {cat_refresh}
 # How often catalogue versions are compared with a connected member, in seconds.
 sync_interval_secs = {cat_sync}
+# Time each peer may make this node spend verifying catalogues it hands over, in ms; refills
+# over 50 s. Past it, that peer's catalogues wait (anti-entropy fetches them later).
+verify_budget_ms = {cat_verify}
 # E-mail of the catalogue's contact point (for datasets that name none).
 # contact_email = "opendata@example.org"
 # Licence of the catalogue's metadata (not of the data).
@@ -195,6 +198,7 @@ format = "text"
             cat_debounce = d.catalog.publish_debounce_ms,
             cat_refresh = d.catalog.refresh_interval_secs,
             cat_sync = d.catalog.sync_interval_secs,
+            cat_verify = d.catalog.verify_budget_ms,
             cat_licence = d.catalog.metadata_licence,
             acc_days = d.access.max_agreement_days,
             acc_query = d.access.max_query_bytes,

@@ -1,5 +1,6 @@
 //! The federated catalogue across members: propagation of dataset changes, catch-up of late
-//! joiners, and rejection of forged, replayed and non-member catalogues.
+//! joiners, rejection of forged, replayed and non-member catalogues, and the verification
+//! budget that stops a member from spending others' CPU on crafted ones.
 
 use crate::support::{Running, eventually, mesh, meshed_consortium, start, stop};
 use anyhow::{Context, Result};
@@ -207,7 +208,19 @@ async fn version_held(node: &Running, publisher: &str) -> Result<Option<u64>> {
 /// Three members; node 1 has published a catalogue everyone holds. The prepared nodes
 /// (their temporary directories) must outlive the running ones.
 async fn three_members(seed: u8) -> Result<(Vec<PreparedNode>, Vec<Running>)> {
+    three_members_with(seed, |config| config).await
+}
+
+/// [`three_members`], each node's `hanse.toml` passed through `edit` first.
+async fn three_members_with(
+    seed: u8,
+    edit: impl Fn(String) -> String,
+) -> Result<(Vec<PreparedNode>, Vec<Running>)> {
     let nodes = prepare(3, seed)?;
+    for node in &nodes {
+        let path = node.dir.config_path();
+        std::fs::write(&path, edit(std::fs::read_to_string(&path)?))?;
+    }
     let (_, running, _) = meshed_consortium(&nodes).await?;
     let publisher = &running[1];
     put_dataset(publisher, &dataset("bikes", "cycling"), true).await?;
@@ -319,5 +332,60 @@ async fn non_member_catalogues_are_rejected() -> Result<()> {
         version_held(&running[2], &outsider.peer_id().to_string()).await?,
         None
     );
+    stop(running).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_sending_costly_catalogues_is_throttled_alone() -> Result<()> {
+    // A budget of 100 ms: one catalogue that takes the canonicaliser to its call limit
+    // (about 0.4 s) spends it.
+    let (_nodes, running) = three_members_with(44, |config| {
+        config.replace("verify_budget_ms = 5000", "verify_budget_ms = 100")
+    })
+    .await?;
+    let attacker = &running[0];
+    let own = attacker.handle.catalog().own().context("own catalogue")?;
+    // Its own catalogue, a newer version, with a chain of 1,000 look-alike blank nodes.
+    let costly = |version: u64| {
+        let mut nquads = own.nquads.replace(
+            &format!("\"{}\"^^", own.version),
+            &format!("\"{version}\"^^"),
+        );
+        for i in 0..1_000 {
+            nquads.push_str(&format!(
+                "_:costly{i} <https://example.org/next> _:costly{} .\n",
+                i + 1
+            ));
+        }
+        nquads
+    };
+    gossip(attacker, own.version + 1, costly(own.version + 1)).await?;
+    rejected(&running[2], "exceeded the limit").await?;
+    gossip(attacker, own.version + 2, costly(own.version + 2)).await?;
+    rejected(
+        &running[2],
+        &format!(
+            "peer {} has spent its catalogue verification budget",
+            attacker
+                .handle
+                .network()
+                .context("network")?
+                .local_peer_id()
+        ),
+    )
+    .await?;
+    // Another member's catalogues still go through.
+    let honest = &running[1];
+    let peer = honest
+        .handle
+        .network()
+        .context("network")?
+        .local_peer_id()
+        .to_string();
+    put_dataset(honest, &dataset("bikes", "throttled"), false).await?;
+    eventually(Duration::from_secs(30), "the honest update", || {
+        holds(&running[2], &peer, "bikes", "throttled")
+    })
+    .await?;
     stop(running).await
 }
