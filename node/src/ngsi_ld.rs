@@ -9,6 +9,7 @@
 //! | `writes` | create, replace, delete, attribute updates, batch operations |
 //! | `discovery` | types and attributes |
 //! | [`entity_store`] | entities as RDF: plain triples, GeoSPARQL, the state as sent |
+//! | [`state`] | the state as sent (`hanse:ngsiLdState`) |
 //! | [`model`] | the expanded entity form and payload checks |
 //! | [`terms`] | values as RDF terms and back |
 //! | [`context`] | active contexts: expanding and compacting terms |
@@ -36,6 +37,7 @@ pub mod query;
 pub mod render;
 pub mod selectors;
 pub mod service;
+pub mod state;
 pub mod terms;
 mod writes;
 

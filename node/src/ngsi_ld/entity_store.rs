@@ -14,33 +14,17 @@
 
 use super::geojson;
 use super::model::{Entity, Instance, dataset_id, is_geo_instance};
+pub use super::state::State;
+use super::state::state_json;
 use super::terms::{instance_from_terms, instance_terms, json_to_term};
 use crate::access::visibility::Visible;
 use hanse_vocab::ngsi_ld::LOCATION;
 use hanse_vocab::{geo, hanse, rdf, sosa, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Term};
 use oxigraph::store::{StorageError, Store, Transaction};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
-
-/// What `hanse:ngsiLdState` holds.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct State {
-    /// Attribute IRI -> instances as sent.
-    #[serde(default)]
-    pub attrs: BTreeMap<String, Vec<Instance>>,
-    /// `scope`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<Vec<String>>,
-    /// `createdAt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// `modifiedAt`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified_at: Option<String>,
-}
 
 /// An entity as found in the store.
 #[derive(Debug, Clone)]
@@ -505,13 +489,7 @@ pub fn quads(graph: &NamedNode, entity: &Entity, scope: &Scope, observed_now: &s
             }
         }
     }
-    let state = State {
-        attrs: entity.attrs.clone(),
-        scope: entity.scope.clone(),
-        created_at: entity.created_at.clone(),
-        modified_at: entity.modified_at.clone(),
-    };
-    if let Ok(text) = serde_json::to_string(&state) {
+    if let Ok(text) = state_json(entity) {
         push(
             &id,
             hanse::NGSI_LD_STATE,
