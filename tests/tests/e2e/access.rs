@@ -82,15 +82,6 @@ async fn post(node: &Running, path: &str, body: Value) -> Result<(u16, Value)> {
     status_and_body(response).await
 }
 
-fn peer(node: &Running) -> Result<String> {
-    Ok(node
-        .handle
-        .network()
-        .context("network")?
-        .local_peer_id()
-        .to_string())
-}
-
 async fn query(
     from: &Running,
     provider: &Running,
@@ -101,7 +92,7 @@ async fn query(
     let (status, answer) = post(
         from,
         "/api/remote/sparql",
-        json!({ "provider": peer(provider)?, "query": text, "purpose": purpose,
+        json!({ "provider": provider.peer_id()?, "query": text, "purpose": purpose,
                 "agreements": agreements }),
     )
     .await?;
@@ -125,7 +116,7 @@ async fn request_access(
     post(
         research,
         "/api/agreements",
-        json!({ "provider": peer(utility)?, "dataset": "consumption", "purpose": purpose,
+        json!({ "provider": utility.peer_id()?, "dataset": "consumption", "purpose": purpose,
                 "valid_for_secs": valid_for }),
     )
     .await

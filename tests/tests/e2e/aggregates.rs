@@ -143,15 +143,6 @@ struct Scene {
     small: String,
 }
 
-fn peer(node: &Running) -> Result<String> {
-    Ok(node
-        .handle
-        .network()
-        .context("network")?
-        .local_peer_id()
-        .to_string())
-}
-
 async fn post(node: &Running, path: &str, body: Value) -> Result<(u16, Value)> {
     let response = node
         .http
@@ -208,7 +199,7 @@ async fn scene(seed: u8) -> Result<Scene> {
         .await?;
         ensure!(status == 201, "{body}");
     }
-    let utility_peer = peer(utility)?;
+    let utility_peer = utility.peer_id()?;
     let mut agreements = Vec::new();
     for (dataset, purpose) in [
         ("consumption", ACADEMIC),

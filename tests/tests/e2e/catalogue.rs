@@ -89,7 +89,7 @@ async fn dataset_changes_reach_every_member_and_late_joiners() -> Result<()> {
     // Five members run; the sixth starts after the change.
     let running = mesh(&nodes[..5]).await?;
     let publisher = &running[1];
-    let peer = peer_id(publisher)?;
+    let peer = publisher.peer_id()?;
 
     put_dataset(publisher, &dataset("air", "no2"), true).await?;
     let started = Instant::now();
@@ -191,16 +191,6 @@ async fn rejected(node: &Running, needle: &str) -> Result<()> {
     .await
 }
 
-/// The node's PeerId, as the status API writes it.
-fn peer_id(node: &Running) -> Result<String> {
-    Ok(node
-        .handle
-        .network()
-        .context("network")?
-        .local_peer_id()
-        .to_string())
-}
-
 async fn version_held(node: &Running, publisher: &str) -> Result<Option<u64>> {
     Ok(status(node).await?["members"]
         .as_array()
@@ -229,7 +219,7 @@ async fn three_members_with(
     let (_, running, _) = meshed_consortium(&nodes).await?;
     let publisher = &running[1];
     put_dataset(publisher, &dataset("bikes", "cycling"), true).await?;
-    let peer = peer_id(publisher)?;
+    let peer = publisher.peer_id()?;
     for node in &running {
         eventually(Duration::from_secs(30), "catalogue everywhere", || {
             holds(node, &peer, "bikes", "cycling")
@@ -243,7 +233,7 @@ async fn three_members_with(
 async fn forged_catalogues_are_rejected() -> Result<()> {
     let (_nodes, running) = three_members(41).await?;
     let victim = &running[1];
-    let peer = peer_id(victim)?;
+    let peer = victim.peer_id()?;
     let signed = victim.handle.catalog().own().context("own catalogue")?;
     let held = version_held(&running[2], &peer).await?;
     // Node 0 claims node 1 now offers something else, keeping node 1's proof.
@@ -269,7 +259,7 @@ async fn forged_catalogues_are_rejected() -> Result<()> {
 async fn replayed_catalogues_are_rejected() -> Result<()> {
     let (_nodes, running) = three_members(42).await?;
     let publisher = &running[1];
-    let peer = peer_id(publisher)?;
+    let peer = publisher.peer_id()?;
     let old = publisher.handle.catalog().own().context("own catalogue")?;
     put_dataset(publisher, &dataset("bikes", "counters"), false).await?;
     eventually(Duration::from_secs(30), "update everywhere", || {
@@ -356,13 +346,13 @@ async fn a_member_sending_costly_catalogues_is_throttled_alone() -> Result<()> {
         &running[2],
         &format!(
             "peer {} has spent its catalogue verification budget",
-            peer_id(attacker)?
+            attacker.peer_id()?
         ),
     )
     .await?;
     // Another member's catalogues still go through.
     let honest = &running[1];
-    let peer = peer_id(honest)?;
+    let peer = honest.peer_id()?;
     put_dataset(honest, &dataset("bikes", "throttled"), false).await?;
     eventually(Duration::from_secs(30), "the honest update", || {
         holds(&running[2], &peer, "bikes", "throttled")

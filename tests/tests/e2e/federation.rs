@@ -390,19 +390,10 @@ async fn start_consortium(seed: u8) -> Result<(Vec<PreparedNode>, Vec<Running>, 
     Ok((nodes, running, reference))
 }
 
-fn peer_id(node: &Running) -> Result<String> {
-    Ok(node
-        .handle
-        .network()
-        .context("network")?
-        .local_peer_id()
-        .to_string())
-}
-
 /// `SERVICE` naming members by `hanse://` IRI and by `did:key`; other services refused.
 async fn explicit_service(running: &[Running], reference: &Store) -> Result<()> {
     let research = &running[0];
-    let (bruges, region) = (peer_id(&running[2])?, &running[4]);
+    let (bruges, region) = (running[2].peer_id()?, &running[4]);
     let region_did = hanse_node::trust::identity::did_key_of(
         &region.handle.network().context("net")?.local_peer_id(),
     )
@@ -620,7 +611,7 @@ async fn federated_answers_equal_the_union_of_permitted_data() -> Result<()> {
     }
     // Mechelen's whole data does not fit one chunk: its answer came in several.
     let everything = federated(research, QUERIES[17]).await?;
-    let mechelen = peer_id(&running[1])?;
+    let mechelen = running[1].peer_id()?;
     let requests = everything["federation"]["sources"]
         .as_array()
         .context("sources")?
