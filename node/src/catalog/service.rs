@@ -630,6 +630,15 @@ impl CatalogService {
 
     /// Asks `peer` for `publisher`'s catalogue and stores it if it verifies.
     async fn fetch(&self, network: &NetworkClient, peer: PeerId, publisher: PeerId) {
+        // It would be refused unverified: spare both sides the transfer.
+        if self
+            .inner
+            .verify_budget
+            .would_refuse(&peer, std::time::Instant::now())
+        {
+            tracing::debug!(%peer, %publisher, "not fetching: the peer is over its verification budget");
+            return;
+        }
         let request = Request::Catalog {
             publisher: publisher.to_string(),
         };

@@ -94,6 +94,16 @@ impl VerifyBudget {
         Ok(())
     }
 
+    /// Whether [`Self::admit`] would refuse `peer` now (nothing is admitted): lets the node
+    /// skip fetching what it would refuse anyway.
+    pub fn would_refuse(&self, peer: &PeerId, now: Instant) -> bool {
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        buckets.get(peer).is_some_and(|b| {
+            let b = self.refilled(*b, now);
+            b.busy || b.left <= 0.0
+        })
+    }
+
     /// Charges `peer` for an admitted verification that took `spent` and ends it; true if
     /// that spent the peer's budget.
     pub fn charge(&self, peer: PeerId, spent: Duration, now: Instant) -> bool {
@@ -143,6 +153,8 @@ mod tests {
             verify(&budget, costly, Duration::from_millis(1500), now),
             "spent now"
         );
+        assert!(budget.would_refuse(&costly, now));
+        assert!(!budget.would_refuse(&other, now));
         let refused = budget.admit(&costly, now).expect_err("over budget");
         // 0.5 s of debt at 2 s per 50 s: 12.5 s.
         assert_eq!(refused.retry_in.as_millis(), 12_500);
@@ -158,7 +170,9 @@ mod tests {
     fn one_verification_at_a_time_per_peer() {
         let budget = VerifyBudget::new(5 * SECOND);
         let (peer, other, now) = (PeerId::random(), PeerId::random(), Instant::now());
+        assert!(!budget.would_refuse(&peer, now));
         assert_eq!(budget.admit(&peer, now), Ok(()));
+        assert!(budget.would_refuse(&peer, now));
         // A burst: the rest are refused until the first is charged.
         assert!(budget.admit(&peer, now).is_err());
         assert_eq!(budget.admit(&other, now), Ok(()));
