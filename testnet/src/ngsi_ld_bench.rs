@@ -235,22 +235,23 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
 }
 
 /// Oxigraph on disk (RocksDB, as the node) loading `n` entities' plain triples with its bulk
-/// loader, one commit per [`BATCH`] entities: entities/s.
-fn insert_anchor(n: usize) -> Result<f64> {
+/// loader, one commit per [`BATCH`] entities.
+fn insert_anchor(n: usize) -> Result<Phase> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
     let graph = GraphName::NamedNode(NamedNode::new_unchecked("https://bench.example/g"));
-    let started = Instant::now();
-    for start in (0..n).step_by(BATCH) {
-        let mut quads = Vec::with_capacity(BATCH * 7);
-        for i in start..(start + BATCH).min(n) {
-            plain_quads(i, &graph, &mut quads);
+    Phase::measure(n, || {
+        for start in (0..n).step_by(BATCH) {
+            let mut quads = Vec::with_capacity(BATCH * 7);
+            for i in start..(start + BATCH).min(n) {
+                plain_quads(i, &graph, &mut quads);
+            }
+            let mut loader = store.bulk_loader().with_num_threads(1);
+            loader.load_quads(quads)?;
+            loader.commit()?;
         }
-        let mut loader = store.bulk_loader().with_num_threads(1);
-        loader.load_quads(quads)?;
-        loader.commit()?;
-    }
-    Ok(n as f64 / started.elapsed().as_secs_f64())
+        Ok(())
+    })
 }
 
 /// The node's own quads of the bench entities (entity, geometry and observation triples, the
@@ -309,9 +310,13 @@ impl Phase {
     }
 
     fn cores(&self) -> String {
-        self.cores_busy
-            .map_or_else(|| "n/a".to_owned(), |c| format!("{c:.2}"))
+        cores_text(self.cores_busy)
     }
+}
+
+/// Cores kept busy as printed: two decimals, or `n/a` without procfs.
+fn cores_text(cores_busy: Option<f64>) -> String {
+    cores_busy.map_or_else(|| "n/a".to_owned(), |c| format!("{c:.2}"))
 }
 
 /// Oxigraph on disk bulk-loading `batches` (the quads the node stored), one commit per batch
@@ -434,7 +439,9 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
     }
     let upserts = stored as f64 / upsert_time.as_secs_f64();
     let served = stored as f64 / upsert_time.saturating_sub(body_time).as_secs_f64();
-    let anchor_rate = tokio::task::spawn_blocking(move || insert_anchor(stored)).await??;
+    let anchor_rate = tokio::task::spawn_blocking(move || insert_anchor(stored))
+        .await??
+        .entities_per_s;
     let node_store = store.clone();
     let batches =
         tokio::task::spawn_blocking(move || node_quads_by_batch(&node_store, stored)).await??;
@@ -452,10 +459,7 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
     let entity_only =
         tokio::task::spawn_blocking(move || same_quads_anchor(without_observations, stored))
             .await??;
-    let node_cores = upsert_cpu.map_or_else(
-        || "n/a".to_owned(),
-        |cpu| format!("{:.2}", cpu / upsert_time.as_secs_f64()),
-    );
+    let node_cores = cores_text(upsert_cpu.map(|cpu| cpu / upsert_time.as_secs_f64()));
     println!(
         "\nbatch upsert over HTTP (batches of {BATCH}, {stored} entities, {:.1} quads each as stored: 8 of the entity with its state, 6 of a SOSA observation): {upserts:.0} entities/s, {node_cores} cores busy (node, client and compaction)",
         node_quads as f64 / stored as f64

@@ -114,7 +114,7 @@ struct Inner {
     // One rebuild at a time (the task's and `refresh_now`'s).
     rebuild: tokio::sync::Mutex<()>,
     // Verification time each peer that hands over catalogues may still cost this node.
-    verify_budget: VerifyBudget,
+    verify_budget: Arc<VerifyBudget>,
 }
 
 /// Handle to the catalogue service; cheap to clone.
@@ -198,7 +198,7 @@ impl CatalogService {
                 data_changed: AtomicBool::new(false),
                 published: watch::channel(version).0,
                 rebuild: tokio::sync::Mutex::new(()),
-                verify_budget: VerifyBudget::new(Duration::from_millis(verify_budget_ms)),
+                verify_budget: Arc::new(VerifyBudget::new(Duration::from_millis(verify_budget_ms))),
             }),
         })
     }
@@ -571,58 +571,39 @@ impl CatalogService {
     /// Verifies and stores a catalogue off the async runtime, within the verification budget
     /// of `from` (the peer that handed it over); records a rejection.
     async fn accept(&self, from: Option<PeerId>, nquads: Vec<u8>) -> bool {
-        if let Some(peer) = from
-            && let Err(over) = self
-                .inner
-                .verify_budget
-                .admit(&peer, std::time::Instant::now())
-        {
-            let rejection = Rejection::OverBudget {
-                peer,
-                retry_in_secs: over.retry_in.as_secs().max(1),
-            };
-            self.inner.federated.record_rejection(from, &rejection);
-            return false;
-        }
+        let verification = match from {
+            Some(peer) => match self.inner.verify_budget.start(peer) {
+                Ok(verification) => Some(verification),
+                Err(over) => {
+                    let rejection = Rejection::OverBudget {
+                        peer,
+                        retry_in_secs: over.retry_in.as_secs().max(1),
+                    };
+                    self.inner.federated.record_rejection(from, &rejection);
+                    return false;
+                }
+            },
+            None => None,
+        };
         let service = self.clone();
         let consortium = self.consortium();
         let result = tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            let result =
-                service
-                    .inner
-                    .federated
-                    .accept(&nquads, |p| service.is_member(p), &consortium);
-            (result, started.elapsed())
+            // Charged to the peer when this ends, whatever the outcome.
+            let _verification = verification;
+            service
+                .inner
+                .federated
+                .accept(&nquads, |p| service.is_member(p), &consortium)
         })
         .await;
-        // Charged whatever happened, which also ends the peer's verification.
-        let (result, spent) = match result {
-            Ok((result, spent)) => (Some(result), spent),
+        match result {
+            Ok(Ok(_)) => true,
+            Ok(Err(rejection)) => {
+                self.inner.federated.record_rejection(from, &rejection);
+                false
+            }
             Err(e) => {
                 tracing::error!("catalogue verification task failed: {e}");
-                (None, Duration::ZERO)
-            }
-        };
-        if let Some(peer) = from
-            && self
-                .inner
-                .verify_budget
-                .charge(peer, spent, std::time::Instant::now())
-        {
-            tracing::warn!(
-                %peer,
-                "peer spent its catalogue verification budget ({} ms, catalog.verify_budget_ms): its catalogues wait until it refills",
-                self.inner.config.verify_budget_ms
-            );
-        }
-        let Some(result) = result else {
-            return false;
-        };
-        match result {
-            Ok(_) => true,
-            Err(rejection) => {
-                self.inner.federated.record_rejection(from, &rejection);
                 false
             }
         }

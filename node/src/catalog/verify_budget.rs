@@ -13,7 +13,7 @@
 
 use libp2p::PeerId;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The full budget refills in this many seconds (at the default of 5 s: 10% of a core).
@@ -94,6 +94,18 @@ impl VerifyBudget {
         Ok(())
     }
 
+    /// Admits a verification of `peer` now, or says why not; the verification is charged to
+    /// the peer when the returned [`Verification`] is dropped, however it ended.
+    pub fn start(self: &Arc<Self>, peer: PeerId) -> Result<Verification, OverBudget> {
+        let now = Instant::now();
+        self.admit(&peer, now)?;
+        Ok(Verification {
+            budget: Arc::clone(self),
+            peer,
+            started: now,
+        })
+    }
+
     /// Whether [`Self::admit`] would refuse `peer` now (nothing is admitted): lets the node
     /// skip fetching what it would refuse anyway.
     pub fn would_refuse(&self, peer: &PeerId, now: Instant) -> bool {
@@ -118,6 +130,29 @@ impl VerifyBudget {
             busy: false,
         };
         before.left > 0.0 && bucket.left <= 0.0
+    }
+}
+
+/// A verification under way: dropping it charges its time to the peer and ends it, so a
+/// verification that fails, panics or is abandoned still counts and never stays open.
+#[derive(Debug)]
+pub struct Verification {
+    budget: Arc<VerifyBudget>,
+    peer: PeerId,
+    started: Instant,
+}
+
+impl Drop for Verification {
+    fn drop(&mut self) {
+        let now = Instant::now();
+        let spent = now.saturating_duration_since(self.started);
+        if self.budget.charge(self.peer, spent, now) {
+            tracing::warn!(
+                peer = %self.peer,
+                "peer spent its catalogue verification budget ({} ms, catalog.verify_budget_ms): its catalogues wait until it refills",
+                (self.budget.capacity * 1000.0).round() as u64
+            );
+        }
     }
 }
 
@@ -178,6 +213,16 @@ mod tests {
         assert_eq!(budget.admit(&other, now), Ok(()));
         budget.charge(peer, Duration::from_millis(5), now);
         assert_eq!(budget.admit(&peer, now), Ok(()));
+    }
+
+    #[test]
+    fn a_verification_ends_when_dropped() {
+        let budget = Arc::new(VerifyBudget::new(5 * SECOND));
+        let peer = PeerId::random();
+        let verification = budget.start(peer).expect("admitted");
+        assert!(budget.start(peer).is_err(), "one at a time");
+        drop(verification);
+        assert!(budget.start(peer).is_ok());
     }
 
     #[test]
