@@ -8,7 +8,8 @@
 //! | [`service`] | [`NgsiLdService`]: reads, queries, blocking work under bounds |
 //! | `writes` | create, replace, delete, attribute updates, batch operations |
 //! | `discovery` | types and attributes |
-//! | [`entity_store`] | entities as RDF: plain triples, GeoSPARQL, the state as sent |
+//! | [`entity_store`] | entities as RDF: plain triples, GeoSPARQL, the state as sent; reading |
+//! | [`entity_quads`] | an entity as quads, and writes that change only what changed |
 //! | [`state`] | the state as sent (`hanse:ngsiLdState`) |
 //! | [`model`] | the expanded entity form and payload checks |
 //! | [`terms`] | values as RDF terms and back |
@@ -26,6 +27,7 @@
 pub mod context;
 pub mod context_loader;
 mod discovery;
+pub mod entity_quads;
 pub mod entity_store;
 pub mod error;
 pub mod geojson;

@@ -9,20 +9,19 @@
 //!   it still agrees with the triples (sensor ingest and SPARQL Update change the triples);
 //! - an observed attribute (`observedAt`) also adds a SOSA observation, as sensor ingest does.
 //!
-//! [`read`] gathers an entity's quads from the graphs a caller may see; [`write`] applies a
-//! change inside a store transaction.
+//! [`read`] gathers an entity's quads from the graphs a caller may see;
+//! [`entity_quads`](super::entity_quads) states an entity as quads and writes changes.
 
+use super::entity_quads::{EntityWrite, Scope, observations_of};
 use super::geojson;
 use super::model::{Entity, Instance, dataset_id, is_geo_instance};
 pub use super::state::State;
-use super::state::state_json;
-use super::terms::{instance_from_terms, instance_terms, json_to_term};
+use super::terms::{instance_from_terms, instance_terms};
 use crate::access::visibility::Visible;
 use hanse_vocab::ngsi_ld::LOCATION;
-use hanse_vocab::{geo, hanse, rdf, sosa, xsd};
-use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Quad, Term};
-use oxigraph::store::{StorageError, Store, Transaction};
-use serde_json::Value;
+use hanse_vocab::{geo, hanse, rdf, xsd};
+use oxigraph::model::{GraphName, NamedNode, Quad, Term};
+use oxigraph::store::{StorageError, Store};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,13 +40,15 @@ pub struct Stored {
     pub values: BTreeMap<String, Vec<Term>>,
     /// Geometry node -> WKT.
     pub wkt: HashMap<String, String>,
+    /// Its quads and its geometry nodes' in `graph`: what a write of it replaces.
+    pub quads: Vec<Quad>,
 }
 
-fn node(iri: &str) -> NamedNode {
+pub(super) fn node(iri: &str) -> NamedNode {
     NamedNode::new_unchecked(iri)
 }
 
-fn short_hash(text: &str) -> String {
+pub(super) fn short_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     hex::encode(&digest[..6])
 }
@@ -93,7 +94,7 @@ pub fn visible_quads<'a>(
 }
 
 /// The predicate linking an entity to a GeoProperty instance's geometry.
-fn geometry_predicate(attr: &str, dataset: Option<&str>) -> String {
+pub(super) fn geometry_predicate(attr: &str, dataset: Option<&str>) -> String {
     if attr == LOCATION && dataset.is_none() {
         geo::HAS_GEOMETRY.to_owned()
     } else {
@@ -114,11 +115,13 @@ pub fn read(
         state: State::default(),
         values: BTreeMap::new(),
         wkt: HashMap::new(),
+        quads: Vec::new(),
     };
     let mut home: Option<NamedNode> = None;
     let mut typed_in: Option<NamedNode> = None;
     let geometry_prefix = geometry_prefix(id.as_str());
     let mut geometry_nodes: Vec<(NamedNode, GraphName)> = Vec::new();
+    let mut quads = Vec::new();
     for quad in visible_quads(store, visible, id, None, None) {
         let quad = quad?;
         let graph = match &quad.graph_name {
@@ -135,44 +138,53 @@ pub fn read(
             if typed_in.is_none() {
                 typed_in = graph;
             }
-            continue;
-        }
-        if predicate == hanse::NGSI_LD_STATE {
+        } else if predicate == hanse::NGSI_LD_STATE {
             if let Term::Literal(l) = &quad.object
                 && let Ok(state) = serde_json::from_str::<State>(l.value())
             {
                 stored.state = state;
                 home = graph;
             }
-            continue;
+        } else {
+            if let Term::NamedNode(object) = &quad.object
+                && object.as_str().starts_with(&geometry_prefix)
+            {
+                let node = (object.clone(), quad.graph_name.clone());
+                if !geometry_nodes.contains(&node) {
+                    geometry_nodes.push(node);
+                }
+            }
+            stored
+                .values
+                .entry(predicate.to_owned())
+                .or_default()
+                .push(quad.object.clone());
         }
-        if let Term::NamedNode(object) = &quad.object
-            && object.as_str().starts_with(&geometry_prefix)
-        {
-            geometry_nodes.push((object.clone(), quad.graph_name.clone()));
-        }
-        stored
-            .values
-            .entry(predicate.to_owned())
-            .or_default()
-            .push(quad.object);
+        quads.push(quad);
     }
     let Some(graph) = home.or(typed_in) else {
         return Ok(None);
     };
+    let home = GraphName::NamedNode(graph.clone());
     stored.graph = graph;
+    stored.quads = quads.into_iter().filter(|q| q.graph_name == home).collect();
     for (geometry, graph) in geometry_nodes {
-        let wkt = node(geo::AS_WKT);
         for quad in store.quads_for_pattern(
             Some(geometry.as_ref().into()),
-            Some(wkt.as_ref()),
+            None,
             None,
             Some(graph.as_ref()),
         ) {
-            if let Term::Literal(l) = quad?.object {
+            let quad = quad?;
+            if let Term::Literal(l) = &quad.object
+                && quad.predicate.as_str() == geo::AS_WKT
+            {
                 stored
                     .wkt
                     .insert(geometry.as_str().to_owned(), l.value().to_owned());
+            }
+            if quad.graph_name == home {
+                stored.quads.push(quad);
             }
         }
     }
@@ -206,7 +218,7 @@ fn canonical(term: &Term) -> String {
 }
 
 /// The WKT a GeoProperty instance is stored as.
-fn instance_wkt(instance: &Instance) -> Option<String> {
+pub(super) fn instance_wkt(instance: &Instance) -> Option<String> {
     instance
         .get("value")
         .and_then(|v| geojson::parse(v).ok())
@@ -214,6 +226,17 @@ fn instance_wkt(instance: &Instance) -> Option<String> {
 }
 
 impl Stored {
+    /// A write of it: `entity` its new state, `scope` how much of it changes.
+    pub fn into_write(self, entity: Entity, scope: Scope) -> EntityWrite {
+        EntityWrite {
+            recorded: observations_of(self.id.as_str(), &self.state.attrs),
+            graph: self.graph,
+            entity,
+            scope,
+            before: self.quads,
+        }
+    }
+
     /// Whether the state's instances of `attr` still agree with the triples.
     fn agrees(&self, attr: &str, instances: &[Instance]) -> bool {
         let mut expected: Vec<String> = Vec::new();
@@ -319,214 +342,4 @@ impl Stored {
         }
         entity
     }
-}
-
-/// How much of an entity a write replaces.
-#[derive(Debug, Clone)]
-pub enum Scope {
-    /// Everything (replace).
-    All,
-    /// Everything, and nothing of the entity is stored yet: no old quads to remove, so the
-    /// quads may go in through the bulk loader.
-    New,
-    /// These attributes (and appended types).
-    Attributes(Vec<String>),
-    /// Nothing: the entity is deleted.
-    Delete,
-}
-
-fn remove_quads(
-    tx: &mut Transaction<'_>,
-    subject: &NamedNode,
-    predicate: Option<NamedNodeRef<'_>>,
-    graph: &GraphName,
-    geometry_prefix: &str,
-) -> Result<(), StorageError> {
-    let old: Vec<Quad> = tx
-        .quads_for_pattern(
-            Some(subject.as_ref().into()),
-            predicate,
-            None,
-            Some(graph.as_ref()),
-        )
-        .collect::<Result<_, _>>()?;
-    for quad in &old {
-        if let Term::NamedNode(object) = &quad.object
-            && object.as_str().starts_with(geometry_prefix)
-        {
-            let nested: Vec<Quad> = tx
-                .quads_for_pattern(
-                    Some(object.as_ref().into()),
-                    None,
-                    None,
-                    Some(graph.as_ref()),
-                )
-                .collect::<Result<_, _>>()?;
-            for q in &nested {
-                tx.remove(q);
-            }
-        }
-        tx.remove(quad);
-    }
-    Ok(())
-}
-
-/// Applies a write of `entity` (the entity's new whole state) to `graph`.
-pub fn write(
-    tx: &mut Transaction<'_>,
-    graph: &NamedNode,
-    entity: &Entity,
-    scope: &Scope,
-    observed_now: &str,
-) -> Result<(), StorageError> {
-    let id = node(&entity.id);
-    let graph_name = GraphName::NamedNode(graph.clone());
-    let geometry_prefix = geometry_prefix(&entity.id);
-    match scope {
-        Scope::New => {}
-        Scope::All | Scope::Delete => remove_quads(tx, &id, None, &graph_name, &geometry_prefix)?,
-        Scope::Attributes(attrs) => {
-            for attr in attrs.iter() {
-                remove_quads(
-                    tx,
-                    &id,
-                    Some(node(attr).as_ref()),
-                    &graph_name,
-                    &geometry_prefix,
-                )?;
-                if attr == LOCATION {
-                    remove_quads(
-                        tx,
-                        &id,
-                        Some(node(geo::HAS_GEOMETRY).as_ref()),
-                        &graph_name,
-                        &geometry_prefix,
-                    )?;
-                }
-            }
-            remove_quads(
-                tx,
-                &id,
-                Some(node(hanse::NGSI_LD_STATE).as_ref()),
-                &graph_name,
-                &geometry_prefix,
-            )?;
-        }
-    }
-    tx.extend(quads(graph, entity, scope, observed_now).iter());
-    Ok(())
-}
-
-/// The quads that state `entity` (within `scope`) in `graph`, with SOSA observations of its
-/// observed attributes.
-pub fn quads(graph: &NamedNode, entity: &Entity, scope: &Scope, observed_now: &str) -> Vec<Quad> {
-    let id = node(&entity.id);
-    let graph_name = GraphName::NamedNode(graph.clone());
-    let mut quads: Vec<Quad> = Vec::new();
-    if matches!(scope, Scope::Delete) {
-        return quads;
-    }
-    let mut push = |s: &NamedNode, p: &str, o: Term| {
-        quads.push(Quad::new(s.clone(), node(p), o, graph_name.clone()));
-    };
-    for t in &entity.types {
-        if let Ok(t) = NamedNode::new(t) {
-            push(&id, rdf::TYPE, t.into());
-        }
-    }
-    let written: Vec<&String> = match scope {
-        Scope::Attributes(attrs) => attrs
-            .iter()
-            .filter(|a| entity.attrs.contains_key(*a))
-            .collect(),
-        _ => entity.attrs.keys().collect(),
-    };
-    for attr in written {
-        let Some(instances) = entity.attrs.get(attr) else {
-            continue;
-        };
-        let Ok(attr_node) = NamedNode::new(attr) else {
-            continue;
-        };
-        for instance in instances {
-            if is_geo_instance(attr, instance) {
-                let Some(wkt) = instance_wkt(instance) else {
-                    continue;
-                };
-                let dataset = dataset_id(instance);
-                let geometry = node(&geometry_node(&entity.id, attr, dataset));
-                push(
-                    &id,
-                    &geometry_predicate(attr, dataset),
-                    geometry.clone().into(),
-                );
-                push(
-                    &geometry,
-                    geo::AS_WKT,
-                    Literal::new_typed_literal(wkt, node(geo::WKT_LITERAL)).into(),
-                );
-                continue;
-            }
-            let mut terms = Vec::new();
-            instance_terms(instance, &mut terms);
-            for term in &terms {
-                push(&id, attr_node.as_str(), term.clone());
-            }
-            if let (Some(Value::String(observed)), "Property", [value]) = (
-                instance.get("observedAt"),
-                super::model::kind(instance),
-                terms.as_slice(),
-            ) {
-                observation(
-                    &mut push,
-                    &entity.id,
-                    attr,
-                    dataset_id(instance),
-                    observed,
-                    value,
-                    observed_now,
-                );
-            }
-        }
-    }
-    if let Ok(text) = state_json(entity) {
-        push(
-            &id,
-            hanse::NGSI_LD_STATE,
-            Literal::new_typed_literal(text, node(rdf::JSON)).into(),
-        );
-    }
-    quads
-}
-
-/// A SOSA observation of an observed attribute value (idempotent: the IRI derives from
-/// entity, attribute, dataset and time).
-fn observation(
-    push: &mut impl FnMut(&NamedNode, &str, Term),
-    id: &str,
-    attr: &str,
-    dataset: Option<&str>,
-    observed: &str,
-    value: &Term,
-    now: &str,
-) {
-    let Ok(iri) = NamedNode::new(format!(
-        "{id}/observation/{}/{}",
-        short_hash(&format!("{attr}\n{}", dataset.unwrap_or(""))),
-        observed
-    )) else {
-        return;
-    };
-    let time = |t: &str| Term::from(Literal::new_typed_literal(t, node(xsd::DATE_TIME)));
-    push(&iri, rdf::TYPE, node(sosa::OBSERVATION).into());
-    push(&iri, sosa::OBSERVED_PROPERTY, node(attr).into());
-    push(&iri, sosa::HAS_FEATURE_OF_INTEREST, node(id).into());
-    push(&iri, sosa::HAS_SIMPLE_RESULT, value.clone());
-    push(&iri, sosa::PHENOMENON_TIME, time(observed));
-    push(&iri, sosa::RESULT_TIME, time(now));
-}
-
-/// The value of a plain literal, for callers that compare with stored triples.
-pub fn plain(value: &Value) -> Term {
-    json_to_term(value)
 }

@@ -206,7 +206,8 @@ fn comparable(object: &Term, geometry_prefix: &str) -> Comparable {
 mod tests {
     use super::*;
     use crate::ngsi_ld::context::ActiveContext;
-    use crate::ngsi_ld::entity_store::{Scope, quads, read};
+    use crate::ngsi_ld::entity_quads::{Scope, quads};
+    use crate::ngsi_ld::entity_store::read;
     use crate::ngsi_ld::model::Entity;
     use serde_json::json;
 

@@ -6,7 +6,8 @@
 //! timeout; writes are serialised, each request (or batch) one transaction.
 
 use super::context_loader::ContextLoader;
-use super::entity_store::{Scope, Stored, geometry_node, quads, read, write};
+use super::entity_quads::{EntityWrite, Scope, quads, write};
+use super::entity_store::{Stored, geometry_node, read};
 use super::error::NgsiLdError;
 use super::model::Entity;
 use super::query::{EntityQuery, Page, is_entity};
@@ -265,15 +266,15 @@ pub(super) fn geo_entries(graph: &NamedNode, entity: &Entity) -> Vec<GeoEntry> {
 
 impl Inner {
     /// Commits a set of entity writes in one transaction, then updates the spatial index.
-    pub(super) fn commit(&self, writes: &[(NamedNode, Entity, Scope)]) -> Result<(), NgsiLdError> {
+    pub(super) fn commit(&self, writes: &[EntityWrite]) -> Result<(), NgsiLdError> {
         if writes.is_empty() {
             return Ok(());
         }
         let now = now();
         let fresh: Vec<Quad> = writes
             .iter()
-            .filter(|(_, _, scope)| matches!(scope, Scope::New))
-            .flat_map(|(graph, entity, scope)| quads(graph, entity, scope, &now))
+            .filter(|w| matches!(w.scope, Scope::New))
+            .flat_map(|w| quads(&w.graph, &w.entity, &w.scope, &now))
             .collect();
         // What of `fresh` is left for the transaction.
         let fresh = if fresh.len() >= BULK_THRESHOLD {
@@ -289,20 +290,20 @@ impl Inner {
         };
         let mut tx = self.store.start_transaction()?;
         tx.extend(fresh.iter());
-        for (graph, entity, scope) in writes {
-            if !matches!(scope, Scope::New) {
-                write(&mut tx, graph, entity, scope, &now)?;
+        for change in writes {
+            if !matches!(change.scope, Scope::New) {
+                write(&mut tx, change, &now);
             }
         }
         tx.commit()?;
-        for (graph, entity, scope) in writes {
-            if let Ok(id) = NamedNode::new(&entity.id) {
-                let entries = if matches!(scope, Scope::Delete) {
+        for change in writes {
+            if let Ok(id) = NamedNode::new(&change.entity.id) {
+                let entries = if matches!(change.scope, Scope::Delete) {
                     Vec::new()
                 } else {
-                    geo_entries(graph, entity)
+                    geo_entries(&change.graph, &change.entity)
                 };
-                self.geo.replace(graph, &id, entries);
+                self.geo.replace(&change.graph, &id, entries);
             }
         }
         self.catalog.data_changed();

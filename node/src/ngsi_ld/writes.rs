@@ -3,13 +3,12 @@
 //! transaction. Merging follows NGSI-LD: an attribute instance is identified by its
 //! `datasetId` (none = the default instance).
 
-use super::entity_store::Scope;
+use super::entity_quads::{EntityWrite, Scope};
 use super::error::NgsiLdError;
 use super::model::{Entity, Instance, dataset_id, kind};
 use super::service::{Inner, NgsiLdService, entity_iri, error_from, not_found, now};
 use crate::access::visibility::Rights;
 use crate::catalog::DatasetDefinition;
-use oxigraph::model::NamedNode;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -166,7 +165,7 @@ impl NgsiLdService {
             let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
             let time = now();
             let mut outcome = BatchOutcome::default();
-            let mut writes: Vec<(NamedNode, Entity, Scope)> = Vec::new();
+            let mut writes: Vec<EntityWrite> = Vec::new();
             // Where each id of the batch is in `writes` (an id sent twice is written once,
             // as its last state).
             let mut position: HashMap<String, usize> = HashMap::new();
@@ -192,7 +191,7 @@ impl NgsiLdService {
                 let id = entity.id.clone();
                 let earlier = position.get(&id).map(|&i| &writes[i]);
                 match inner.batch_one(&rights, op, entity, earlier, &definitions, &time) {
-                    Ok((graph, entity, created, kept)) => {
+                    Ok((mut change, created, kept)) => {
                         if !kept.is_empty() {
                             let error = NgsiLdError::BadRequestData(format!(
                                 "attributes exist and noOverwrite was asked: {}",
@@ -207,19 +206,19 @@ impl NgsiLdService {
                             outcome.created.push(id.clone());
                             fresh.insert(id.clone());
                         }
-                        outcome.success.push(id);
-                        let scope = if fresh.contains(&entity.id) {
+                        change.scope = if fresh.contains(&id) {
                             Scope::New
                         } else {
                             Scope::All
                         };
-                        match position.get(&entity.id) {
-                            Some(&i) => writes[i] = (graph, entity, scope),
+                        match position.get(&id) {
+                            Some(&i) => writes[i] = change,
                             None => {
-                                position.insert(entity.id.clone(), writes.len());
-                                writes.push((graph, entity, scope));
+                                position.insert(id.clone(), writes.len());
+                                writes.push(change);
                             }
                         }
+                        outcome.success.push(id);
                     }
                     Err(error) => outcome.errors.push(BatchError {
                         entity_id: id,
@@ -251,7 +250,8 @@ impl NgsiLdService {
                     .and_then(|iri| inner.writable(&rights, &iri)?.ok_or_else(|| not_found(&id)));
                 match found {
                     Ok(stored) if deleted.insert(id.clone()) => {
-                        writes.push((stored.graph.clone(), stored.entity(), Scope::Delete));
+                        let entity = stored.entity();
+                        writes.push(stored.into_write(entity, Scope::Delete));
                         outcome.success.push(id);
                     }
                     Ok(_) => outcome.errors.push(BatchError {
@@ -311,7 +311,7 @@ impl NgsiLdService {
                 written.push("scope".into());
             }
             outcome.updated = written;
-            inner.commit(&[(stored.graph.clone(), entity, Scope::Attributes(scope))])?;
+            inner.commit(&[stored.into_write(entity, Scope::Attributes(scope))])?;
             Ok(outcome)
         })
         .await
@@ -364,7 +364,7 @@ impl NgsiLdService {
             instance.insert("modifiedAt".into(), Value::String(time.clone()));
             entity.modified_at = Some(time);
             let scope = vec![attr];
-            inner.commit(&[(stored.graph.clone(), entity, Scope::Attributes(scope))])
+            inner.commit(&[stored.into_write(entity, Scope::Attributes(scope))])
         })
         .await
     }
@@ -399,11 +399,7 @@ impl NgsiLdService {
             if attr == hanse_vocab::ngsi_ld::SCOPE {
                 entity.scope.take().ok_or_else(missing)?;
                 entity.modified_at = Some(now());
-                return inner.commit(&[(
-                    stored.graph.clone(),
-                    entity,
-                    Scope::Attributes(Vec::new()),
-                )]);
+                return inner.commit(&[stored.into_write(entity, Scope::Attributes(Vec::new()))]);
             }
             let instances = entity.attrs.get_mut(&attr).ok_or_else(missing)?;
             let before = instances.len();
@@ -420,29 +416,34 @@ impl NgsiLdService {
             }
             entity.modified_at = Some(now());
             let scope = vec![attr];
-            inner.commit(&[(stored.graph.clone(), entity, Scope::Attributes(scope))])
+            inner.commit(&[stored.into_write(entity, Scope::Attributes(scope))])
         })
         .await
     }
 }
 
 impl Inner {
-    /// One entity of a batch: its graph, new state, and whether it is new.
+    /// One entity of a batch: its write (the scope is the caller's to set), whether it is
+    /// new, and the attributes `noOverwrite` kept.
     fn batch_one(
         &self,
         rights: &Rights,
         op: BatchOp,
         mut entity: Entity,
-        earlier: Option<&(NamedNode, Entity, Scope)>,
+        earlier: Option<&EntityWrite>,
         definitions: &[DatasetDefinition],
         time: &str,
-    ) -> Result<(NamedNode, Entity, bool, Vec<String>), NgsiLdError> {
+    ) -> Result<(EntityWrite, bool, Vec<String>), NgsiLdError> {
         let iri = entity_iri(&entity.id)?;
         let existing = match earlier {
-            Some((graph, e, _)) => Some((graph.clone(), e.clone())),
-            None => self
-                .writable(rights, &iri)?
-                .map(|s| (s.graph.clone(), s.entity())),
+            Some(change) => Some(change.clone()),
+            None => self.writable(rights, &iri)?.map(|s| {
+                let entity = s.entity();
+                s.into_write(entity, Scope::All)
+            }),
+        };
+        let untyped = |entity: &Entity| {
+            NgsiLdError::BadRequestData(format!("entity `{}` has no type", entity.id))
         };
         match (op, existing) {
             (BatchOp::Create, Some(_)) => Err(NgsiLdError::AlreadyExists(format!(
@@ -452,32 +453,31 @@ impl Inner {
             (BatchOp::Update { .. }, None) => Err(not_found(&entity.id)),
             (_, None) => {
                 if entity.types.is_empty() {
-                    return Err(NgsiLdError::BadRequestData(format!(
-                        "entity `{}` has no type",
-                        entity.id
-                    )));
+                    return Err(untyped(&entity));
                 }
                 let graph = self.home_for(rights, &entity.types, definitions)?;
                 stamp_entity(&mut entity, None, time);
-                Ok((graph, entity, earlier.is_none(), Vec::new()))
+                Ok((
+                    EntityWrite::new(graph, entity),
+                    earlier.is_none(),
+                    Vec::new(),
+                ))
             }
-            (BatchOp::Upsert { update: false }, Some((graph, old))) => {
+            (BatchOp::Upsert { update: false }, Some(mut change)) => {
                 if entity.types.is_empty() {
-                    return Err(NgsiLdError::BadRequestData(format!(
-                        "entity `{}` has no type",
-                        entity.id
-                    )));
+                    return Err(untyped(&entity));
                 }
-                stamp_entity(&mut entity, old.created_at.as_deref(), time);
-                Ok((graph, entity, false, Vec::new()))
+                stamp_entity(&mut entity, change.entity.created_at.as_deref(), time);
+                change.entity = entity;
+                Ok((change, false, Vec::new()))
             }
-            (BatchOp::Upsert { update: true }, Some((graph, mut old))) => {
-                merge(&mut old, entity, true, time);
-                Ok((graph, old, false, Vec::new()))
+            (BatchOp::Upsert { update: true }, Some(mut change)) => {
+                merge(&mut change.entity, entity, true, time);
+                Ok((change, false, Vec::new()))
             }
-            (BatchOp::Update { no_overwrite }, Some((graph, mut old))) => {
-                let (_, kept) = merge(&mut old, entity, !no_overwrite, time);
-                Ok((graph, old, false, kept))
+            (BatchOp::Update { no_overwrite }, Some(mut change)) => {
+                let (_, kept) = merge(&mut change.entity, entity, !no_overwrite, time);
+                Ok((change, false, kept))
             }
         }
     }
