@@ -14,7 +14,9 @@
 //! p50 and p95 of `--runs` runs each, interleaved. Upserts per second are compared with
 //! oxigraph on disk bulk-loading, in commits of the same size, the same entities' plain
 //! triples (what a SPARQL user would load) and exactly the quads the node stored (the ceiling
-//! for the node on this machine), with and without the SOSA observations. Beside each rate is
+//! for the node on this machine), with and without the SOSA observations. Then the first
+//! 10,000 stations send their next hour's reading (updates of existing entities), against
+//! oxigraph replacing the same entities' plain triples in transactions. Beside each rate is
 //! how many cores the process kept busy (CPU over wall time, RocksDB's compaction included):
 //! on a 2-core machine near 2.0 means the machine, not the code path, is the limit. The
 //! brokers' published figures are printed beside them.
