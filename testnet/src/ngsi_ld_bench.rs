@@ -34,7 +34,7 @@ use oxigraph::model::Quad;
 use serde_json::Value;
 use std::ops::Range;
 use std::time::{Duration, Instant};
-use workload::{entity, queries};
+use workload::{BATCH, entity, queries};
 
 /// Options of `bench ngsi-ld`.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,7 +47,6 @@ pub struct NgsiLdBenchOptions {
     pub runs: usize,
 }
 
-const BATCH: usize = 1000;
 /// Entities re-sent with their next reading in the update phase (at most all stored).
 const UPDATES: usize = 10_000;
 

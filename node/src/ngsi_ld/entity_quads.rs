@@ -7,7 +7,7 @@
 //! only the values that changed, its state and the new observation.
 
 use super::entity_store::{
-    geometry_node, geometry_predicate, geometry_prefix, instance_wkt, node, short_hash,
+    Stored, geometry_node, geometry_predicate, geometry_prefix, instance_wkt, node, short_hash,
 };
 use super::model::{Entity, Instance, dataset_id, is_geo_instance, kind};
 use super::state::state_json;
@@ -43,7 +43,7 @@ pub struct EntityWrite {
     /// How much of it the write replaces.
     pub scope: Scope,
     /// Its quads in `graph` before the write (the entity's and its geometry nodes', as
-    /// [`Stored::quads`](super::entity_store::Stored::quads)); empty for a new entity.
+    /// [`Stored::quads`]); empty for a new entity.
     pub before: Vec<Quad>,
     /// The observations of the readings stored before ([`observations_of`]): a reading sent
     /// again is not recorded again.
@@ -59,6 +59,17 @@ impl EntityWrite {
             scope: Scope::New,
             before: Vec::new(),
             recorded: HashSet::new(),
+        }
+    }
+
+    /// A write of `stored`: `entity` its new state, `scope` how much of it changes.
+    pub fn of_stored(stored: Stored, entity: Entity, scope: Scope) -> Self {
+        Self {
+            recorded: observations_of(stored.id.as_str(), &stored.state.attrs),
+            graph: stored.graph,
+            entity,
+            scope,
+            before: stored.quads,
         }
     }
 
@@ -291,6 +302,14 @@ mod tests {
         entity
     }
 
+    /// A store holding the station's first reading, written at [`T1`], and that entity.
+    fn first_reading() -> (Store, Entity) {
+        let store = Store::new().unwrap();
+        let first = station(40.0, "2026-11-21T10:00:00Z", 4.4);
+        commit(&store, &EntityWrite::new(graph(), first.clone()), T1);
+        (store, first)
+    }
+
     fn commit(store: &Store, change: &EntityWrite, now: &str) {
         let mut tx = store.start_transaction().unwrap();
         write(&mut tx, change, now);
@@ -299,10 +318,10 @@ mod tests {
 
     /// The stored entity as a write of `entity` within `scope`.
     fn rewrite(store: &Store, entity: Entity, scope: Scope) -> EntityWrite {
-        read(store, &NamedNode::new_unchecked(ID), &Visible::All)
+        let stored = read(store, &NamedNode::new_unchecked(ID), &Visible::All)
             .unwrap()
-            .unwrap()
-            .into_write(entity, scope)
+            .unwrap();
+        EntityWrite::of_stored(stored, entity, scope)
     }
 
     fn all(store: &Store) -> BTreeSet<String> {
@@ -326,9 +345,7 @@ mod tests {
 
     #[test]
     fn a_new_reading_replaces_only_what_changed() {
-        let store = Store::new().unwrap();
-        let first = station(40.0, "2026-11-21T10:00:00Z", 4.4);
-        commit(&store, &EntityWrite::new(graph(), first.clone()), T1);
+        let (store, first) = first_reading();
         let next = station(55.5, "2026-11-21T11:00:00Z", 4.4);
         let change = rewrite(&store, next.clone(), Scope::All);
         let stated = quads(&graph(), &next, &Scope::All, T2);
@@ -346,9 +363,7 @@ mod tests {
 
     #[test]
     fn a_reading_sent_again_is_recorded_once() {
-        let store = Store::new().unwrap();
-        let first = station(40.0, "2026-11-21T10:00:00Z", 4.4);
-        commit(&store, &EntityWrite::new(graph(), first.clone()), T1);
+        let (store, first) = first_reading();
         let before = all(&store);
         commit(&store, &rewrite(&store, first, Scope::All), T2);
         assert_eq!(all(&store), before);
@@ -356,9 +371,7 @@ mod tests {
 
     #[test]
     fn moving_a_location_replaces_its_geometry_and_nothing_else() {
-        let store = Store::new().unwrap();
-        let first = station(40.0, "2026-11-21T10:00:00Z", 4.4);
-        commit(&store, &EntityWrite::new(graph(), first.clone()), T1);
+        let (store, first) = first_reading();
         let moved = station(40.0, "2026-11-21T10:00:00Z", 4.5);
         let scope = Scope::Attributes(vec![LOCATION.to_owned()]);
         commit(&store, &rewrite(&store, moved.clone(), scope), T2);
@@ -369,9 +382,7 @@ mod tests {
 
     #[test]
     fn a_deleted_entity_leaves_only_its_observations() {
-        let store = Store::new().unwrap();
-        let first = station(40.0, "2026-11-21T10:00:00Z", 4.4);
-        commit(&store, &EntityWrite::new(graph(), first.clone()), T1);
+        let (store, first) = first_reading();
         commit(&store, &rewrite(&store, first, Scope::Delete), T2);
         let left = all(&store);
         assert_eq!(left.len(), 6, "{left:#?}");

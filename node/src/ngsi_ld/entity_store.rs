@@ -12,7 +12,6 @@
 //! [`read`] gathers an entity's quads from the graphs a caller may see;
 //! [`entity_quads`](super::entity_quads) states an entity as quads and writes changes.
 
-use super::entity_quads::{EntityWrite, Scope, observations_of};
 use super::geojson;
 use super::model::{Entity, Instance, dataset_id, is_geo_instance};
 pub use super::state::State;
@@ -226,17 +225,6 @@ pub(super) fn instance_wkt(instance: &Instance) -> Option<String> {
 }
 
 impl Stored {
-    /// A write of it: `entity` its new state, `scope` how much of it changes.
-    pub fn into_write(self, entity: Entity, scope: Scope) -> EntityWrite {
-        EntityWrite {
-            recorded: observations_of(self.id.as_str(), &self.state.attrs),
-            graph: self.graph,
-            entity,
-            scope,
-            before: self.quads,
-        }
-    }
-
     /// Whether the state's instances of `attr` still agree with the triples.
     fn agrees(&self, attr: &str, instances: &[Instance]) -> bool {
         let mut expected: Vec<String> = Vec::new();

@@ -251,7 +251,7 @@ impl NgsiLdService {
                 match found {
                     Ok(stored) if deleted.insert(id.clone()) => {
                         let entity = stored.entity();
-                        writes.push(stored.into_write(entity, Scope::Delete));
+                        writes.push(EntityWrite::of_stored(stored, entity, Scope::Delete));
                         outcome.success.push(id);
                     }
                     Ok(_) => outcome.errors.push(BatchError {
@@ -311,7 +311,11 @@ impl NgsiLdService {
                 written.push("scope".into());
             }
             outcome.updated = written;
-            inner.commit(&[stored.into_write(entity, Scope::Attributes(scope))])?;
+            inner.commit(&[EntityWrite::of_stored(
+                stored,
+                entity,
+                Scope::Attributes(scope),
+            )])?;
             Ok(outcome)
         })
         .await
@@ -364,7 +368,11 @@ impl NgsiLdService {
             instance.insert("modifiedAt".into(), Value::String(time.clone()));
             entity.modified_at = Some(time);
             let scope = vec![attr];
-            inner.commit(&[stored.into_write(entity, Scope::Attributes(scope))])
+            inner.commit(&[EntityWrite::of_stored(
+                stored,
+                entity,
+                Scope::Attributes(scope),
+            )])
         })
         .await
     }
@@ -399,7 +407,11 @@ impl NgsiLdService {
             if attr == hanse_vocab::ngsi_ld::SCOPE {
                 entity.scope.take().ok_or_else(missing)?;
                 entity.modified_at = Some(now());
-                return inner.commit(&[stored.into_write(entity, Scope::Attributes(Vec::new()))]);
+                return inner.commit(&[EntityWrite::of_stored(
+                    stored,
+                    entity,
+                    Scope::Attributes(Vec::new()),
+                )]);
             }
             let instances = entity.attrs.get_mut(&attr).ok_or_else(missing)?;
             let before = instances.len();
@@ -416,7 +428,11 @@ impl NgsiLdService {
             }
             entity.modified_at = Some(now());
             let scope = vec![attr];
-            inner.commit(&[stored.into_write(entity, Scope::Attributes(scope))])
+            inner.commit(&[EntityWrite::of_stored(
+                stored,
+                entity,
+                Scope::Attributes(scope),
+            )])
         })
         .await
     }
@@ -439,7 +455,7 @@ impl Inner {
             Some(change) => Some(change.clone()),
             None => self.writable(rights, &iri)?.map(|s| {
                 let entity = s.entity();
-                s.into_write(entity, Scope::All)
+                EntityWrite::of_stored(s, entity, Scope::All)
             }),
         };
         let untyped = |entity: &Entity| {

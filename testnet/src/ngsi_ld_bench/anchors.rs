@@ -1,7 +1,6 @@
 //! The oxigraph anchors the NGSI-LD figures are compared with, and how a phase is timed.
 
-use super::BATCH;
-use super::workload::{plain_quads, plain_subjects};
+use super::workload::{BATCH, plain_quads, plain_subjects};
 use anyhow::{Result, bail};
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Quad};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};

@@ -7,6 +7,9 @@ use serde_json::{Value, json};
 pub(super) const CORE: &str = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld";
 const VOCAB: &str = "https://uri.etsi.org/ngsi-ld/default-context/";
 const CENTRE: (f64, f64) = (4.48, 51.03);
+/// Entities per upsert request (the node's default `ngsi_ld.max_batch_entities`) and per
+/// anchor commit.
+pub(super) const BATCH: usize = 1000;
 
 /// A deterministic pseudo-random number in [0, 1) for entity `i`, stream `k`.
 fn unit(i: usize, k: u64) -> f64 {
@@ -128,20 +131,23 @@ pub(super) fn plain_quads(i: usize, round: u64, graph: &GraphName, out: &mut Vec
 pub(super) fn queries() -> Vec<(&'static str, String, String)> {
     let (x, y) = CENTRE;
     let (dx, dy) = (0.0072, 0.0045);
-    let polygon = format!(
-        "[[[{a},{b}],[{c},{b}],[{c},{d}],[{a},{d}],[{a},{b}]]]",
-        a = x - dx,
-        b = y - dy,
-        c = x + dx,
-        d = y + dy
-    );
-    let wkt_polygon = format!(
-        "POLYGON(({a} {b}, {c} {b}, {c} {d}, {a} {d}, {a} {b}))",
-        a = x - dx,
-        b = y - dy,
-        c = x + dx,
-        d = y + dy
-    );
+    // The 1 km² square's corners, closed: as GeoJSON for the API, as WKT for SPARQL.
+    let corners = [
+        (x - dx, y - dy),
+        (x + dx, y - dy),
+        (x + dx, y + dy),
+        (x - dx, y + dy),
+        (x - dx, y - dy),
+    ];
+    let joined = |point: fn(&(f64, f64)) -> String, separator: &str| {
+        corners
+            .iter()
+            .map(point)
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
+    let polygon = format!("[[{}]]", joined(|(a, b)| format!("[{a},{b}]"), ","));
+    let wkt_polygon = format!("POLYGON(({}))", joined(|(a, b)| format!("{a} {b}"), ", "));
     let prefixes = format!(
         "PREFIX v: <{VOCAB}> PREFIX geo: <http://www.opengis.net/ont/geosparql#> PREFIX geof: <http://www.opengis.net/def/function/geosparql/> "
     );
