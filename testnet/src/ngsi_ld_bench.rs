@@ -148,16 +148,16 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
         sizes,
         options.runs
     );
-    let upserts = |url: String| Upserts {
+    let upserts = || Upserts {
         http: http.clone(),
-        url,
+        url: format!("{base}/entityOperations/upsert"),
         token: token.clone(),
         sent: 0,
         time: Duration::ZERO,
         body_time: Duration::ZERO,
         cpu: Some(0.0),
     };
-    let mut created = upserts(format!("{base}/entityOperations/upsert"));
+    let mut created = upserts();
     let mut results: Vec<(usize, &'static str, f64, f64, f64, f64, usize)> = Vec::new();
     for &size in &sizes {
         created.send(created.sent..size, 0).await?;
@@ -207,7 +207,7 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
     // Every station of the first UPDATES sends its next hour's reading: what an IoT agent
     // does all day, once the entities exist.
     let updated = stored.min(UPDATES);
-    let mut updates = upserts(format!("{base}/entityOperations/upsert"));
+    let mut updates = upserts();
     updates.send(0..updated, 1).await?;
     let plain = tokio::task::spawn_blocking(move || plain_anchor(stored, updated)).await??;
     let node_quads: usize = batches.iter().map(Vec::len).sum();

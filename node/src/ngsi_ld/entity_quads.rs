@@ -140,14 +140,21 @@ pub fn observations_of(id: &str, attrs: &BTreeMap<String, Vec<Instance>>) -> Has
     let mut iris = HashSet::new();
     for (attr, instances) in attrs {
         for instance in instances {
-            if let (Some(Value::String(observed)), "Property") =
-                (instance.get("observedAt"), kind(instance))
-            {
+            if let Some(observed) = observed_at(instance) {
                 iris.insert(observation_iri(id, attr, dataset_id(instance), observed));
             }
         }
     }
     iris
+}
+
+/// When a Property instance's reading was observed (`observedAt`): the instances that
+/// record SOSA observations.
+fn observed_at(instance: &Instance) -> Option<&str> {
+    match (instance.get("observedAt"), kind(instance)) {
+        (Some(Value::String(observed)), "Property") => Some(observed),
+        _ => None,
+    }
 }
 
 /// The IRI of the observation of `attr`'s (`dataset`'s) reading observed at `observed`.
@@ -213,11 +220,7 @@ pub fn quads(graph: &NamedNode, entity: &Entity, scope: &Scope, observed_now: &s
             for term in &terms {
                 push(&id, attr_node.as_str(), term.clone());
             }
-            if let (Some(Value::String(observed)), "Property", [value]) = (
-                instance.get("observedAt"),
-                super::model::kind(instance),
-                terms.as_slice(),
-            ) {
+            if let (Some(observed), [value]) = (observed_at(instance), terms.as_slice()) {
                 observation(
                     &mut push,
                     &entity.id,
