@@ -24,6 +24,7 @@
 //! | [`render`] | compacted output: normalized, keyValues, GeoJSON |
 //! | [`error`] | [`NgsiLdError`] and ProblemDetails |
 
+mod claims;
 pub mod context;
 pub mod context_loader;
 mod discovery;

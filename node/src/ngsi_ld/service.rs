@@ -3,8 +3,10 @@
 //! takes the caller's [`Rights`], decided by the access service, and sees only those graphs.
 //!
 //! Store work runs on blocking threads under a concurrency bound and the node's query
-//! timeout; writes are serialised, each request (or batch) one transaction.
+//! timeout. Writes of one entity go one after the other, writes of different entities side
+//! by side ([`EntityClaims`]); each request (or batch) is one commit.
 
+use super::claims::EntityClaims;
 use super::context_loader::ContextLoader;
 use super::entity_quads::{EntityWrite, Scope, quads, write};
 use super::entity_store::{Stored, geometry_node, read};
@@ -18,7 +20,7 @@ use crate::store::geo_index::{GeoEntry, GeoIndex};
 use oxigraph::model::{NamedNode, Quad};
 use oxigraph::store::Store;
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
@@ -40,7 +42,8 @@ pub(super) struct Inner {
     pub(super) default_graph: NamedNode,
     pub(super) timeout: Duration,
     pub(super) permits: Arc<Semaphore>,
-    pub(super) writes: Mutex<()>,
+    /// The entities writes in flight are changing.
+    pub(super) claims: EntityClaims,
 }
 
 /// What the service is built from.
@@ -97,7 +100,7 @@ impl NgsiLdService {
                 default_graph,
                 timeout: parts.timeout,
                 permits: Arc::new(Semaphore::new(parts.max_concurrent.max(1))),
-                writes: Mutex::new(()),
+                claims: EntityClaims::default(),
             }),
         })
     }

@@ -3,6 +3,7 @@
 //! transaction. Merging follows NGSI-LD: an attribute instance is identified by its
 //! `datasetId` (none = the default instance).
 
+use super::claims::{Claim, ClaimTimedOut};
 use super::entity_quads::{EntityWrite, Scope};
 use super::error::NgsiLdError;
 use super::model::{Entity, Instance, dataset_id, kind};
@@ -12,6 +13,7 @@ use crate::catalog::DatasetDefinition;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 /// A batch operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,8 +163,9 @@ impl NgsiLdService {
         items: Vec<Result<Entity, (String, NgsiLdError)>>,
     ) -> Result<BatchOutcome, NgsiLdError> {
         let rights = rights.clone();
-        self.blocking(move |inner, _| {
-            let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
+        self.blocking(move |inner, deadline| {
+            let ids = items.iter().filter_map(|item| item.as_ref().ok());
+            let _claim = inner.claim(ids.map(|entity| entity.id.clone()), deadline)?;
             let time = now();
             let mut outcome = BatchOutcome::default();
             let mut writes: Vec<EntityWrite> = Vec::new();
@@ -239,8 +242,8 @@ impl NgsiLdService {
         ids: Vec<String>,
     ) -> Result<BatchOutcome, NgsiLdError> {
         let rights = rights.clone();
-        self.blocking(move |inner, _| {
-            let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
+        self.blocking(move |inner, deadline| {
+            let _claim = inner.claim(ids.iter().cloned(), deadline)?;
             let mut outcome = BatchOutcome::default();
             let mut writes = Vec::new();
             // A repeated id is not found the second time; a set, not a scan of `writes`.
@@ -283,8 +286,8 @@ impl NgsiLdService {
     ) -> Result<UpdateOutcome, NgsiLdError> {
         let id = entity_iri(id)?;
         let rights = rights.clone();
-        self.blocking(move |inner, _| {
-            let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
+        self.blocking(move |inner, deadline| {
+            let _claim = inner.claim([id.as_str().to_owned()], deadline)?;
             let stored = inner
                 .writable(&rights, &id)?
                 .ok_or_else(|| not_found(id.as_str()))?;
@@ -331,8 +334,8 @@ impl NgsiLdService {
     ) -> Result<(), NgsiLdError> {
         let id = entity_iri(id)?;
         let rights = rights.clone();
-        self.blocking(move |inner, _| {
-            let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
+        self.blocking(move |inner, deadline| {
+            let _claim = inner.claim([id.as_str().to_owned()], deadline)?;
             let stored = inner
                 .writable(&rights, &id)?
                 .ok_or_else(|| not_found(id.as_str()))?;
@@ -388,8 +391,8 @@ impl NgsiLdService {
     ) -> Result<(), NgsiLdError> {
         let id = entity_iri(id)?;
         let rights = rights.clone();
-        self.blocking(move |inner, _| {
-            let _serial = inner.writes.lock().unwrap_or_else(|p| p.into_inner());
+        self.blocking(move |inner, deadline| {
+            let _claim = inner.claim([id.as_str().to_owned()], deadline)?;
             let stored = inner
                 .writable(&rights, &id)?
                 .ok_or_else(|| not_found(id.as_str()))?;
@@ -439,6 +442,20 @@ impl NgsiLdService {
 }
 
 impl Inner {
+    /// Holds `ids` for this write once no other write in flight does (until `deadline`).
+    fn claim(
+        &self,
+        ids: impl IntoIterator<Item = String>,
+        deadline: Instant,
+    ) -> Result<Claim<'_>, NgsiLdError> {
+        self.claims.claim(ids, deadline).map_err(|ClaimTimedOut| {
+            NgsiLdError::Timeout(
+                "another write of the same entity did not finish in time (sparql.query_timeout_secs)"
+                    .into(),
+            )
+        })
+    }
+
     /// One entity of a batch: its write (the scope is the caller's to set), whether it is
     /// new, and the attributes `noOverwrite` kept.
     fn batch_one(

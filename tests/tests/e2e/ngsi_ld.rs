@@ -2,7 +2,8 @@
 //! (create, normalized and keyValues, query by type, q and geo, its RDF as SPARQL expects,
 //! delete); paging over 10,000 entities returns each exactly once; a reading ingested over
 //! MQTT shows in its entity; bad payloads of every kind get the right ProblemDetails and
-//! change nothing; restricted datasets stay hidden from callers without rights.
+//! change nothing; restricted datasets stay hidden from callers without rights; writes of
+//! the same entities arriving at once leave one state each.
 
 use super::support::{air_quality_source, eventually, status_and_body};
 use anyhow::{Context, Result, ensure};
@@ -448,6 +449,84 @@ async fn a_reading_ingested_over_mqtt_shows_in_its_entity() -> Result<()> {
         "the spatial index knows the device: {found}"
     );
     pump.abort();
+    node.shutdown().await?;
+    Ok(())
+}
+
+/// Writes of one entity go one after the other, however many arrive at once (writes of
+/// different entities run side by side): batches that all create the same new entities
+/// leave each with one state, one value and one observation per reading, as if sent in turn.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_writes_of_the_same_entities_leave_one_state_each() -> Result<()> {
+    const WRITERS: usize = 6;
+    // Enough quads per batch for the bulk loader's path (two writers both deciding an
+    // entity is new would each load it there).
+    const ENTITIES: usize = 600;
+    let tmp = tempfile::tempdir()?;
+    let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
+    let api = std::sync::Arc::new(Api::new(&node, dir.load_admin_token()?.as_str()));
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..WRITERS {
+        let api = std::sync::Arc::clone(&api);
+        writers.spawn(async move {
+            let entities: Vec<Value> = (0..ENTITIES)
+                .map(|i| {
+                    json!({"id": format!("urn:ngsi-ld:Meter:{i:04}"), "type": "Meter",
+                           "reading": {"type": "Property", "value": writer,
+                                       "observedAt": format!("2026-11-26T10:00:0{writer}Z")},
+                           "@context": CORE})
+                })
+                .collect();
+            api.post(
+                "/entityOperations/upsert",
+                LD,
+                Value::Array(entities).to_string(),
+            )
+            .await
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(done) = writers.join_next().await {
+        let (status, body) = done??;
+        ensure!(status == 201 || status == 204, "{status} {body}");
+        statuses.push(status);
+    }
+    // Exactly one writer created the entities; the others replaced them.
+    statuses.sort();
+    ensure!(statuses == [201, 204, 204, 204, 204, 204], "{statuses:?}");
+    let count = |pattern: &'static str| {
+        let api = std::sync::Arc::clone(&api);
+        let node = &node;
+        async move {
+            let rows = api
+                .sparql(
+                    node,
+                    &format!("SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ {pattern} }} }}"),
+                )
+                .await?;
+            rows["results"]["bindings"][0]["n"]["value"]
+                .as_str()
+                .context("count")?
+                .parse::<usize>()
+                .context("a number")
+        }
+    };
+    let states = count("?s <https://w3id.org/hanse#ngsiLdState> ?o").await?;
+    let readings = count("?s <https://uri.etsi.org/ngsi-ld/default-context/reading> ?o").await?;
+    let observations = count("?o a <http://www.w3.org/ns/sosa/Observation>").await?;
+    ensure!(
+        (states, readings) == (ENTITIES, ENTITIES),
+        "{states} states and {readings} readings for {ENTITIES} entities"
+    );
+    // Every writer's reading was recorded: a distinct observedAt each.
+    ensure!(
+        observations == ENTITIES * WRITERS,
+        "{observations} observations, expected {}",
+        ENTITIES * WRITERS
+    );
+    println!(
+        "{WRITERS} writers at once on {ENTITIES} entities: one state and one value each, {observations} observations"
+    );
     node.shutdown().await?;
     Ok(())
 }
