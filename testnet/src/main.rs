@@ -17,6 +17,10 @@ use hanse_testnet::sparql_bench::{self, SparqlBenchOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The same allocator as `hanse`, so the benchmarks measure what a node runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Local test networks, scenarios and benchmarks for hanse.
 #[derive(Debug, Parser)]
 #[command(name = "hanse-testnet", version, about)]

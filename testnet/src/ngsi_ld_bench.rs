@@ -26,7 +26,7 @@ mod workload;
 
 use anchors::{
     cores_text, is_observation_quad, node_quads_by_batch, plain_anchor, process_cpu_seconds,
-    same_quads_anchor, sparql_rows,
+    same_quads_anchor, settle, sparql_rows,
 };
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
@@ -45,60 +45,85 @@ pub struct NgsiLdBenchOptions {
     /// Timed runs per query and method (after 3 warm-up runs).
     #[arg(long, default_value_t = 50)]
     pub runs: usize,
+    /// Upsert batches in flight at once (IoT agents sending side by side).
+    #[arg(long, default_value_t = 2)]
+    pub clients: usize,
 }
 
 /// Entities re-sent with their next reading in the update phase (at most all stored).
 const UPDATES: usize = 10_000;
 
-/// The bench's client: upserts entities over HTTP in batches of [`BATCH`] and keeps what
-/// that took.
+/// The bench's clients: upsert entities over HTTP in batches of [`BATCH`], `clients` batches
+/// at a time (as several IoT agents would), and keep what that took.
 struct Upserts {
     http: reqwest::Client,
     url: String,
     token: String,
+    /// Batches in flight at once.
+    clients: usize,
     /// Entities sent.
     sent: usize,
     /// Wall time of the sends.
     time: Duration,
-    /// The client's share: building the JSON bodies (the rest is the HTTP round trips).
-    body_time: Duration,
     /// CPU of the whole process (node, client and RocksDB's compaction) while sending.
     cpu: Option<f64>,
+    /// The same, and until RocksDB had finished compacting what the sends wrote.
+    settled_cpu: Option<f64>,
 }
 
 impl Upserts {
-    /// Sends entities `range` as of round `round`, [`BATCH`] at a time.
+    /// Sends entities `range` as of round `round`, [`BATCH`] at a time from each client.
     async fn send(&mut self, range: Range<usize>, round: u64) -> Result<()> {
         let started = Instant::now();
         let cpu = process_cpu_seconds();
-        for start in range.clone().step_by(BATCH) {
-            let building = Instant::now();
-            let batch: Vec<Value> = (start..(start + BATCH).min(range.end))
-                .map(|i| entity(i, round))
+        let starts: Vec<usize> = range.clone().step_by(BATCH).collect();
+        let mut clients = tokio::task::JoinSet::new();
+        for client in 0..self.clients {
+            let (http, url, token) = (self.http.clone(), self.url.clone(), self.token.clone());
+            let mine: Vec<usize> = starts
+                .iter()
+                .copied()
+                .skip(client)
+                .step_by(self.clients)
                 .collect();
-            let body = Value::Array(batch).to_string();
-            self.body_time += building.elapsed();
-            let response = self
-                .http
-                .post(&self.url)
-                .bearer_auth(&self.token)
-                .header("content-type", "application/ld+json")
-                .body(body)
-                .send()
-                .await?;
-            if !response.status().is_success() {
-                bail!(
-                    "upsert answered {}: {}",
-                    response.status(),
-                    response.text().await?
-                );
-            }
+            let end = range.end;
+            clients.spawn(async move {
+                for start in mine {
+                    let batch: Vec<Value> = (start..(start + BATCH).min(end))
+                        .map(|i| entity(i, round))
+                        .collect();
+                    let response = http
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .header("content-type", "application/ld+json")
+                        .body(Value::Array(batch).to_string())
+                        .send()
+                        .await?;
+                    if !response.status().is_success() {
+                        bail!(
+                            "upsert answered {}: {}",
+                            response.status(),
+                            response.text().await?
+                        );
+                    }
+                }
+                Ok(())
+            });
         }
-        self.sent += range.len();
+        while let Some(client) = clients.join_next().await {
+            client??;
+        }
         self.time += started.elapsed();
+        let sent = process_cpu_seconds();
+        let settled = tokio::task::spawn_blocking(settle).await?;
+        self.sent += range.len();
         self.cpu = self
             .cpu
-            .zip(cpu.zip(process_cpu_seconds()))
+            .zip(cpu.zip(sent))
+            .map(|(sum, (before, after))| sum + after - before);
+        self.settled_cpu = self
+            .settled_cpu
+            .zip(cpu.zip(settled))
             .map(|(sum, (before, after))| sum + after - before);
         Ok(())
     }
@@ -108,14 +133,14 @@ impl Upserts {
         self.sent as f64 / self.time.as_secs_f64()
     }
 
-    /// Entities per second counting only the HTTP round trips.
-    fn served_rate(&self) -> f64 {
-        self.sent as f64 / self.time.saturating_sub(self.body_time).as_secs_f64()
-    }
-
     /// Cores kept busy while sending, as printed.
     fn cores(&self) -> String {
         cores_text(self.cpu.map(|cpu| cpu / self.time.as_secs_f64()))
+    }
+
+    /// CPU seconds per entity, compaction to its end included.
+    fn settled_cpu_per_entity(&self) -> Option<f64> {
+        self.settled_cpu.map(|cpu| cpu / self.sent as f64)
     }
 }
 
@@ -127,8 +152,8 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
 
 /// Runs the benchmark and prints the tables.
 pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
-    if options.runs == 0 || options.sizes.is_empty() {
-        bail!("--runs and --sizes must not be empty");
+    if options.runs == 0 || options.sizes.is_empty() || options.clients == 0 {
+        bail!("--runs, --sizes and --clients must not be empty or 0");
     }
     let mut sizes = options.sizes.clone();
     sizes.sort();
@@ -152,10 +177,11 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
         http: http.clone(),
         url: format!("{base}/entityOperations/upsert"),
         token: token.clone(),
+        clients: options.clients,
         sent: 0,
         time: Duration::ZERO,
-        body_time: Duration::ZERO,
         cpu: Some(0.0),
+        settled_cpu: Some(0.0),
     };
     let mut created = upserts();
     let mut results: Vec<(usize, &'static str, f64, f64, f64, f64, usize)> = Vec::new();
@@ -220,19 +246,17 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
                 .collect()
         })
         .collect();
-    let ceiling = tokio::task::spawn_blocking(move || same_quads_anchor(batches, stored)).await??;
-    let entity_only =
+    let (ceiling, ceiling_cpu) =
+        tokio::task::spawn_blocking(move || same_quads_anchor(batches, stored)).await??;
+    let (entity_only, _) =
         tokio::task::spawn_blocking(move || same_quads_anchor(without_observations, stored))
             .await??;
     let rate = created.rate();
     println!(
-        "\nbatch upsert over HTTP (batches of {BATCH}, {stored} new entities, {:.1} quads each as stored: 8 of the entity with its state, 6 of a SOSA observation): {rate:.0} entities/s, {} cores busy (node, client and compaction)",
+        "\nbatch upsert over HTTP (batches of {BATCH} from {} clients at once, {stored} new entities, {:.1} quads each as stored: 8 of the entity with its state, 6 of a SOSA observation): {rate:.0} entities/s, {} cores busy (node, client and compaction)",
+        options.clients,
         node_quads as f64 / stored as f64,
         created.cores()
-    );
-    println!(
-        "  of which the HTTP round trips (the node's work; the client building bodies aside): {:.0} entities/s",
-        created.served_rate()
     );
     println!(
         "oxigraph on disk bulk-loading the same entities' plain triples (7 quads each) in commits of {BATCH}: {:.0} entities/s; ratio NGSI-LD ÷ oxigraph = {:.2}x",
@@ -249,6 +273,18 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
         "  the same without the SOSA observations (8 quads each): {:.0} entities/s, {} cores busy",
         entity_only.entities_per_s,
         entity_only.cores()
+    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let bound = |cpu: Option<f64>| {
+        cpu.map_or_else(
+            || "n/a".to_owned(),
+            |cpu| format!("{:.0} µs, at most {:.0} entities/s", cpu * 1e6, cores / cpu),
+        )
+    };
+    println!(
+        "CPU per new entity until RocksDB finished compacting (the bound on {cores} cores, all busy): oxigraph alone loading the node's quads {}; the node {} (the bench's client included)",
+        bound(ceiling_cpu),
+        bound(created.settled_cpu_per_entity())
     );
     println!(
         "batch upsert of {updated} existing entities (the next hour's reading: 8 quads replaced, a new observation of 6): {:.0} entities/s, {} cores busy",

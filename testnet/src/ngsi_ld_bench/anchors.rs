@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Quad};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A SPARQL evaluator with GeoSPARQL's functions, as the node registers them.
 fn evaluator() -> SparqlEvaluator {
@@ -117,6 +117,25 @@ pub(super) fn process_cpu_seconds() -> Option<f64> {
     Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
+/// Waits until the process is idle (RocksDB's compaction of what was written has finished:
+/// less than 5% of a core for half a second, at most a minute); returns the process's CPU
+/// seconds then.
+pub(super) fn settle() -> Option<f64> {
+    const STEP: Duration = Duration::from_millis(500);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = process_cpu_seconds()?;
+    while Instant::now() < deadline {
+        std::thread::sleep(STEP);
+        let now = process_cpu_seconds()?;
+        let busy = (now - last) / STEP.as_secs_f64();
+        last = now;
+        if busy < 0.05 {
+            break;
+        }
+    }
+    Some(last)
+}
+
 /// Throughput of a phase and how busy it kept the machine.
 pub(super) struct Phase {
     pub entities_per_s: f64,
@@ -149,18 +168,24 @@ pub(super) fn cores_text(cores_busy: Option<f64>) -> String {
 }
 
 /// Oxigraph on disk bulk-loading `batches` (the quads the node stored), one commit per batch
-/// the node received: the ceiling for the node's upserts on this machine.
-pub(super) fn same_quads_anchor(batches: Vec<Vec<Quad>>, n: usize) -> Result<Phase> {
+/// the node received: the ceiling for the node's upserts on this machine. Also the CPU
+/// seconds per entity it took until RocksDB had compacted them ([`settle`]).
+pub(super) fn same_quads_anchor(batches: Vec<Vec<Quad>>, n: usize) -> Result<(Phase, Option<f64>)> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
-    Phase::measure(n, || {
+    let cpu = process_cpu_seconds();
+    let phase = Phase::measure(n, || {
         for quads in batches {
             let mut loader = store.bulk_loader().with_num_threads(1);
             loader.load_quads(quads)?;
             loader.commit()?;
         }
         Ok(())
-    })
+    })?;
+    let settled = cpu
+        .zip(settle())
+        .map(|(before, after)| (after - before) / n as f64);
+    Ok((phase, settled))
 }
 
 /// Whether `quad` belongs to a SOSA observation the node recorded (its IRI says so).
