@@ -72,31 +72,36 @@ struct Upserts {
 }
 
 impl Upserts {
-    /// Sends entities `range` as of round `round`, [`BATCH`] at a time from each client.
+    /// Sends entities `range` as of round `round`, [`BATCH`] at a time from each client. The
+    /// bodies are built before the clock starts, as a load generator prepares its payloads:
+    /// on the same two cores building them would be timed as the node's work.
     async fn send(&mut self, range: Range<usize>, round: u64) -> Result<()> {
+        let bodies: Vec<String> = range
+            .clone()
+            .step_by(BATCH)
+            .map(|start| {
+                let batch: Vec<Value> = (start..(start + BATCH).min(range.end))
+                    .map(|i| entity(i, round))
+                    .collect();
+                Value::Array(batch).to_string()
+            })
+            .collect();
+        let mut shares: Vec<Vec<String>> = vec![Vec::new(); self.clients];
+        for (i, body) in bodies.into_iter().enumerate() {
+            shares[i % self.clients].push(body);
+        }
         let started = Instant::now();
         let cpu = process_cpu_seconds();
-        let starts: Vec<usize> = range.clone().step_by(BATCH).collect();
         let mut clients = tokio::task::JoinSet::new();
-        for client in 0..self.clients {
+        for share in shares {
             let (http, url, token) = (self.http.clone(), self.url.clone(), self.token.clone());
-            let mine: Vec<usize> = starts
-                .iter()
-                .copied()
-                .skip(client)
-                .step_by(self.clients)
-                .collect();
-            let end = range.end;
             clients.spawn(async move {
-                for start in mine {
-                    let batch: Vec<Value> = (start..(start + BATCH).min(end))
-                        .map(|i| entity(i, round))
-                        .collect();
+                for body in share {
                     let response = http
                         .post(&url)
                         .bearer_auth(&token)
                         .header("content-type", "application/ld+json")
-                        .body(Value::Array(batch).to_string())
+                        .body(body)
                         .send()
                         .await?;
                     if !response.status().is_success() {
