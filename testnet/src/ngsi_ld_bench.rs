@@ -3,7 +3,8 @@
 //!
 //! A node runs in-process; AirQualityObserved entities (no2 with `observedAt`, pm10, a level,
 //! `dateObserved`, a location in a 10 x 11 km box) are upserted over HTTP in batches of
-//! 1,000 until the store holds each size asked for (1k, 10k, 100k by default). At each size:
+//! 1,000 from `--clients` clients at once until the store holds each size asked for (1k, 10k,
+//! 100k by default). At each size:
 //!
 //! - **type+q**: `GET /entities?type=AirQualityObserved&q=no2>95;airQualityLevel=="poor"`
 //!   (20 of ~5%) against `SELECT` of the same 20 entities' triples with the same filter;
@@ -18,8 +19,10 @@
 //! 10,000 stations send their next hour's reading (updates of existing entities), against
 //! oxigraph replacing the same entities' plain triples in transactions. Beside each rate is
 //! how many cores the process kept busy (CPU over wall time, RocksDB's compaction included):
-//! on a 2-core machine near 2.0 means the machine, not the code path, is the limit. The
-//! brokers' published figures are printed beside them.
+//! on a 2-core machine near 2.0 means the machine, not the code path, is the limit. For new
+//! entities it also prints the CPU per entity until RocksDB finished compacting them, the
+//! node's and oxigraph's alone: what the machine's cores can sustain. The brokers' published
+//! figures are printed beside them.
 
 mod anchors;
 mod workload;
