@@ -175,11 +175,10 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
     let store = node.store().clone();
     let http = reqwest::Client::new();
     let base = format!("{}/ngsi-ld/v1", node.http_url());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "hanse-testnet bench ngsi-ld: {} cores, sizes {:?}, {} timed runs per query and method",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        sizes,
-        options.runs
+        "hanse-testnet bench ngsi-ld: {cores} cores, sizes {:?}, {} timed runs per query and method",
+        sizes, options.runs
     );
     let upserts = || Upserts {
         http: http.clone(),
@@ -282,11 +281,16 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
         entity_only.entities_per_s,
         entity_only.cores()
     );
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let bound = |cpu: Option<f64>| {
         cpu.map_or_else(
             || "n/a".to_owned(),
-            |cpu| format!("{:.0} µs, at most {:.0} entities/s", cpu * 1e6, cores / cpu),
+            |cpu| {
+                format!(
+                    "{:.0} µs, at most {:.0} entities/s",
+                    cpu * 1e6,
+                    cores as f64 / cpu
+                )
+            },
         )
     };
     println!(

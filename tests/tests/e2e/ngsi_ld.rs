@@ -10,9 +10,11 @@ use anyhow::{Context, Result, ensure};
 use hanse_node::demo::mqtt_broker::EmbeddedBroker;
 use hanse_node::test_utils::OPEN_OFFER;
 use hanse_node::{Node, NodeHandle};
+use hanse_vocab::{hanse, sosa};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub(super) const LD: &str = "application/ld+json";
@@ -464,10 +466,10 @@ async fn concurrent_writes_of_the_same_entities_leave_one_state_each() -> Result
     const ENTITIES: usize = 600;
     let tmp = tempfile::tempdir()?;
     let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
-    let api = std::sync::Arc::new(Api::new(&node, dir.load_admin_token()?.as_str()));
+    let api = Arc::new(Api::new(&node, dir.load_admin_token()?.as_str()));
     let mut writers = tokio::task::JoinSet::new();
     for writer in 0..WRITERS {
-        let api = std::sync::Arc::clone(&api);
+        let api = Arc::clone(&api);
         writers.spawn(async move {
             let entities: Vec<Value> = (0..ENTITIES)
                 .map(|i| {
@@ -494,26 +496,14 @@ async fn concurrent_writes_of_the_same_entities_leave_one_state_each() -> Result
     // Exactly one writer created the entities; the others replaced them.
     statuses.sort();
     ensure!(statuses == [201, 204, 204, 204, 204, 204], "{statuses:?}");
-    let count = |pattern: &'static str| {
-        let api = std::sync::Arc::clone(&api);
-        let node = &node;
-        async move {
-            let rows = api
-                .sparql(
-                    node,
-                    &format!("SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ {pattern} }} }}"),
-                )
-                .await?;
-            rows["results"]["bindings"][0]["n"]["value"]
-                .as_str()
-                .context("count")?
-                .parse::<usize>()
-                .context("a number")
-        }
-    };
-    let states = count("?s <https://w3id.org/hanse#ngsiLdState> ?o").await?;
-    let readings = count("?s <https://uri.etsi.org/ngsi-ld/default-context/reading> ?o").await?;
-    let observations = count("?o a <http://www.w3.org/ns/sosa/Observation>").await?;
+    let states = count(&api, &node, &format!("?s <{}> ?o", hanse::NGSI_LD_STATE)).await?;
+    let readings = count(
+        &api,
+        &node,
+        "?s <https://uri.etsi.org/ngsi-ld/default-context/reading> ?o",
+    )
+    .await?;
+    let observations = count(&api, &node, &format!("?o a <{}>", sosa::OBSERVATION)).await?;
     ensure!(
         (states, readings) == (ENTITIES, ENTITIES),
         "{states} states and {readings} readings for {ENTITIES} entities"
@@ -531,14 +521,23 @@ async fn concurrent_writes_of_the_same_entities_leave_one_state_each() -> Result
     Ok(())
 }
 
-async fn quad_count(api: &Api, node: &NodeHandle) -> Result<String> {
+/// How many matches of the triple `pattern` the named graphs hold.
+async fn count(api: &Api, node: &NodeHandle, pattern: &str) -> Result<usize> {
     let rows = api
-        .sparql(node, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }")
+        .sparql(
+            node,
+            &format!("SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ {pattern} }} }}"),
+        )
         .await?;
-    Ok(rows["results"]["bindings"][0]["n"]["value"]
+    rows["results"]["bindings"][0]["n"]["value"]
         .as_str()
         .context("count")?
-        .to_owned())
+        .parse()
+        .context("a count")
+}
+
+async fn quad_count(api: &Api, node: &NodeHandle) -> Result<usize> {
+    count(api, node, "?s ?p ?o").await
 }
 
 #[tokio::test(flavor = "multi_thread")]
