@@ -53,6 +53,7 @@ use crate::ingest::IngestService;
 use crate::ngsi_ld::NgsiLdService;
 use crate::p2p::NetworkClient;
 use crate::store::sparql::SparqlService;
+use crate::store::subject_filter::SubjectFilter;
 use crate::trust::admin_token::AdminToken;
 use crate::trust::membership::CurrentMembership;
 use axum::Router;
@@ -110,6 +111,8 @@ pub struct AppState {
     pub ingest_max_bytes: usize,
     /// The NGSI-LD API.
     pub ngsi_ld: NgsiLdService,
+    /// Which IRIs may be stored entities: every write of the store tells it.
+    pub subjects: SubjectFilter,
 }
 
 /// Parses a PeerId named in a request, with an error that says so.

@@ -28,6 +28,7 @@ pub use replay::ReplayOutcome;
 use crate::catalog::CatalogService;
 use crate::config::IngestSection;
 use crate::store::state::NodeState;
+use crate::store::subject_filter::SubjectFilter;
 use crate::trust::admin_token::AdminToken;
 use dead_letters::{DeadLetter, DeadLetterError, DeadLetterStore};
 use hanse_sensors::formats::CsvReader;
@@ -126,6 +127,8 @@ pub struct IngestParts {
     pub catalog: CatalogService,
     /// The spatial index, told where devices are.
     pub geo_index: crate::store::geo_index::GeoIndex,
+    /// The filter of stored entities, told of what ingest and retention write.
+    pub subjects: SubjectFilter,
 }
 
 /// The ingest service; cheap to clone.
@@ -144,6 +147,7 @@ struct Inner {
     config: IngestSection,
     root: PathBuf,
     store: Store,
+    subjects: SubjectFilter,
     state: NodeState,
     live: live::LiveSender,
 }
@@ -230,8 +234,11 @@ impl IngestService {
         let (writer, thread) = writer::spawn(
             parts.store.clone(),
             dead_letters.clone(),
-            parts.catalog,
-            parts.geo_index,
+            writer::Followers {
+                catalog: parts.catalog,
+                geo: parts.geo_index,
+                subjects: parts.subjects.clone(),
+            },
             parts.config.max_batch_observations,
             parts.config.queue_capacity,
             live.clone(),
@@ -248,6 +255,7 @@ impl IngestService {
                 config: parts.config,
                 root: parts.root,
                 store: parts.store,
+                subjects: parts.subjects,
                 state: parts.state,
                 live,
             }),
@@ -543,8 +551,15 @@ impl IngestService {
                 continue;
             }
             let (store, state) = (self.inner.store.clone(), self.inner.state.clone());
+            let subjects = self.inner.subjects.clone();
             let report = tokio::task::spawn_blocking(move || {
-                retention::run(&store, &state, &mapper, OffsetDateTime::now_utc())
+                retention::run(
+                    &store,
+                    &subjects,
+                    &state,
+                    &mapper,
+                    OffsetDateTime::now_utc(),
+                )
             })
             .await
             .map_err(|e| IngestError::Retention(e.to_string()))?

@@ -24,6 +24,7 @@ use crate::requests;
 use crate::store::geo_index::GeoIndex;
 use crate::store::sparql::SparqlService;
 use crate::store::state::{NodeState, StateError};
+use crate::store::subject_filter::SubjectFilter;
 use crate::trust::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
 use oxigraph::store::{StorageError, Store};
 use std::net::SocketAddr;
@@ -91,6 +92,7 @@ pub struct Node;
 pub struct NodeHandle {
     http_addr: SocketAddr,
     store: Store,
+    subjects: SubjectFilter,
     store_path: PathBuf,
     state: NodeState,
     cancel: CancellationToken,
@@ -165,11 +167,13 @@ impl Node {
             (None, None, None)
         };
         let audit = AuditLog::open(&state, identity.clone())?;
+        let subjects = SubjectFilter::new(store.clone());
         let catalog = CatalogService::open(CatalogParts {
             identity: identity.clone(),
             node_name: config.node.name.clone(),
             config: config.catalog.clone(),
             store: store.clone(),
+            subjects: subjects.clone(),
             state: state.clone(),
             membership: membership.clone(),
             role: config.node.role,
@@ -187,10 +191,12 @@ impl Node {
             state: state.clone(),
             catalog: catalog.clone(),
             geo_index: geo_index.clone(),
+            subjects: subjects.clone(),
         })?;
         let ngsi_ld = NgsiLdService::new(NgsiLdParts {
             store: store.clone(),
             geo: geo_index,
+            subjects: subjects.clone(),
             catalog: catalog.clone(),
             config: config.ngsi_ld.clone(),
             root: dir.root().to_owned(),
@@ -253,6 +259,7 @@ impl Node {
             ingest: ingest.clone(),
             ingest_max_bytes: config.ingest.max_http_bytes,
             ngsi_ld,
+            subjects: subjects.clone(),
         };
         let app = crate::http::with_method_fallback(
             router(app_state.clone()).merge(crate::console::router(app_state, console.clone())),
@@ -280,6 +287,7 @@ impl Node {
         Ok(NodeHandle {
             http_addr,
             store,
+            subjects,
             store_path,
             state,
             cancel,
@@ -363,6 +371,11 @@ impl NodeHandle {
     /// The node's RDF store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The filter of stored entity IRIs every writer of the store tells.
+    pub fn subjects(&self) -> &SubjectFilter {
+        &self.subjects
     }
 
     /// Stops accepting requests, lets requests in flight finish, then flushes the store and

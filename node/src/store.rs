@@ -12,6 +12,7 @@
 //! | [`rdf_format`] | format detection from extensions, media types and names |
 //! | [`solutions`] | tables of SPARQL solutions: wire form, joins, unions |
 //! | [`state`] | the sled state database (agreements, audit log, dead letters, cursors) |
+//! | [`subject_filter`] | which IRIs may be stored entities (a Bloom filter), so new ones are not read |
 
 pub mod geo_index;
 pub mod graph_store;
@@ -21,3 +22,4 @@ pub mod rdf_format;
 pub mod solutions;
 pub mod sparql;
 pub mod state;
+pub mod subject_filter;

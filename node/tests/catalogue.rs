@@ -9,6 +9,7 @@ use hanse_node::catalog::{
 use hanse_node::config::CatalogSection;
 use hanse_node::demo::data as demo_data;
 use hanse_node::store::state::NodeState;
+use hanse_node::store::subject_filter::SubjectFilter;
 use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
 use oxigraph::model::{NamedNode, Quad, Term};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
@@ -82,6 +83,7 @@ fn service(store: &Store, state: &NodeState) -> CatalogService {
             ..CatalogSection::default()
         },
         store: store.clone(),
+        subjects: SubjectFilter::new(store.clone()),
         state: state.clone(),
         membership: None,
         role: hanse_node::Role::City,
@@ -251,6 +253,7 @@ async fn demo_catalogue(dir: &Path, index: usize) -> PathBuf {
             ..CatalogSection::default()
         },
         store: store.clone(),
+        subjects: SubjectFilter::new(store.clone()),
         state,
         membership: None,
         role: member.role,

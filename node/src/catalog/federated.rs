@@ -11,6 +11,7 @@
 use super::iris::NodeIris;
 use super::signing::{self, SignatureError, SignedCatalog};
 use super::stats::BoundingBox;
+use crate::store::subject_filter::{SubjectFilter, typed_subject};
 use hanse_vocab::{dcat, dct, eu, foaf, hanse, odrl, void};
 use libp2p::PeerId;
 use oxigraph::model::{Graph, GraphNameRef, NamedNode, NamedNodeRef, TermRef};
@@ -282,6 +283,7 @@ type Index = BTreeMap<PeerId, (u64, Vec<FederatedDataset>)>;
 pub struct FederatedCatalog {
     tree: sled::Tree,
     store: Store,
+    subjects: SubjectFilter,
     max_bytes: usize,
     index: Arc<RwLock<Index>>,
     rejections: Arc<Mutex<VecDeque<RejectionRecord>>>,
@@ -294,11 +296,13 @@ impl FederatedCatalog {
     pub fn open(
         state: &crate::store::state::NodeState,
         store: Store,
+        subjects: SubjectFilter,
         max_bytes: usize,
     ) -> Result<Self, sled::Error> {
         let catalog = Self {
             tree: state.db().open_tree(TREE)?,
             store,
+            subjects,
             max_bytes,
             index: Arc::default(),
             rejections: Arc::default(),
@@ -480,6 +484,12 @@ impl FederatedCatalog {
         for triple in signed.document.iter() {
             transaction.insert(triple.in_graph(GraphNameRef::NamedNode(graph.as_ref())));
         }
+        let _announced = self.subjects.announce(
+            signed
+                .document
+                .iter()
+                .filter_map(|t| typed_subject(t.subject, t.predicate)),
+        );
         transaction.commit()
     }
 

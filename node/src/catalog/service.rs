@@ -21,6 +21,7 @@ use super::stats::{self, DatasetStatistics};
 use super::verify_budget::VerifyBudget;
 use crate::config::CatalogSection;
 use crate::p2p::{NetworkClient, NetworkEvent, Request, Response};
+use crate::store::subject_filter::SubjectFilter;
 use crate::trust::identity::NodeIdentity;
 use crate::trust::membership::CurrentMembership;
 use hanse_vocab::{dct, hanse, xsd};
@@ -133,6 +134,8 @@ pub struct CatalogParts {
     pub config: CatalogSection,
     /// The RDF store (statistics, federated graphs).
     pub store: Store,
+    /// Which IRIs may be stored entities (told of the federated graphs' subjects).
+    pub subjects: SubjectFilter,
     /// The sled state.
     pub state: crate::store::state::NodeState,
     /// The consortium, if the node is in one.
@@ -153,9 +156,13 @@ impl CatalogService {
             None => NodeIris::new(&peer),
         };
         let registry = DatasetRegistry::open(&parts.state, iris.clone())?;
-        let federated =
-            FederatedCatalog::open(&parts.state, parts.store.clone(), parts.config.max_bytes)
-                .map_err(storage)?;
+        let federated = FederatedCatalog::open(
+            &parts.state,
+            parts.store.clone(),
+            parts.subjects.clone(),
+            parts.config.max_bytes,
+        )
+        .map_err(storage)?;
         let own_tree = parts.state.db().open_tree(OWN_TREE).map_err(storage)?;
         let own = match own_tree.get(OWN_KEY).map_err(storage)? {
             Some(bytes) => serde_json::from_slice::<OwnCatalog>(&bytes)

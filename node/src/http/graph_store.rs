@@ -6,6 +6,7 @@ use super::negotiate::{negotiate, offered_list};
 use super::{ApiError, AppState};
 use crate::store::graph_store::{self, GraphTarget};
 use crate::store::rdf_format::rdf_formats;
+use crate::store::subject_filter::typed_subjects;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -136,8 +137,10 @@ async fn write_graph(
         ));
     }
     let store = state.sparql.store().clone();
+    let subjects = state.subjects.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let quads = graph_store::parse_body(&target, format, &body, state.max_rdf_nesting)?;
+        let _announced = subjects.announce(typed_subjects(&quads));
         if replace {
             graph_store::replace(&store, &target, quads)
         } else {

@@ -255,7 +255,10 @@ async fn run_update(
 ) -> Result<Response, ApiError> {
     require_admin(headers, &state.admin_token)?;
     let update = state.sparql.parse_update(text).await?;
+    // The filter of stored entities cannot tell what an update writes.
+    let opaque = state.subjects.opaque_write();
     state.sparql.update(update, using).await?;
+    drop(opaque);
     state.catalog.data_changed();
     state.ngsi_ld.data_changed();
     Ok(StatusCode::NO_CONTENT.into_response())

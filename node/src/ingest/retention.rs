@@ -8,6 +8,7 @@
 
 use super::writer::remove_matching;
 use crate::store::state::NodeState;
+use crate::store::subject_filter::SubjectFilter;
 use hanse_sensors::{Mapper, OffsetDateTime, format_time, parse_time_text};
 use hanse_vocab::{hanse, rdf, sosa, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
@@ -88,6 +89,7 @@ fn literal_time(time: OffsetDateTime) -> String {
 /// Runs retention for one source at `now`.
 pub fn run(
     store: &Store,
+    subjects: &SubjectFilter,
     state: &NodeState,
     mapper: &Mapper,
     now: OffsetDateTime,
@@ -113,7 +115,7 @@ pub fn run(
     let until = hour_floor(now);
     let from = watermark.map(|w| w - time::Duration::hours(LATE_HOURS));
     let aggregates = if retention.hourly {
-        aggregate(store, mapper, graph, from, until)?
+        aggregate(store, subjects, mapper, graph, from, until)?
     } else {
         0
     };
@@ -134,6 +136,7 @@ pub fn run(
 
 fn aggregate(
     store: &Store,
+    subjects: &SubjectFilter,
     mapper: &Mapper,
     graph: &NamedNode,
     from: Option<OffsetDateTime>,
@@ -160,7 +163,8 @@ fn aggregate(
     let target = GraphName::NamedNode(NamedNode::new_unchecked(aggregates_graph(mapper)));
     let iri = |p: &str| NamedNode::new_unchecked(p);
     let mut transaction = store.start_transaction().map_err(store_error)?;
-    let mut count = 0;
+    // The aggregates made: typed, so entities to the filter of stored entities.
+    let mut made: Vec<NamedNode> = Vec::new();
     for solution in solutions {
         let solution = solution.map_err(store_error)?;
         let (
@@ -222,10 +226,11 @@ fn aggregate(
                 push(predicate, value.clone());
             }
         }
-        count += 1;
+        made.push(subject);
     }
+    let _announced = subjects.announce(made.iter().map(NamedNode::as_str));
     transaction.commit().map_err(store_error)?;
-    Ok(count)
+    Ok(made.len())
 }
 
 fn delete_raw(

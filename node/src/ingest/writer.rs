@@ -10,6 +10,7 @@ use super::live::{self, LiveSender};
 use super::status::SourceCounters;
 use crate::catalog::CatalogService;
 use crate::store::geo_index::{GeoEntry, GeoIndex};
+use crate::store::subject_filter::{SubjectFilter, typed_subjects};
 use hanse_sensors::{Mapper, Observation, parse_time_text};
 use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, Quad, QuadRef, Term};
 use oxigraph::store::{StorageError, Store};
@@ -65,12 +66,21 @@ pub enum WriteError {
     Stopped,
 }
 
+/// What follows the writer's commits.
+pub struct Followers {
+    /// Statistics and the catalogue.
+    pub catalog: CatalogService,
+    /// The spatial index, told where devices are.
+    pub geo: GeoIndex,
+    /// The filter of stored entities, told of new devices and observations.
+    pub subjects: SubjectFilter,
+}
+
 /// Starts the writer thread; it stops when every sender is dropped.
 pub fn spawn(
     store: Store,
     dead_letters: DeadLetterStore,
-    catalog: CatalogService,
-    geo: GeoIndex,
+    followers: Followers,
     max_batch: usize,
     queue: usize,
     live: LiveSender,
@@ -78,9 +88,7 @@ pub fn spawn(
     let (sender, receiver) = mpsc::channel(queue);
     let thread = std::thread::Builder::new()
         .name("hanse-ingest-writer".into())
-        .spawn(move || {
-            Writer::new(store, dead_letters, catalog, geo, max_batch, live).run(receiver)
-        });
+        .spawn(move || Writer::new(store, dead_letters, followers, max_batch, live).run(receiver));
     match thread {
         Ok(handle) => (sender, handle),
         // Without a thread nothing can be written; senders see `Stopped`.
@@ -97,6 +105,7 @@ struct Writer {
     dead_letters: DeadLetterStore,
     catalog: CatalogService,
     geo: GeoIndex,
+    subjects: SubjectFilter,
     max_batch: usize,
     /// Entities described since start, with the location written.
     described: HashMap<NamedNode, Option<(f64, f64)>>,
@@ -108,16 +117,21 @@ impl Writer {
     fn new(
         store: Store,
         dead_letters: DeadLetterStore,
-        catalog: CatalogService,
-        geo: GeoIndex,
+        followers: Followers,
         max_batch: usize,
         live: LiveSender,
     ) -> Self {
+        let Followers {
+            catalog,
+            geo,
+            subjects,
+        } = followers;
         Self {
             store,
             dead_letters,
             catalog,
             geo,
+            subjects,
             max_batch,
             described: HashMap::new(),
             live,
@@ -257,6 +271,7 @@ impl Writer {
                 }
             }
         }
+        let _announced = self.subjects.announce(typed_subjects(&quads));
         if quads.len() >= BULK_THRESHOLD {
             // Large batches go in as SST files: RocksDB's transactional write path (a write
             // batch with index, then the memtable) costs ~30x more per quad. Ingestion is

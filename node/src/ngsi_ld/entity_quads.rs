@@ -111,12 +111,11 @@ impl EntityWrite {
     }
 }
 
-/// Applies `change` to the store through `tx`: removes the replaced quads the new state
-/// does not hold, then adds the new state's quads that were not stored. A reading sent
-/// again is not recorded again: its observation's IRI derives from the reading, and a
-/// second `sosa:resultTime` would say it arrived twice.
-pub fn write(tx: &mut Transaction<'_>, change: &EntityWrite, observed_now: &str) {
-    let new = quads(&change.graph, &change.entity, &change.scope, observed_now);
+/// Applies `change` to the store through `tx`, `new` being its [`quads`]: removes the
+/// replaced quads the new state does not hold, then adds the new state's quads that were
+/// not stored. A reading sent again is not recorded again: its observation's IRI derives
+/// from the reading, and a second `sosa:resultTime` would say it arrived twice.
+pub fn write(tx: &mut Transaction<'_>, change: &EntityWrite, new: &[Quad]) {
     let new_set: HashSet<&Quad> = new.iter().collect();
     let before: HashSet<&Quad> = change.before.iter().collect();
     // Removals first: a value stored in another lexical form of the same term (`1.0E1`
@@ -127,7 +126,7 @@ pub fn write(tx: &mut Transaction<'_>, change: &EntityWrite, observed_now: &str)
         }
     }
     let recorded = |quad: &Quad| matches!(&quad.subject, NamedOrBlankNode::NamedNode(s) if change.recorded.contains(s.as_str()));
-    for quad in &new {
+    for quad in new {
         if !before.contains(quad) && !recorded(quad) {
             tx.insert(quad);
         }
@@ -315,7 +314,8 @@ mod tests {
 
     fn commit(store: &Store, change: &EntityWrite, now: &str) {
         let mut tx = store.start_transaction().unwrap();
-        write(&mut tx, change, now);
+        let new = quads(&change.graph, &change.entity, &change.scope, now);
+        write(&mut tx, change, &new);
         tx.commit().unwrap();
     }
 

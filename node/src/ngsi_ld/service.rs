@@ -17,6 +17,7 @@ use crate::access::visibility::Rights;
 use crate::catalog::{CatalogService, DatasetDefinition};
 use crate::config::NgsiLdSection;
 use crate::store::geo_index::{GeoEntry, GeoIndex};
+use crate::store::subject_filter::{OpaqueWrite, SubjectFilter, typed_subjects};
 use oxigraph::model::{NamedNode, Quad};
 use oxigraph::store::Store;
 use serde_json::Value;
@@ -37,6 +38,8 @@ pub(super) struct Inner {
     pub(super) store: Store,
     pub(super) contexts: ContextLoader,
     pub(super) geo: GeoIndex,
+    /// Which ids may be stored entities (a new one is not read).
+    pub(super) subjects: SubjectFilter,
     pub(super) catalog: CatalogService,
     pub(super) config: NgsiLdSection,
     pub(super) default_graph: NamedNode,
@@ -52,6 +55,8 @@ pub struct NgsiLdParts {
     pub store: Store,
     /// The spatial index (shared with sensor ingest).
     pub geo: GeoIndex,
+    /// Which IRIs may be stored entities (shared with every writer of the store).
+    pub subjects: SubjectFilter,
     /// Datasets (which graph holds which entity types) and change notices.
     pub catalog: CatalogService,
     /// `[ngsi_ld]`.
@@ -95,6 +100,7 @@ impl NgsiLdService {
                 store: parts.store,
                 contexts,
                 geo: parts.geo,
+                subjects: parts.subjects,
                 catalog: parts.catalog,
                 config: parts.config,
                 default_graph,
@@ -123,6 +129,12 @@ impl NgsiLdService {
     /// The spatial index.
     pub fn geo_index(&self) -> &GeoIndex {
         &self.inner.geo
+    }
+
+    /// Data is about to change behind the service's back (SPARQL Update, Graph Store):
+    /// hold the result over the write, then call [`data_changed`](Self::data_changed).
+    pub fn opaque_write(&self) -> OpaqueWrite {
+        self.inner.subjects.opaque_write()
     }
 
     /// Data changed behind the service's back (SPARQL Update, Graph Store): the spatial
@@ -274,10 +286,18 @@ impl Inner {
             return Ok(());
         }
         let now = now();
+        let mut stated: Vec<Vec<Quad>> = writes
+            .iter()
+            .map(|w| quads(&w.graph, &w.entity, &w.scope, &now))
+            .collect();
+        let _announced = self
+            .subjects
+            .announce(typed_subjects(stated.iter().flatten()));
         let fresh: Vec<Quad> = writes
             .iter()
-            .filter(|w| matches!(w.scope, Scope::New))
-            .flat_map(|w| quads(&w.graph, &w.entity, &w.scope, &now))
+            .zip(stated.iter_mut())
+            .filter(|(w, _)| matches!(w.scope, Scope::New))
+            .flat_map(|(_, q)| std::mem::take(q))
             .collect();
         // What of `fresh` is left for the transaction.
         let fresh = if fresh.len() >= BULK_THRESHOLD {
@@ -293,9 +313,9 @@ impl Inner {
         };
         let mut tx = self.store.start_transaction()?;
         tx.extend(fresh.iter());
-        for change in writes {
+        for (change, new) in writes.iter().zip(&stated) {
             if !matches!(change.scope, Scope::New) {
-                write(&mut tx, change, &now);
+                write(&mut tx, change, new);
             }
         }
         tx.commit()?;
@@ -319,6 +339,9 @@ impl Inner {
         rights: &Rights,
         id: &NamedNode,
     ) -> Result<Option<Stored>, NgsiLdError> {
+        if !self.subjects.may_exist(id.as_str()) {
+            return Ok(None);
+        }
         let Some(stored) = read(&self.store, id, &rights.read)?.filter(is_entity) else {
             return Ok(None);
         };
