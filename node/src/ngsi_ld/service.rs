@@ -17,7 +17,7 @@ use crate::access::visibility::Rights;
 use crate::catalog::{CatalogService, DatasetDefinition};
 use crate::config::NgsiLdSection;
 use crate::store::geo_index::{GeoEntry, GeoIndex};
-use crate::store::subject_filter::{OpaqueWrite, SubjectFilter, typed_subjects};
+use crate::store::subject_filter::{SubjectFilter, typed_subjects};
 use oxigraph::model::{NamedNode, Quad};
 use oxigraph::store::Store;
 use serde_json::Value;
@@ -129,12 +129,6 @@ impl NgsiLdService {
     /// The spatial index.
     pub fn geo_index(&self) -> &GeoIndex {
         &self.inner.geo
-    }
-
-    /// Data is about to change behind the service's back (SPARQL Update, Graph Store):
-    /// hold the result over the write, then call [`data_changed`](Self::data_changed).
-    pub fn opaque_write(&self) -> OpaqueWrite {
-        self.inner.subjects.opaque_write()
     }
 
     /// Data changed behind the service's back (SPARQL Update, Graph Store): the spatial

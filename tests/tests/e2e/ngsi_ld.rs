@@ -9,6 +9,7 @@
 use super::support::{air_quality_source, eventually, status_and_body};
 use anyhow::{Context, Result, ensure};
 use hanse_node::demo::mqtt_broker::EmbeddedBroker;
+use hanse_node::store::subject_filter::SubjectFilter;
 use hanse_node::test_utils::OPEN_OFFER;
 use hanse_node::{Node, NodeHandle};
 use hanse_vocab::{hanse, sosa};
@@ -551,15 +552,7 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
     let (status, body) = upsert(vec![meter("first", 1)]).await?;
     ensure!(status == 201, "{status} {body}");
     let subjects = node.subjects().clone();
-    eventually(
-        Duration::from_secs(10),
-        "the subject filter is built",
-        || {
-            let subjects = subjects.clone();
-            async move { Ok(subjects.is_ready()) }
-        },
-    )
-    .await?;
+    filter_ready(&subjects, "the subject filter is built").await?;
 
     let turtle = format!(
         "<urn:ngsi-ld:Meter:uploaded> a <https://uri.etsi.org/ngsi-ld/default-context/Meter> ; <{READING}> 1 ."
@@ -613,19 +606,20 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
         "the updated reading was not replaced"
     );
     // Rebuilt after the update, the filter knows the entity the update stored.
-    eventually(
-        Duration::from_secs(10),
-        "the subject filter is rebuilt",
-        || {
-            let subjects = subjects.clone();
-            async move { Ok(subjects.is_ready()) }
-        },
-    )
-    .await?;
+    filter_ready(&subjects, "the subject filter is rebuilt").await?;
     ensure!(subjects.may_exist("urn:ngsi-ld:Meter:updated"));
     ensure!(!subjects.may_exist("urn:ngsi-ld:Meter:never-stored"));
     node.shutdown().await?;
     Ok(())
+}
+
+/// Waits until the node's filter of stored entities answers from a built filter.
+async fn filter_ready(subjects: &SubjectFilter, what: &str) -> Result<()> {
+    eventually(Duration::from_secs(10), what, || {
+        let subjects = subjects.clone();
+        async move { Ok(subjects.is_ready()) }
+    })
+    .await
 }
 
 /// How many matches of the triple `pattern` the named graphs hold.
