@@ -42,9 +42,7 @@ const MAX_BITS: usize = 1 << 30;
 /// A Bloom filter of IRIs with atomic bits: announcing writers add to it at once.
 struct Bloom {
     words: Vec<AtomicU64>,
-    mask: u64,
     subjects: AtomicUsize,
-    capacity: usize,
 }
 
 impl Bloom {
@@ -56,10 +54,13 @@ impl Bloom {
             .clamp(MIN_BITS, MAX_BITS);
         Self {
             words: (0..bits / 64).map(|_| AtomicU64::new(0)).collect(),
-            mask: bits as u64 - 1,
             subjects: AtomicUsize::new(0),
-            capacity: bits / BITS_PER_SUBJECT,
         }
+    }
+
+    /// How many subjects it is sized for.
+    fn capacity(&self) -> usize {
+        self.words.len() * 64 / BITS_PER_SUBJECT
     }
 
     /// The bit positions of `iri` (double hashing from one SipHash).
@@ -70,7 +71,8 @@ impl Bloom {
         h2 = (h2 ^ (h2 >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         h2 = (h2 ^ (h2 >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         let h2 = (h2 ^ (h2 >> 31)) | 1;
-        let mask = self.mask;
+        // The number of bits is a power of two.
+        let mask = (self.words.len() * 64) as u64 - 1;
         (0..HASHES).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) & mask)
     }
 
@@ -93,7 +95,7 @@ impl Bloom {
     }
 
     fn is_full(&self) -> bool {
-        self.subjects.load(Ordering::Relaxed) > self.capacity
+        self.subjects.load(Ordering::Relaxed) > self.capacity()
     }
 }
 
@@ -287,23 +289,23 @@ impl SubjectFilter {
         &self,
         bloom: Arc<Bloom>,
         generation: u64,
-        scanned: Result<usize, StorageError>,
+        scanned: Result<(), StorageError>,
         started: std::time::Instant,
     ) {
         let mut filters = self.shared.write();
         filters.building = None;
         match scanned {
-            Ok(count) if filters.generation == generation => {
+            Ok(()) if filters.generation == generation => {
                 filters.last_count = bloom.subjects.load(Ordering::Relaxed);
                 tracing::info!(
-                    subjects = count,
+                    subjects = filters.last_count,
                     mib = (bloom.words.len() * 8) >> 20,
                     ms = started.elapsed().as_millis() as u64,
                     "entity subject filter built"
                 );
                 filters.ready = Some(bloom);
             }
-            Ok(_) => tracing::debug!("subject filter rebuild discarded: data changed meanwhile"),
+            Ok(()) => tracing::debug!("subject filter rebuild discarded: data changed meanwhile"),
             Err(e) => {
                 tracing::warn!(error = %e, "subject filter rebuild failed: new entities are read first")
             }
@@ -311,20 +313,18 @@ impl SubjectFilter {
     }
 }
 
-/// Adds every subject of an `rdf:type` or `hanse:ngsiLdState` quad; how many it added.
-fn scan(store: &Store, bloom: &Bloom) -> Result<usize, StorageError> {
-    let mut count = 0;
+/// Adds every subject of an `rdf:type` or `hanse:ngsiLdState` quad.
+fn scan(store: &Store, bloom: &Bloom) -> Result<(), StorageError> {
     for predicate in [rdf::TYPE, hanse::NGSI_LD_STATE] {
         let predicate = NamedNodeRef::new_unchecked(predicate);
         for quad in store.quads_for_pattern(None, Some(predicate), None, None) {
             let quad = quad?;
             if let Some(subject) = typed_subject(quad.subject.as_ref(), predicate) {
                 bloom.insert(subject);
-                count += 1;
             }
         }
     }
-    Ok(count)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -444,7 +444,7 @@ mod tests {
         let bloom = Bloom::for_subjects(0);
         assert_eq!(bloom.words.len() * 64, MIN_BITS);
         // An IRI that sets no new bit (a false positive) is not counted: go on until full.
-        for i in 0..2 * bloom.capacity {
+        for i in 0..2 * bloom.capacity() {
             if bloom.is_full() {
                 break;
             }
@@ -452,7 +452,7 @@ mod tests {
         }
         assert!(bloom.is_full());
         let larger = Bloom::for_subjects(bloom.subjects.load(Ordering::Relaxed));
-        assert!(larger.capacity >= 2 * bloom.capacity);
+        assert!(larger.capacity() >= 2 * bloom.capacity());
         assert!(!larger.is_full());
     }
 }

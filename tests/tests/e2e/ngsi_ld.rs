@@ -79,9 +79,14 @@ impl Api {
         content_type: &str,
         body: String,
     ) -> Result<(u16, Value)> {
+        self.post_to(&self.url(path), content_type, body).await
+    }
+
+    /// POST with the admin token to any URL of the node.
+    async fn post_to(&self, url: &str, content_type: &str, body: String) -> Result<(u16, Value)> {
         let response = self
             .http
-            .post(self.url(path))
+            .post(url)
             .bearer_auth(&self.token)
             .header("content-type", content_type)
             .body(body)
@@ -533,9 +538,7 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
     const READING: &str = "https://uri.etsi.org/ngsi-ld/default-context/reading";
     let tmp = tempfile::tempdir()?;
     let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
-    let token = dir.load_admin_token()?;
-    let api = Api::new(&node, token.as_str());
-    let http = reqwest::Client::new();
+    let api = Api::new(&node, dir.load_admin_token()?.as_str());
     let meter = |id: &str, reading: i64| {
         json!({"id": format!("urn:ngsi-ld:Meter:{id}"), "type": "Meter",
                "reading": {"type": "Property", "value": reading}, "@context": CORE})
@@ -557,15 +560,10 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
     let turtle = format!(
         "<urn:ngsi-ld:Meter:uploaded> a <https://uri.etsi.org/ngsi-ld/default-context/Meter> ; <{READING}> 1 ."
     );
-    let response = http
-        .post(format!("{}/store", node.http_url()))
-        .query(&[("graph", GRAPH)])
-        .bearer_auth(token.as_str())
-        .header("content-type", "text/turtle")
-        .body(turtle)
-        .send()
-        .await?;
-    ensure!(response.status().is_success(), "{}", response.status());
+    let store =
+        reqwest::Url::parse_with_params(&format!("{}/store", node.http_url()), [("graph", GRAPH)])?;
+    let (status, body) = api.post_to(store.as_str(), "text/turtle", turtle).await?;
+    ensure!((200..300).contains(&status), "{status} {body}");
     ensure!(
         subjects.is_ready(),
         "the Graph Store tells the filter, it need not rebuild"
@@ -583,14 +581,14 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
     let update = format!(
         "INSERT DATA {{ GRAPH <{GRAPH}> {{ <urn:ngsi-ld:Meter:updated> a <https://uri.etsi.org/ngsi-ld/default-context/Meter> ; <{READING}> 1 }} }}"
     );
-    let response = http
-        .post(format!("{}/sparql", node.http_url()))
-        .bearer_auth(token.as_str())
-        .header("content-type", "application/sparql-update")
-        .body(update)
-        .send()
+    let (status, body) = api
+        .post_to(
+            &format!("{}/sparql", node.http_url()),
+            "application/sparql-update",
+            update,
+        )
         .await?;
-    ensure!(response.status().is_success(), "{}", response.status());
+    ensure!((200..300).contains(&status), "{status} {body}");
     ensure!(
         !subjects.is_ready(),
         "a SPARQL Update sets the filter aside"
