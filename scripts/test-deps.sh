@@ -23,6 +23,17 @@ if [ "$(id -u)" -eq 0 ]; then
   fi
 fi
 
+# The gate test runs the node behind a real reverse proxy (nginx, TLS with a throwaway
+# certificate made by openssl) and checks that visitors through it stay visitors.
+if ! command -v nginx >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing nginx-light (reverse proxy in the gate test)"
+  apt_install nginx-light
+fi
+if ! command -v openssl >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing openssl (throwaway TLS certificate in the gate test)"
+  apt_install openssl
+fi
+
 # The OGC API – Features test reads the node with a real client (OWSLib).
 if ! python3 -c "import owslib.ogcapi.features" >/dev/null 2>&1; then
   echo "==> installing owslib (OGC API - Features client in the tests)"

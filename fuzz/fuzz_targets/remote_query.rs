@@ -21,6 +21,7 @@ fuzz_target!(|input: (bool, sparql_smith::Query)| {
             agreements: vec![h.agreement.clone()],
             datasets: vec!["consumption".into()],
             limits,
+            on_behalf_of: None,
         }
     } else {
         Request::Query {
@@ -29,6 +30,7 @@ fuzz_target!(|input: (bool, sparql_smith::Query)| {
             agreements: Vec::new(),
             datasets: Vec::new(),
             limits,
+            on_behalf_of: None,
         }
     };
     let provider = if to_utility { WATER } else { 1 };

@@ -1,8 +1,8 @@
 // The console's shell: client-side routes over the node's real URLs (so a dataset's HTTP
-// IRI opens its page), the operator's sign-in (token in session storage, never in a URL),
-// and page loading.
+// IRI opens its page), signing in (a personal token, the issuer's sign-in page or the
+// operator's admin.token; kept in session storage, never in a URL), and page loading.
 
-import { h, api, token, setToken, fill, notice } from './ui.js';
+import { h, api, token, setToken, loadSession, currentSession, fill, notice } from './ui.js';
 
 const ROUTES = [
   [/^\/$/, 'home.js', 'Home'],
@@ -19,24 +19,28 @@ const ROUTES = [
 let cleanup = null;
 
 /** Shows a sign-in form in `container`; `done()` runs after a successful sign-in. */
-export function signIn(container, done, why = 'This page is for the node\'s operators.') {
+export function signIn(container, done, why = 'This page needs you to sign in.') {
   const input = h('input', { id: 'admin-token', type: 'password', autocomplete: 'current-password', required: true, size: 40 });
   const status = h('div');
+  const issuer = currentSession() && currentSession().oidc_sign_in
+    ? h('p', {}, h('a', { class: 'button', href: `/auth/login?back=${encodeURIComponent(location.pathname)}` }, 'Sign in with your organisation'), ' or use a token:')
+    : null;
   const form = h('form', { class: 'card', 'aria-labelledby': 'signin-title', onsubmit: async (e) => {
     e.preventDefault();
     setToken(input.value.trim());
     try {
-      const session = await api('/api/console/session');
-      if (!session.operator) throw new Error('not an operator');
+      const session = await loadSession();
+      if (session.kind === 'visitor' || session.kind === 'source') throw new Error('not a person');
       renderSession(); done();
     } catch (err) {
-      setToken(null); renderSession();
-      fill(status, notice('error', 'That is not this node\'s admin token.'));
+      setToken(null); await loadSession().catch(() => {}); renderSession();
+      fill(status, notice('error', 'This node does not know that token (or it expired).'));
     }
   } },
   h('h2', { id: 'signin-title' }, 'Sign in'),
-  h('p', {}, why, ' Sign in with the node\'s admin token (the ', h('code', {}, 'admin.token'), ' file in the node directory). It is kept for this browser tab only.'),
-  h('div', { class: 'field' }, h('label', { for: 'admin-token' }, 'Admin token'), input),
+  h('p', {}, why, ' Use your personal token (from ', h('code', {}, 'hanse user add'), '), or the node\'s ', h('code', {}, 'admin.token'), ' if you operate it. It is kept for this browser tab only.'),
+  issuer,
+  h('div', { class: 'field' }, h('label', { for: 'admin-token' }, 'Token'), input),
   h('button', { type: 'submit' }, 'Sign in'), status);
   fill(container, form);
   return form;
@@ -44,13 +48,16 @@ export function signIn(container, done, why = 'This page is for the node\'s oper
 
 function renderSession() {
   const el = document.getElementById('session');
-  if (token()) {
-    fill(el, h('span', {}, 'Operator'), h('button', { type: 'button', onclick: () => { setToken(null); renderSession(); route(); } }, 'Sign out'));
+  const session = currentSession();
+  if (token() && session && session.kind !== 'visitor') {
+    const who = session.kind === 'operator' ? 'Operator' : session.name;
+    const roles = session.roles.length ? ` (${session.roles.join(', ')})` : '';
+    fill(el, h('span', {}, who, roles), h('button', { type: 'button', onclick: async () => { setToken(null); await loadSession().catch(() => {}); renderSession(); route(); } }, 'Sign out'));
   } else {
     fill(el, h('button', { type: 'button', onclick: () => {
       const main = document.getElementById('main');
-      signIn(main, () => route(), 'Operators see agreements, the audit log, dead letters and restricted data.');
-    } }, 'Operator sign-in'));
+      signIn(main, () => route(), 'Signed-in people see what their roles allow: restricted data, agreements, the audit log.');
+    } }, 'Sign in'));
   }
 }
 
@@ -90,6 +97,6 @@ document.addEventListener('click', (e) => {
   navigate(a.getAttribute('href'));
 });
 window.addEventListener('popstate', route);
-renderSession();
+// A token the node no longer accepts (expired, revoked) is dropped rather than retried.
+loadSession().catch(() => { setToken(null); return loadSession(); }).catch(() => {}).finally(() => { renderSession(); route(); });
 api('/health').then((h) => { document.getElementById('footer').textContent = `hanse ${h.version} · open-data portal and operator console`; }).catch(() => {});
-route();

@@ -1,7 +1,7 @@
 // KPIs: saved SPARQL queries with a title, unit and target; each member's value side by
 // side ("compare across the consortium"), asked through the node-to-node query protocol.
 
-import { h, api, fill, notice, number, table, short, purposeSelect, isOperator } from './ui.js';
+import { h, api, fill, notice, number, table, short, purposeSelect, isEditor, isResearcher } from './ui.js';
 import { barChart } from './chart.js';
 import { meets } from './home.js';
 
@@ -12,7 +12,7 @@ export async function render(main) {
     h('p', {}, 'Each indicator is a SPARQL query kept as RDF on this node. "Compare" asks every member the same query; each member answers under its own usage policies.'),
     purpose,
     kpis.length ? kpis.map((kpi) => card(kpi, purpose)) : notice('notice', 'This node keeps no KPIs yet.'),
-    isOperator() ? addForm() : null);
+    isEditor() ? addForm() : null);
 }
 
 function card(kpi, purpose) {
@@ -26,12 +26,14 @@ function card(kpi, purpose) {
         table(['Member', { label: `Value (${kpi.unit})`, num: true }, 'Answer', ''], values.map((v) => [v.name, number(v.value, 2), (v.status === 'complete' && v.value === null ? 'no such data' : v.status) + (v.reason ? `: ${v.reason}` : ''), meets({ ...kpi, value: v.value })]), `${kpi.title} per member`));
     } catch (err) { fill(out, notice('error', err.message)); } finally { button.disabled = false; }
   } }, 'Compare across the consortium');
+  const compare = isResearcher() ? button
+    : h('p', { class: 'muted', 'data-kpi-signin': kpi.id }, 'Comparing asks every member with this node\'s identity and agreements: sign in with a researcher role to compare.');
   return h('section', { class: 'card', 'aria-labelledby': `kpi-${kpi.id}` },
     h('h2', { id: `kpi-${kpi.id}` }, kpi.title),
     h('p', {}, kpi.description),
     h('p', {}, h('strong', {}, `This node: ${number(kpi.value, 2)} ${kpi.unit}`), kpi.target === null ? '' : ` · target: ${kpi.direction} ${number(kpi.target, 2)} `, meets(kpi), kpi.error ? notice('error', kpi.error) : null),
     h('details', {}, h('summary', {}, 'Query'), h('pre', { class: 'odrl', tabindex: 0 }, kpi.query)),
-    button, out);
+    compare, out);
 }
 
 function addForm() {

@@ -1,16 +1,17 @@
 // Operators' pages: agreements on both sides (state, purpose, validity, uses, revoke) and
 // the signed audit log with filters and chain verification. Without the token: a sign-in.
 
-import { h, api, fill, notice, local, short, when, table, isOperator, scroller } from './ui.js';
+import { h, api, fill, notice, local, short, when, table, isOperator, isResearcher, scroller } from './ui.js';
 import { signIn } from './app.js';
 
 export async function render(main) {
   const page = location.pathname.startsWith('/audit') ? audit : access;
   const title = page === audit ? 'Audit log' : 'Access and agreements';
-  if (!isOperator()) {
+  const allowed = page === audit ? isOperator() : isResearcher();
+  if (!allowed) {
     fill(main, h('h1', {}, title));
     const box = h('div', {}); main.append(box);
-    signIn(box, () => page(main), page === audit ? 'The audit log is for the node\'s operators.' : 'Agreements are for the node\'s operators.');
+    signIn(box, () => render(main), page === audit ? 'The audit log is for the node\'s operators.' : 'Agreements are for people with a researcher role and the node\'s operators.');
     return;
   }
   await page(main);

@@ -2,7 +2,7 @@
 // results as a table, line or bar chart, or a map; CSV/JSON download; a shareable link;
 // and, for federated queries, the plan: who was asked, requests, rows, what was skipped.
 
-import { h, api, fill, notice, token, isOperator, local, number, table, purposeSelect, short, scroller } from './ui.js';
+import { h, api, fill, notice, token, isResearcher, local, number, table, purposeSelect, short, scroller } from './ui.js';
 import { sparqlEditor } from './editor.js';
 import { lineChart, barChart } from './chart.js';
 import { drawMap, wktPoint } from './map.js';
@@ -51,7 +51,7 @@ async function execute(query, mode, purpose, output, overview) {
       results = JSON.parse(text);
       plan = results.federation || null;
     } else {
-      if (!isOperator()) throw new Error('Asking one member acts with this node\'s identity and agreements: sign in as operator first.');
+      if (!isResearcher()) throw new Error('Asking one member acts with this node\'s identity and agreements: sign in with a researcher role first.');
       const answer = await api('/api/remote/sparql', { method: 'POST', json: { provider: mode, query, purpose } });
       if (answer.status === 'denied') throw new Error(`The member refused: ${answer.reason}`);
       results = answer.results;

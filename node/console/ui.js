@@ -20,12 +20,26 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+// The key predates personal tokens; it holds whichever token the person signed in with.
 const TOKEN = 'hanse.adminToken';
 
-/** The admin token of this browser tab's session, if signed in. */
+/** The token of this browser tab's session (personal, OIDC or admin.token), if signed in. */
 export const token = () => sessionStorage.getItem(TOKEN);
-export const setToken = (t) => (t ? sessionStorage.setItem(TOKEN, t) : sessionStorage.removeItem(TOKEN));
-export const isOperator = () => !!token();
+export const setToken = (t) => { session = null; return t ? sessionStorage.setItem(TOKEN, t) : sessionStorage.removeItem(TOKEN); };
+
+/** Who the node says the caller is (`/api/console/session`), once loaded. */
+let session = null;
+export async function loadSession() {
+  session = await api('/api/console/session');
+  return session;
+}
+export const currentSession = () => session;
+/** Whether the signed-in person is the node's operator (the node decides; the page only asks). */
+export const isOperator = () => !!(session && session.operator);
+/** Whether the signed-in person may act with the node's agreements. */
+export const isResearcher = () => !!(session && session.researcher);
+/** Whether the signed-in person may write data (KPIs among it). */
+export const isEditor = () => !!(session && session.editor);
 
 /** An API error with the node's message. */
 export class ApiError extends Error {

@@ -69,6 +69,11 @@ pub struct AuditRecord {
     pub reason: String,
     /// Rows returned, for allowed queries.
     pub rows: Option<u64>,
+    /// The person behind the request: a local user or OIDC subject of this node, or, for a
+    /// member's query, the person the member says it asks for. Absent in entries written
+    /// before people were named (so their hashes still verify).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 /// One stored entry.
@@ -270,6 +275,7 @@ mod tests {
             decision,
             reason: "permitted by urn:rule".into(),
             rows: Some(12),
+            person: None,
         }
     }
 
@@ -295,6 +301,23 @@ mod tests {
         assert_eq!(entries[1].prev_hash, entries[0].hash);
         assert_eq!(entries[1].record.decision, AuditDecision::Deny);
         assert_eq!(log.entries(2, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_person_is_recorded_and_older_entries_keep_their_hash() {
+        let (_dir, _state, log) = log();
+        log.append(record(AuditDecision::Allow)).unwrap();
+        let named = AuditRecord {
+            person: Some("user:alice".into()),
+            ..record(AuditDecision::Deny)
+        };
+        log.append(named).unwrap();
+        assert_eq!(log.verify().unwrap(), 2);
+        let entries = log.entries(0, 10).unwrap();
+        assert_eq!(entries[1].record.person.as_deref(), Some("user:alice"));
+        // An entry without a person serialises without the key, as before the field existed.
+        let unnamed = serde_json::to_value(&entries[0]).unwrap();
+        assert!(unnamed.get("person").is_none(), "{unnamed}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod load;
 mod query;
 mod serve;
 mod table;
+mod user;
 
 pub use serve::shutdown_signal;
 
@@ -88,6 +89,12 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: ingest::IngestCommand,
+    },
+    /// People who may sign in: add users with roles, list them, issue tokens, revoke.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: user::UserCommand,
     },
     /// Start the six-member demo consortium on loopback (HTTP from 127.0.0.1:7878 up).
     Demo(DemoArgs),
@@ -172,6 +179,11 @@ pub struct QueryArgs {
     /// Query the node at this URL instead of the one in --dir.
     #[arg(long)]
     pub url: Option<String>,
+    /// Send the token in this file: a personal token (`hanse user add`) or an OIDC access
+    /// token. Without it, a query to --dir's node sends its admin.token and one to --url
+    /// none (you are then a visitor and see the public datasets).
+    #[arg(long, env = "HANSE_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
     /// Ask the whole consortium: every member whose datasets can answer and may be used for
     /// --purpose (needs the node running).
     #[arg(long)]
@@ -209,6 +221,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Access { command } => access::run(command).await,
         Command::Catalog { command } => dataset::run_catalog(command),
         Command::Ingest { command } => ingest::run(command).await,
+        Command::User { command } => user::run(command).await,
         Command::Demo(args) => demo::run(args).await,
     }
 }

@@ -24,6 +24,25 @@ pub enum ClientError {
         /// The node's explanation.
         message: String,
     },
+    /// The client could not be built (a token that cannot go in a header, a TLS backend
+    /// that fails to start).
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
+}
+
+/// An HTTP client that sends `Authorization: Bearer <token>` with every request (a request
+/// that sets its own `Authorization` keeps it): for scripts, benchmarks and tests that act
+/// as one caller throughout.
+pub fn bearer_client(token: &str) -> Result<reqwest::Client, ClientError> {
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|e| ClientError::Build(format!("the token cannot be sent: {e}")))?;
+    value.set_sensitive(true);
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .map_err(|e| ClientError::Build(e.to_string()))
 }
 
 /// Client for one node's API.

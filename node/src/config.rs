@@ -10,6 +10,7 @@
 
 mod access;
 mod catalog;
+mod egress;
 mod error;
 mod federation;
 mod file;
@@ -18,6 +19,7 @@ mod ingest;
 mod log;
 mod ngsi_ld;
 mod node;
+mod oidc;
 mod p2p;
 mod sparql;
 mod storage;
@@ -25,6 +27,7 @@ mod template;
 
 pub use access::AccessSection;
 pub use catalog::CatalogSection;
+pub use egress::EgressSection;
 pub use error::ConfigError;
 pub use federation::FederationSection;
 pub use file::{CONFIG_FILE, Config};
@@ -33,6 +36,7 @@ pub use ingest::IngestSection;
 pub use log::{LogFormat, LogSection};
 pub use ngsi_ld::NgsiLdSection;
 pub use node::{NodeSection, Role};
+pub use oidc::OidcSection;
 pub use p2p::P2pSection;
 pub use sparql::SparqlSection;
 pub use storage::StorageSection;

@@ -6,7 +6,8 @@
 //! the node's HTTP(S) IRIs with content negotiation (the page for browsers, RDF for
 //! machines), publishes the harvestable public catalogue, and adds the few JSON endpoints
 //! the pages need on top of the existing services (catalogue, access, federation, ingest,
-//! audit) — it enforces nothing itself: every decision stays with those services.
+//! audit). It decides nothing itself: every handler takes the request's `Caller`, and what
+//! that caller may see or do comes from the access service.
 //!
 //! | module | concern |
 //! |---|---|
@@ -18,28 +19,25 @@
 //! | `dataset` | one dataset: metadata, signature, policy in plain words, preview |
 //! | `sensors` | sensors with latest values, series, and the live stream (SSE) |
 //! | `kpis` | saved SPARQL queries with title, unit and target, stored as RDF |
-//! | `demo_kpis` | the demo members' KPIs |
-//! | `operator` | who is an operator (the admin token), and the queries-served counter |
+//! | `session` | the console's state and counters; who the caller is, as the pages need it |
 
 mod assets;
 mod dataset;
-mod demo_kpis;
 mod harvest;
-mod kpis;
-mod operator;
+pub(crate) mod kpis;
 mod overview;
 mod pages;
 mod search;
 mod sensors;
+mod session;
 
-pub use demo_kpis::{demo_kpis, install_demo};
 pub use kpis::Kpi;
-pub use operator::ConsoleState;
+pub use session::ConsoleState;
 
 use crate::http::AppState;
 use axum::Router;
 use axum::routing::{get, post};
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 /// The console's routes, with the node's state; merged into the API's router by the node.
@@ -67,7 +65,7 @@ pub fn router(state: AppState, console: ConsoleState) -> Router {
         .route("/contact", get(pages::node_resource))
         .route("/sparql/description", get(pages::sparql_description))
         .route("/resolve", get(pages::resolve))
-        .route("/api/console/session", get(operator::session))
+        .route("/api/console/session", get(session::session))
         .route("/api/console/overview", get(overview::overview))
         .route("/api/console/catalogue", get(search::search))
         .route("/api/console/datasets/{peer}/{id}", get(dataset::detail))
@@ -86,7 +84,7 @@ pub fn router(state: AppState, console: ConsoleState) -> Router {
         .route("/api/console/kpis/{id}/compare", post(kpis::compare))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(crate::http::caller::request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(axum::Extension(console))

@@ -3,7 +3,8 @@
 //! A federated query (`/sparql?federated=true`, `hanse query --federated`) is parsed, its
 //! sources are chosen from the federated catalogue without probing anyone ([`sources`]), the
 //! plan sends each part to the members that can answer it ([`plan`]), sub-queries travel over
-//! libp2p with the requester's purpose and agreements and come back in chunks ([`remote`]),
+//! libp2p with the requester's purpose and agreements and come back in chunks
+//! ([`crate::access::member_query`]),
 //! groups are joined with bound joins ([`execute`]), and oxigraph evaluates the rest of the
 //! query over the parts' tables. Explicit `SERVICE <hanse://<PeerId>/sparql>` clauses go to
 //! the member named ([`service_handler`]). Every answer says which sources were asked, how
@@ -14,14 +15,12 @@
 //! | [`sources`] | which datasets can match a pattern, and which the requester may use |
 //! | [`plan`] | groups, placeholders, the single-source shortcut |
 //! | [`execute`] | parallel sub-queries and bound joins |
-//! | [`remote`] | the requester's side of the node-to-node query protocol |
 //! | [`service_handler`] | explicit `SERVICE` calls |
 //! | [`report`] | per-source status, time and rows |
 
 mod error;
 pub mod execute;
 pub mod plan;
-pub mod remote;
 pub mod report;
 pub mod service_handler;
 pub mod sources;
@@ -35,11 +34,14 @@ use crate::p2p::NetworkClient;
 use crate::store::sparql::{
     ResultFormat, ServiceHandlers, SparqlService, TableService, write_results,
 };
+use crate::store::visible::Visible;
+use crate::trust::egress::Egress;
 use execute::Executor;
 use oxigraph::model::NamedNode;
 use oxigraph::store::Store;
 use report::{FederationReport, ReportBuilder};
 use service_handler::MemberServices;
+pub use sources::LocalView;
 use sources::{OfferCache, Sources};
 use spargebra::Query;
 use std::sync::Arc;
@@ -73,6 +75,8 @@ pub struct FederatedQueryOptions {
     pub purpose: Option<String>,
     /// Fail instead of answering partially when a source fails.
     pub strict: bool,
+    /// What the caller may read of this node's own data (nothing by default).
+    pub local: LocalView,
 }
 
 /// A federated answer: the results in the requested format and the report.
@@ -88,6 +92,7 @@ pub struct FederatedAnswer {
 struct Setup {
     started: Instant,
     purpose: Option<String>,
+    person: Option<String>,
     sources: Arc<Sources>,
     report: Arc<ReportBuilder>,
 }
@@ -98,6 +103,7 @@ struct Inner {
     sparql: SparqlService,
     network: Option<NetworkClient>,
     config: FederationSection,
+    egress: Egress,
     offers: OfferCache,
     permits: Arc<Semaphore>,
 }
@@ -116,6 +122,7 @@ impl FederationService {
         sparql: SparqlService,
         network: Option<NetworkClient>,
         config: FederationSection,
+        egress: Egress,
     ) -> Self {
         let permits = Arc::new(Semaphore::new(config.max_in_flight));
         Self {
@@ -125,29 +132,36 @@ impl FederationService {
                 sparql,
                 network,
                 config,
+                egress,
                 offers: OfferCache::default(),
                 permits,
             }),
         }
     }
 
-    /// The sources a query for `purpose` would use, and the datasets it would skip.
-    pub fn sources(&self, purpose: Option<&str>) -> Sources {
+    /// The sources a query for `purpose` by a caller who reads `local` of this node would
+    /// use, and the datasets it would skip.
+    pub fn sources(&self, purpose: Option<&str>, local: &LocalView) -> Sources {
         let inner = &self.inner;
-        Sources::gather(&inner.catalog, &inner.access, &inner.offers, purpose)
+        Sources::gather(&inner.catalog, &inner.access, &inner.offers, purpose, local)
+    }
+
+    /// The purpose a query states: its own, or `federation.default_purpose`.
+    pub fn purpose_of(&self, stated: Option<&str>) -> Option<String> {
+        stated
+            .map(str::to_owned)
+            .or_else(|| self.inner.config.default_purpose.clone())
     }
 
     /// What every federated query starts with: the clock, the purpose, the sources it may
     /// use and an empty report.
     fn setup(&self, options: &FederatedQueryOptions) -> Setup {
-        let purpose = options
-            .purpose
-            .clone()
-            .or_else(|| self.inner.config.default_purpose.clone());
+        let purpose = self.purpose_of(options.purpose.as_deref());
         Setup {
             started: Instant::now(),
-            sources: Arc::new(self.sources(purpose.as_deref())),
+            sources: Arc::new(self.sources(purpose.as_deref(), &options.local)),
             purpose,
+            person: options.local.person.clone(),
             report: Arc::new(ReportBuilder::default()),
         }
     }
@@ -159,7 +173,9 @@ impl FederationService {
             network: self.inner.network.clone(),
             sources: Arc::clone(&setup.sources),
             purpose: setup.purpose.clone(),
+            person: setup.person.clone(),
             config: self.inner.config.clone(),
+            egress: self.inner.egress.clone(),
             strict,
             report: Arc::clone(&setup.report),
         }
@@ -191,6 +207,7 @@ impl FederationService {
         let Setup {
             started,
             purpose,
+            person,
             report,
             ..
         } = &setup;
@@ -202,6 +219,7 @@ impl FederationService {
             sources,
             config: &self.inner.config,
             purpose: purpose.as_deref(),
+            person: person.as_deref(),
             strict: options.strict,
             report,
             permits: Arc::clone(&self.inner.permits),
@@ -235,7 +253,7 @@ impl FederationService {
         let body = self
             .inner
             .sparql
-            .query_with_services(plan.query, store, services, format, timeout)
+            .query_with_services(plan.query, store, &Visible::All, services, format, timeout)
             .await?;
         let report = report.finish("federated", sources.skipped.clone(), started.elapsed());
         self.record_budgets(&report);
@@ -271,6 +289,7 @@ impl FederationService {
             .query_with_services(
                 query,
                 self.inner.sparql.store().clone(),
+                &options.local.visible,
                 services,
                 format,
                 self.inner.config.timeout(),

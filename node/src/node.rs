@@ -80,6 +80,12 @@ pub enum NodeError {
     /// The NGSI-LD service could not be set up.
     #[error("NGSI-LD: {0}")]
     NgsiLd(#[from] NgsiLdError),
+    /// The user store could not be opened.
+    #[error(transparent)]
+    Users(#[from] crate::trust::users::UserError),
+    /// The OIDC settings cannot be used.
+    #[error(transparent)]
+    Oidc(#[from] crate::trust::oidc::OidcError),
     /// The HTTP server stopped with an error or its task failed.
     #[error("HTTP server failed: {0}")]
     Server(String),
@@ -144,6 +150,12 @@ impl Node {
             addr: config.http.listen,
             source,
         })?;
+        if config.http.loopback_operator {
+            tracing::warn!(
+                listen = %config.http.listen,
+                "http.loopback_operator is set: every client connecting over loopback acts as the operator without a token (demo and test suites only; never behind a reverse proxy on this host)"
+            );
+        }
         let cancel = CancellationToken::new();
         let membership_path = dir.root().join(CONSORTIUM_FILE);
         let (membership, network, inbound) = if membership_path.exists() {
@@ -184,6 +196,7 @@ impl Node {
             cancel.child_token(),
         ));
         let geo_index = GeoIndex::default();
+        let egress = crate::trust::egress::Egress::new(&config.egress);
         let ingest = IngestService::open(IngestParts {
             root: dir.root().to_owned(),
             config: config.ingest.clone(),
@@ -200,6 +213,7 @@ impl Node {
             catalog: catalog.clone(),
             config: config.ngsi_ld.clone(),
             root: dir.root().to_owned(),
+            egress: egress.clone(),
             timeout: config.sparql.query_timeout(),
             max_concurrent: config.http.max_concurrent_queries,
         })?;
@@ -224,6 +238,7 @@ impl Node {
             sparql.clone(),
             network.as_ref().map(|(client, _)| client.clone()),
             config.federation.clone(),
+            egress,
         );
         if let (Some(inbound), Some((client, _))) = (inbound, &network) {
             tokio::spawn(requests::serve(
@@ -240,13 +255,20 @@ impl Node {
         );
         let app_state = AppState {
             sparql,
-            admin_token,
+            people: crate::trust::people::People::new(
+                admin_token,
+                crate::trust::users::UserStore::open(&state)?,
+                crate::trust::oidc::OidcVerifier::new(&config.oidc, dir.root())?,
+            ),
+            loopback_operator: config.http.loopback_operator,
+            sign_ins: Default::default(),
             info: Arc::new(NodeInfo {
                 name: config.node.name.clone(),
                 role: config.node.role,
                 peer_id: identity.peer_id().to_string(),
                 did_key: identity.did_key(),
                 store_path: store_path.clone(),
+                public_base: config.http.public_base(http_addr),
             }),
             max_body_bytes: config.http.max_body_bytes,
             max_rdf_nesting: config.storage.max_rdf_nesting,
@@ -262,8 +284,14 @@ impl Node {
             subjects: subjects.clone(),
         };
         let app = crate::http::with_method_fallback(
-            router(app_state.clone()).merge(crate::console::router(app_state, console.clone())),
+            router(app_state.clone())
+                .merge(crate::console::router(app_state.clone(), console.clone())),
         )
+        // Who is calling is decided here, once, for every route of the API and the console.
+        .layer(axum::middleware::from_fn_with_state(
+            app_state,
+            crate::http::caller::identify_caller,
+        ))
         .layer(axum::middleware::from_fn(crate::console::count_queries))
         .layer(axum::Extension(console));
         let shutdown = cancel.clone();

@@ -12,6 +12,7 @@
 //! | [`rdf_format`] | format detection from extensions, media types and names |
 //! | [`solutions`] | tables of SPARQL solutions: wire form, joins, unions |
 //! | [`state`] | the sled state database (agreements, audit log, dead letters, cursors) |
+//! | [`visible`] | which named graphs a reader may see (decided by the access service) |
 //! | [`subject_filter`] | which IRIs may be stored entities (a Bloom filter), so new ones are not read |
 
 pub mod geo_index;
@@ -23,3 +24,4 @@ pub mod solutions;
 pub mod sparql;
 pub mod state;
 pub mod subject_filter;
+pub mod visible;

@@ -25,6 +25,7 @@ pub const KNOWN_LEFT_OPERANDS: &[&str] = &[
     hanse::UPPER_BOUND,
     hanse::MAX_CONTRIBUTIONS,
     hanse::MAX_GROUPS,
+    hanse::BUDGET_PERIOD,
 ];
 
 /// The value of a left operand for this request and world.
@@ -129,6 +130,10 @@ fn privacy_operand(iri: &str, world: &WorldState) -> Result<Operand, String> {
             .and_then(|f| f.max_groups)
             .map(|n| Operand::Number(n as f64))
             .ok_or_else(|| noised("maxGroups")),
+        hanse::BUDGET_PERIOD => facts
+            .and_then(|f| f.budget_period_days)
+            .map(|n| Operand::Number(n as f64))
+            .ok_or_else(|| noised("budgetPeriod")),
         other => Err(format!("unknown left operand <{other}>")),
     }
 }

@@ -66,6 +66,8 @@ pub struct PrivacyFacts {
     pub max_contributions: Option<u64>,
     /// Groups one individual counts in, when answers are noised.
     pub max_groups: Option<u64>,
+    /// Days of one budget period, when answers are noised and the budget renews.
+    pub budget_period_days: Option<u64>,
 }
 
 impl WorldState {

@@ -107,6 +107,7 @@ fn the_privacy_profile_reads_what_the_answer_guarantees() {
         bounds: Some((0.0, 500.0)),
         max_contributions: Some(1),
         max_groups: Some(1),
+        budget_period_days: Some(365),
     });
     let decide_in = |left: &str, operator: &str, right: &str, world: &WorldState| {
         decide_with(&atomic(left, operator, right), &request(), world).permitted
@@ -121,6 +122,8 @@ fn the_privacy_profile_reads_what_the_answer_guarantees() {
         ("hanse:upperBound", "lteq", "100", false),
         ("hanse:maxContributions", "lteq", "1", true),
         ("hanse:maxGroups", "lteq", "1", true),
+        ("hanse:budgetPeriod", "eq", "365", true),
+        ("hanse:budgetPeriod", "eq", "30", false),
         (
             "hanse:privacyUnit",
             "eq",

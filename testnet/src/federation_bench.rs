@@ -235,7 +235,9 @@ async fn measure(
         config.catalog.publish_debounce_ms = 0;
     })
     .await?;
-    let http = reqwest::Client::new();
+    // Federated queries act with node 0's agreements: they are asked as its operator.
+    let operator = consortium.nodes[0].dir.load_admin_token()?;
+    let http = hanse_node::client::bearer_client(operator.as_str())?;
     let urls: Vec<String> = consortium.running.iter().map(|h| h.http_url()).collect();
     let peers: Vec<String> = consortium
         .networks

@@ -48,9 +48,12 @@ pub struct IngestBenchOptions {
     pub broker: Option<BrokerKind>,
 }
 
-async fn observations_stored(client: &reqwest::Client, url: &str) -> Result<u64> {
+/// The meters source's stored observations, asked with its token (the node shows a source's
+/// status to callers who may read its graph).
+async fn observations_stored(client: &reqwest::Client, url: &str, token: &str) -> Result<u64> {
     let status: serde_json::Value = client
         .get(format!("{url}/api/ingest/status"))
+        .bearer_auth(token)
         .send()
         .await?
         .json()
@@ -136,7 +139,7 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
         done??;
     }
     let http_time = started.elapsed();
-    let http_observations = observations_stored(&client, &url).await?;
+    let http_observations = observations_stored(&client, &url, &token).await?;
     let graph = NamedNodeRef::new(mqtt_load::METER_GRAPH)?;
     let quads: Vec<_> = node
         .store()
@@ -150,7 +153,7 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
     let started = Instant::now();
     let publisher = Publisher::start(broker.addr(), "mqtt", mqtt_messages, fields, 0);
     loop {
-        let stored = observations_stored(&client, &url).await?;
+        let stored = observations_stored(&client, &url, &token).await?;
         if stored >= target {
             break;
         }

@@ -237,10 +237,10 @@ impl Publisher {
     }
 }
 
-/// Observations in the meter graph of the node at `url`.
-pub async fn meter_observations(client: &reqwest::Client, url: &str) -> Result<u64> {
+/// Observations in the meter graph of the node at `url` (`token`: its admin token).
+pub async fn meter_observations(client: &reqwest::Client, url: &str, token: &str) -> Result<u64> {
     let query = format!(
         "SELECT (COUNT(?o) AS ?n) WHERE {{ GRAPH <{METER_GRAPH}> {{ ?o a <http://www.w3.org/ns/sosa/Observation> }} }}"
     );
-    crate::processes::sparql_count(client, url, query).await
+    crate::processes::sparql_count(client, url, token, query).await
 }

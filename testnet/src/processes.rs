@@ -234,10 +234,17 @@ pub fn resident_mb(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// The `?n` of a `SELECT (COUNT(…) AS ?n)` query on the node at `url`.
-pub async fn sparql_count(client: &reqwest::Client, url: &str, query: String) -> Result<u64> {
+/// The `?n` of a `SELECT (COUNT(…) AS ?n)` query on the node at `url`, asked as its
+/// operator (`token`: the node's admin token), so every graph counts.
+pub async fn sparql_count(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    query: String,
+) -> Result<u64> {
     let answer: serde_json::Value = client
         .post(format!("{url}/sparql"))
+        .bearer_auth(token)
         .header("content-type", "application/sparql-query")
         .header("accept", "application/sparql-results+json")
         .body(query)

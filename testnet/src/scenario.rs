@@ -131,6 +131,7 @@ async fn block(
 async fn connected(client: &reqwest::Client, node: &TestnetNode) -> Result<usize> {
     let peers: serde_json::Value = client
         .get(format!("{}/api/peers", node.url))
+        .bearer_auth(token(node)?)
         .send()
         .await?
         .json()
@@ -396,15 +397,18 @@ async fn count_subjects(client: &reqwest::Client, node: &TestnetNode) -> Result<
     let query = format!(
         "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s <urn:ex:seq> ?b }} }}"
     );
-    processes::sparql_count(client, &node.url, query).await
+    processes::sparql_count(client, &node.url, &token(node)?, query).await
 }
 
 /// Waits until the node's MQTT source is subscribed (messages sent before are not queued
 /// for it).
 async fn wait_mqtt_connected(client: &reqwest::Client, node: &TestnetNode) -> Result<()> {
+    // A visitor sees only the sources writing public graphs: ask as the operator.
+    let token = token(node)?;
     for _ in 0..300 {
         let status: Option<serde_json::Value> = match client
             .get(format!("{}/api/ingest/status", node.url))
+            .bearer_auth(&token)
             .send()
             .await
         {
@@ -564,7 +568,7 @@ async fn crash_restart_steps(
     let started = Instant::now();
     let mut stored = 0;
     while started.elapsed() < Duration::from_secs(60) {
-        stored = mqtt_load::meter_observations(&client, &victim.url).await?;
+        stored = mqtt_load::meter_observations(&client, &victim.url, &token).await?;
         if stored >= published {
             break;
         }

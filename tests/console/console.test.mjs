@@ -3,7 +3,8 @@
 // `cargo test` (tests/tests/e2e/console.rs) against an in-process demo consortium;
 // configuration comes from the environment:
 //   HANSE_CITY (a city's URL), HANSE_RESEARCH (the university's URL), HANSE_TOKEN (the
-//   university's admin token), HANSE_UTILITY_PEER (the utility's PeerId), HANSE_MEMBERS
+//   university's admin token), HANSE_RESEARCHER_TOKEN (the personal token of its researcher
+//   alice), HANSE_CITY_TOKEN (the city's admin token), HANSE_UTILITY_PEER (the utility's PeerId), HANSE_MEMBERS
 //   (organisations, `|`-separated), HANSE_TRANSPORT (expected count of TRAN datasets),
 //   HANSE_SCREENSHOTS (a folder to write page screenshots to, optional).
 // Prints one line per check and a closing "N passed, M failed"; exits non-zero on failure.
@@ -14,6 +15,7 @@ import { createRequire } from 'node:module';
 
 const env = (name) => { const v = process.env[name]; if (!v) throw new Error(`${name} is not set`); return v; };
 const CITY = env('HANSE_CITY'); const RESEARCH = env('HANSE_RESEARCH'); const TOKEN = env('HANSE_TOKEN');
+const RESEARCHER = env('HANSE_RESEARCHER_TOKEN'); const CITY_TOKEN = env('HANSE_CITY_TOKEN');
 const UTILITY = env('HANSE_UTILITY_PEER'); const MEMBERS = env('HANSE_MEMBERS').split('|');
 const TRANSPORT = Number(env('HANSE_TRANSPORT')); const SHOTS = process.env.HANSE_SCREENSHOTS;
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -141,8 +143,14 @@ try {
   check('the sensor map shows markers and the chart gains a point while ingest runs', markers > 0 && then > first, `${markers} markers, chart ${first} → ${then} points`);
   await axe(s, 'sensors'); await shot(s, 'sensors');
 
-  // KPIs, compared across the consortium.
-  const k = await open(visitor, `${CITY}/kpis`, 'kpis');
+  // KPIs: a visitor sees the values over open data; comparing across the consortium acts
+  // with the node's identity, so it is offered to signed-in researchers only.
+  const kv = await open(visitor, `${CITY}/kpis`, 'kpis (visitor)');
+  await kv.waitForSelector('[data-kpi-signin="no2-mean"]');
+  check('a visitor is asked to sign in before comparing a KPI', await kv.locator('button[data-kpi]').count() === 0);
+  const cityOperator = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  await cityOperator.addInitScript((t) => sessionStorage.setItem('hanse.adminToken', t), CITY_TOKEN);
+  const k = await open(cityOperator, `${CITY}/kpis`, 'kpis');
   await k.click('button[data-kpi="no2-mean"]');
   await k.waitForSelector('section:has(button[data-kpi="no2-mean"]) table tbody tr');
   const kpiRows = await k.locator('section:has(button[data-kpi="no2-mean"]) table tbody tr').count();
@@ -155,6 +163,14 @@ try {
   const tables = await a.locator('main table').count();
   check('an operator page without the token shows a sign-in, not data', tables === 0);
   await axe(a, 'access (sign-in)'); await shot(a, 'sign-in');
+  // A person signs in with a personal token: the session names her and her roles.
+  const person = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const pa = await open(person, `${RESEARCH}/access`, 'access (researcher)');
+  await pa.fill('#admin-token', RESEARCHER);
+  await pa.click('main form button[type=submit]');
+  await pa.waitForSelector('main table');
+  const who = await pa.textContent('#session');
+  check('a researcher signs in with a personal token and sees the agreements', /alice/.test(who) && /researcher/.test(who), who.trim());
   const acc = await open(operator, `${RESEARCH}/access`, 'access');
   await acc.waitForSelector('main table');
   await axe(acc, 'access'); await shot(acc, 'access');

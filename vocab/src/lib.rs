@@ -229,9 +229,13 @@ pub mod hanse {
     /// ODRL left operand (hanse profile): the privacy loss ε (a positive decimal) one answer
     /// of a differentially private dataset costs; with `lteq`. Setting it turns on noise.
     pub const EPSILON: &str = "https://w3id.org/hanse#epsilon";
-    /// ODRL left operand (hanse profile): the total ε an agreement may spend over all its
-    /// answers; with `lteq`. The node compares what is already spent.
+    /// ODRL left operand (hanse profile): the total ε the consumer organisation may spend on
+    /// the dataset (over every agreement it holds for it) within one budget period; with
+    /// `lteq`. The node compares what is already spent.
     pub const PRIVACY_BUDGET: &str = "https://w3id.org/hanse#privacyBudget";
+    /// ODRL left operand (hanse profile): the length of one budget period in whole days; with
+    /// `eq`. A new period starts with the whole budget; without it the budget never renews.
+    pub const BUDGET_PERIOD: &str = "https://w3id.org/hanse#budgetPeriod";
     /// ODRL left operand (hanse profile): values a differentially private SUM or AVG adds are
     /// raised to at least this number (with `gteq`).
     pub const LOWER_BOUND: &str = "https://w3id.org/hanse#lowerBound";

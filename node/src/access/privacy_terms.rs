@@ -1,8 +1,8 @@
 //! The hanse privacy profile of an ODRL policy: the terms that make a dataset
 //! aggregation-only (`hanse:minimumGroupSize`, `hanse:privacyUnit`,
 //! `hanse:permittedAggregate`) and differentially private (`hanse:epsilon`,
-//! `hanse:privacyBudget`, `hanse:lowerBound`, `hanse:upperBound`, `hanse:maxContributions`,
-//! `hanse:maxGroups`), read once from the offer or agreement so the node applies exactly
+//! `hanse:privacyBudget`, `hanse:budgetPeriod`, `hanse:lowerBound`, `hanse:upperBound`,
+//! `hanse:maxContributions`, `hanse:maxGroups`), read once from the offer or agreement so the node applies exactly
 //! what the policy says. A term the node cannot apply (a wrong operator, a value out of
 //! range, epsilon without a budget) makes the policy unusable: it fails closed.
 
@@ -71,6 +71,8 @@ pub struct NoiseTerms {
     pub max_contributions: u64,
     /// Groups of one answer an individual counts in.
     pub max_groups: u64,
+    /// Days after which the budget renews (`hanse:budgetPeriod`); `None`: it never does.
+    pub period_days: Option<u64>,
 }
 
 /// Millionths as a number (for reports and the policy engine).
@@ -187,7 +189,7 @@ pub fn read(policy: &Policy) -> Result<Option<PrivacyTerms>, String> {
     let mut unit = None;
     let mut permitted = Vec::new();
     let (mut epsilon, mut budget, mut lower, mut upper) = (None, None, None, None);
-    let (mut contributions, mut groups) = (None, None);
+    let (mut contributions, mut groups, mut period) = (None, None, None);
     let mut any = false;
     for constraint in atomic_constraints(policy) {
         let iri = constraint.left_operand.as_str();
@@ -245,6 +247,10 @@ pub fn read(policy: &Policy) -> Result<Option<PrivacyTerms>, String> {
                 let value = whole_number(&term, number(constraint, &["lteq", "eq"])?)?;
                 once(&mut groups, value, &term)?;
             }
+            hanse::BUDGET_PERIOD => {
+                let value = whole_number(&term, number(constraint, &["eq"])?)?;
+                once(&mut period, value, &term)?;
+            }
             _ => {}
         }
     }
@@ -256,9 +262,14 @@ pub fn read(policy: &Policy) -> Result<Option<PrivacyTerms>, String> {
     )?;
     let noise = match (epsilon, budget) {
         (None, None) => {
-            if lower.is_some() || upper.is_some() || contributions.is_some() || groups.is_some() {
+            if lower.is_some()
+                || upper.is_some()
+                || contributions.is_some()
+                || groups.is_some()
+                || period.is_some()
+            {
                 return Err(
-                    "hanse:lowerBound, hanse:upperBound, hanse:maxContributions and hanse:maxGroups apply only with hanse:epsilon".into(),
+                    "hanse:lowerBound, hanse:upperBound, hanse:maxContributions, hanse:maxGroups and hanse:budgetPeriod apply only with hanse:epsilon".into(),
                 );
             }
             None
@@ -298,6 +309,7 @@ pub fn read(policy: &Policy) -> Result<Option<PrivacyTerms>, String> {
                 bounds,
                 max_contributions: contributions.unwrap_or(1),
                 max_groups: groups.unwrap_or(1),
+                period_days: period,
             })
         }
     };
@@ -323,6 +335,7 @@ impl PrivacyTerms {
             bounds: noise.and_then(|n| n.bounds),
             max_contributions: noise.map(|n| n.max_contributions),
             max_groups: noise.map(|n| n.max_groups),
+            budget_period_days: noise.and_then(|n| n.period_days),
         });
     }
 }
@@ -363,6 +376,7 @@ mod tests {
                 c("privacyBudget", "lteq", "10"),
                 c("lowerBound", "gteq", "0"),
                 c("upperBound", "lteq", "500"),
+                c("budgetPeriod", "eq", "365"),
                 c("permittedAggregate", "isAnyOf", "hanse:Max, hanse:Min"),
             ]
             .join(" "),
@@ -370,6 +384,7 @@ mod tests {
         .unwrap()
         .unwrap();
         let noise = noised.noise.unwrap();
+        assert_eq!(noise.period_days, Some(365));
         assert_eq!((noise.epsilon, noise.budget), (500_000, 10_000_000));
         assert_eq!(noise.bounds, Some((0.0, 500.0)));
         assert_eq!((noise.max_contributions, noise.max_groups), (1, 1));

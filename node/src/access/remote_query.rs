@@ -3,18 +3,47 @@
 
 use super::aggregation::shape::is_aggregate;
 use super::aggregation::{Refused, Scope};
+use super::member_query::{FetchError, RemoteQuery, fetch};
 use super::privacy_terms::MICRO;
 use super::service::{AccessError, AccessService, Audited, RemoteAnswer};
 use crate::audit::AuditDecision;
-use crate::federation::remote::{FetchError, RemoteQuery, fetch};
 use crate::p2p::{
-    ChunkStatus, NetworkClient, NoiseDisclosure, QueryLimits, Response, SolutionChunk,
+    ChunkStatus, NetworkClient, NoiseDisclosure, QueryLimits, Request, Response, SolutionChunk,
 };
 use crate::store::solutions::SolutionTable;
 use crate::store::sparql::{ResultFormat, SparqlError, write_results};
 use libp2p::PeerId;
 use oxigraph::sparql::results::QueryResultsFormat;
 use std::time::Duration;
+
+/// The longest name of a person a member may state for its audit entry; longer names are cut.
+const MAX_PERSON_CHARS: usize = 200;
+
+/// A question this node asks one member under its agreements (`/api/remote/sparql`, the
+/// console's previews and comparisons).
+#[derive(Debug, Clone, Default)]
+pub struct Question {
+    /// SPARQL SELECT or ASK text.
+    pub query: String,
+    /// The stated purpose (a DPV IRI).
+    pub purpose: Option<String>,
+    /// The agreements to rely on.
+    pub agreements: Vec<String>,
+    /// Dataset ids on the member; empty for all this node may use.
+    pub datasets: Vec<String>,
+    /// The person asking, named in the member's audit log.
+    pub on_behalf_of: Option<String>,
+}
+
+/// A stated person's name as it may enter the audit log: printable and bounded.
+fn stated_person(name: Option<String>) -> Option<String> {
+    let name: String = name?
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_PERSON_CHARS)
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
 
 impl AccessService {
     /// Answers [`crate::p2p::Request::QueryMore`].
@@ -25,15 +54,21 @@ impl AccessService {
     /// Answers [`crate::p2p::Request::Query`]: authorise, evaluate over the permitted graphs
     /// only, audit, and return the first chunk.
     #[tracing::instrument(skip_all, fields(%peer))]
-    pub(super) async fn serve_query(
-        &self,
-        peer: PeerId,
-        text: &str,
-        purpose: Option<&str>,
-        agreement_ids: &[String],
-        requested: &[String],
-        limits: QueryLimits,
-    ) -> Response {
+    pub(super) async fn serve_query(&self, peer: PeerId, request: Request) -> Response {
+        let Request::Query {
+            query: text,
+            purpose,
+            agreements: agreement_ids,
+            datasets: requested,
+            limits,
+            on_behalf_of,
+        } = request
+        else {
+            return Response::Error("not a query".into());
+        };
+        let person = stated_person(on_behalf_of);
+        let (text, purpose, person) = (text.as_str(), purpose.as_deref(), person.as_deref());
+        let (agreement_ids, requested) = (&agreement_ids[..], &requested[..]);
         let deny = |reason: String, dataset: &str, status: fn(String) -> ChunkStatus| {
             self.audit(
                 Audited {
@@ -42,6 +77,7 @@ impl AccessService {
                     purpose,
                     agreement: (!agreement_ids.is_empty()).then(|| agreement_ids.join(",")),
                     query: text,
+                    person,
                 },
                 AuditDecision::Deny,
                 &reason,
@@ -127,6 +163,7 @@ impl AccessService {
                 purpose,
                 agreement,
                 query: text,
+                person,
             },
             AuditDecision::Allow,
             &note,
@@ -149,27 +186,26 @@ impl AccessService {
         Response::Solutions(first)
     }
 
-    /// Sends a query to `provider` under `agreements` for `purpose` and returns its answer as
-    /// SPARQL JSON results.
+    /// Sends `question` to `provider` and returns its answer as SPARQL JSON results.
     pub async fn remote_query(
         &self,
         network: &NetworkClient,
         provider: PeerId,
-        query: &str,
-        purpose: Option<&str>,
-        agreements: Vec<String>,
-        datasets: Vec<String>,
+        question: Question,
     ) -> Result<RemoteAnswer, AccessError> {
         let limits = self.inner.sparql.limits();
+        let query = question.query.clone();
+        let query = query.as_str();
         let request = RemoteQuery {
-            query: query.to_owned(),
-            purpose: purpose.map(str::to_owned),
-            agreements,
-            datasets,
+            query: question.query,
+            purpose: question.purpose,
+            agreements: question.agreements,
+            datasets: question.datasets,
             limits: QueryLimits {
                 timeout_ms: limits.query_timeout().as_millis() as u64,
                 max_rows: limits.max_result_rows as u64,
             },
+            on_behalf_of: question.on_behalf_of,
         };
         let denied = |reason: String| RemoteAnswer {
             status: "denied",

@@ -4,6 +4,7 @@
 
 use super::agreement::{Agreement, AgreementState};
 use super::privacy_terms::{self, PrivacyTerms};
+use super::refusal::Refusal;
 use super::service::{AccessService, now};
 use crate::catalog::{AccessRights, DatasetDefinition, FederatedDataset, NodeIris};
 use hanse_policy::{DateTime, Policy, PolicyKind, WorldState};
@@ -211,7 +212,7 @@ impl AccessService {
                 let mut world = WorldState::at(*now);
                 world.agreement_start = agreement.terms.issued.parse().ok();
                 world.use_count = Some(agreement.uses);
-                (policy, Some(agreement.terms.id), world)
+                (policy, Some(agreement), world)
             }
         };
         let terms = privacy_terms::read(&policy)?;
@@ -227,20 +228,24 @@ impl AccessService {
             }
             // The node withholds every group under the minimum, adds the noise and charges
             // the budget (see `aggregation`), so the answer guarantees what the terms say.
-            let spent = match &agreement {
-                Some(id) if terms.noise.is_some() => self
-                    .inner
-                    .agreements
-                    .ledger()
-                    .spent(id)
-                    .map_err(|e| e.to_string())?,
+            let spent = match (&agreement, &terms.noise) {
+                (Some(agreement), Some(noise)) => {
+                    let account = self
+                        .budget_account(agreement, noise)
+                        .map_err(|e| e.to_string())?;
+                    self.inner
+                        .agreements
+                        .ledger()
+                        .spent(&account)
+                        .map_err(|e| e.to_string())?
+                }
                 _ => 0,
             };
             terms.apply(&mut world, spent);
         }
         let decision = hanse_policy::evaluate(&policy, &request, &world);
         if decision.permitted {
-            Ok((agreement, terms))
+            Ok((agreement.map(|a| a.terms.id), terms))
         } else {
             Err(decision.reason)
         }
@@ -259,39 +264,38 @@ impl AccessService {
         purpose: Option<&str>,
         offers: &[Policy],
         agreements: &[Agreement],
-    ) -> Result<Usable, String> {
-        let rights = dataset.access_rights.as_deref().unwrap_or_default();
+    ) -> Result<Usable, Refusal> {
         let me = self.inner.identity.peer_id();
         let now = now();
-        if rights.ends_with("/RESTRICTED") {
-            let usable = agreements.iter().find(|a| {
-                a.terms.provider == dataset.publisher
-                    && a.terms.consumer == me.to_string()
-                    && a.terms.dataset == dataset.identifier
-                    && a.state == AgreementState::Finalized
-                    && !a.expired(&now)
-                    && Some(a.terms.purpose.as_str()) == purpose
-            });
-            return match usable {
-                Some(agreement) => Ok(Usable {
-                    agreement: Some(agreement.terms.id.clone()),
-                    aggregation_only: aggregation_only(&agreement.terms.policy),
-                }),
-                None => Err(format!(
-                    "restricted: no finalized agreement for purpose {} (request one with `hanse access request`)",
-                    purpose.unwrap_or("(none)")
-                )),
-            };
-        }
-        if !rights.ends_with("/PUBLIC") {
-            return Err("not shared (non-public)".into());
+        match dataset.rights() {
+            AccessRights::Restricted => {
+                let usable = agreements.iter().find(|a| {
+                    a.terms.provider == dataset.publisher
+                        && a.terms.consumer == me.to_string()
+                        && a.terms.dataset == dataset.identifier
+                        && a.state == AgreementState::Finalized
+                        && !a.expired(&now)
+                        && Some(a.terms.purpose.as_str()) == purpose
+                });
+                return match usable {
+                    Some(agreement) => Ok(Usable {
+                        agreement: Some(agreement.terms.id.clone()),
+                        aggregation_only: aggregation_only(&agreement.terms.policy),
+                    }),
+                    None => Err(Refusal::NeedsAgreement {
+                        purpose: purpose.map(str::to_owned),
+                    }),
+                };
+            }
+            AccessRights::NonPublic => return Err(Refusal::NotShared),
+            AccessRights::Public => {}
         }
         let offer = dataset
             .policy
             .as_deref()
             .and_then(|uid| offers.iter().find(|p| p.uid == uid))
-            .ok_or("no usage policy in the catalogue")?;
-        let terms = privacy_terms::read(offer)?;
+            .ok_or(Refusal::NoPolicy)?;
+        let terms = privacy_terms::read(offer).map_err(Refusal::PolicyUnusable)?;
         let request = self.policy_request(&me, &dataset.iri, purpose);
         let mut world = WorldState::at(now);
         if let Some(terms) = &terms {
@@ -304,7 +308,7 @@ impl AccessService {
                 aggregation_only: terms.is_some(),
             })
         } else {
-            Err(decision.reason)
+            Err(Refusal::PolicyDenies(decision.reason))
         }
     }
 }

@@ -7,8 +7,9 @@
 //! Every provider decision, allow or deny, goes to the signed audit log.
 
 use super::agreement::{Agreement, AgreementError, AgreementStore};
+use super::budget::{BudgetAccount, LedgerError, Period};
 use super::open_answers::OpenAnswers;
-use super::privacy_terms::{from_micro, read as read_terms};
+use super::privacy_terms::{NoiseTerms, from_micro, read as read_terms};
 use crate::audit::{AuditDecision, AuditLog, AuditRecord, query_hash};
 use crate::catalog::CatalogService;
 use crate::config::AccessSection;
@@ -64,7 +65,8 @@ pub struct RemoteAnswer {
 pub struct BudgetView {
     /// ε one new answer costs.
     pub epsilon_per_answer: f64,
-    /// ε the agreement may spend in all.
+    /// ε the consumer organisation may spend on the dataset (in each period, when the offer
+    /// sets one), over all its agreements for it.
     pub budget: f64,
     /// ε spent.
     pub spent: f64,
@@ -86,6 +88,8 @@ pub(super) struct Inner {
     pub(super) membership: Option<CurrentMembership>,
     pub(super) config: AccessSection,
     pub(super) answers: OpenAnswers,
+    /// The graphs anyone may read, cached.
+    pub(super) public_graphs: super::visibility::PublicGraphs,
     /// Seeds differentially private noise: derived from the node key, so that the same
     /// question over the same data gets the same answer, across restarts too.
     pub(super) noise_secret: [u8; 32],
@@ -118,6 +122,8 @@ pub(super) struct Audited<'a> {
     pub(super) purpose: Option<&'a str>,
     pub(super) agreement: Option<String>,
     pub(super) query: &'a str,
+    /// The person behind the request, when one is known.
+    pub(super) person: Option<&'a str>,
 }
 
 /// The policy engine's clock.
@@ -147,6 +153,7 @@ impl AccessService {
                 membership,
                 config,
                 answers: OpenAnswers::default(),
+                public_graphs: Default::default(),
             }),
         }
     }
@@ -167,10 +174,11 @@ impl AccessService {
         let provider = agreement.terms.provider == self.inner.identity.peer_id().to_string();
         let (spent, answers, source) = if provider {
             let ledger = self.inner.agreements.ledger();
+            let account = self.budget_account(agreement, &noise).ok()?;
             (
-                ledger.spent(&agreement.terms.id).ok()?,
-                Some(ledger.answers(&agreement.terms.id)),
-                "the provider's ledger",
+                ledger.spent(&account).ok()?,
+                Some(ledger.answers(&account)),
+                "the provider's ledger (the consumer organisation's budget for the dataset)",
             )
         } else {
             match agreement.reported_spent {
@@ -186,6 +194,29 @@ impl AccessService {
             answers,
             source,
         })
+    }
+
+    /// The budget `agreement`'s differentially private answers are charged to: its consumer's
+    /// organisation (as the membership names it), its dataset and the current period. An
+    /// entry the agreement kept in the old per-agreement ledger is moved there first.
+    pub(super) fn budget_account(
+        &self,
+        agreement: &Agreement,
+        noise: &NoiseTerms,
+    ) -> Result<BudgetAccount, LedgerError> {
+        let terms = &agreement.terms;
+        let organisation = terms.consumer.parse::<PeerId>().ok().and_then(|peer| {
+            self.inner.membership.as_ref().and_then(|membership| {
+                membership.read(|m| m.document.member(&peer).map(|m| m.organisation.clone()))
+            })
+        });
+        let account = BudgetAccount {
+            consumer: organisation.unwrap_or_else(|| terms.consumer.clone()),
+            dataset: terms.dataset.clone(),
+            period: noise.period_days.map(Period::current),
+        };
+        self.inner.agreements.ledger().adopt(&terms.id, &account)?;
+        Ok(account)
     }
 
     /// What the policy engine knows about `peer`: PeerId, did:key, `role:<role>`, organisation.
@@ -237,6 +268,7 @@ impl AccessService {
             purpose,
             agreement,
             query,
+            person,
         } = subject;
         let record = AuditRecord {
             requester: peer.to_string(),
@@ -251,6 +283,7 @@ impl AccessService {
             decision,
             reason: reason.to_owned(),
             rows,
+            person: person.map(str::to_owned),
         };
         if let Err(e) = self.inner.audit.append(record) {
             tracing::error!("cannot append to the audit log: {e}");
@@ -272,23 +305,7 @@ impl AccessService {
             } => self.negotiate(peer, &dataset, &purpose, valid_for_secs),
             Request::Countersign { agreement } => self.finalize(peer, &agreement),
             Request::Terminate { id, reason } => self.terminated_by_provider(peer, &id, &reason),
-            Request::Query {
-                query,
-                purpose,
-                agreements,
-                datasets,
-                limits,
-            } => {
-                self.serve_query(
-                    peer,
-                    &query,
-                    purpose.as_deref(),
-                    &agreements,
-                    &datasets,
-                    limits,
-                )
-                .await
-            }
+            query @ Request::Query { .. } => self.serve_query(peer, query).await,
             Request::QueryMore { id } => self.serve_more(peer, id),
             _ => {
                 let _ = network;

@@ -1,36 +1,12 @@
 //! Which named graphs a request may read and write, as decided by the access service (see
-//! [`super::AccessService::http_rights`]); the NGSI-LD and OGC API front ends only ever
-//! see data through a [`Rights`] value.
+//! [`super::AccessService::rights`]); front ends only ever see local data through a
+//! [`Rights`] value.
 
-use oxigraph::model::{GraphNameRef, NamedNode};
+pub use crate::store::visible::Visible;
+use oxigraph::model::NamedNode;
 use std::collections::HashSet;
-
-/// Graphs a caller may read.
-#[derive(Debug, Clone)]
-pub enum Visible {
-    /// Every graph (the operator).
-    All,
-    /// Only these named graphs.
-    Graphs(HashSet<NamedNode>),
-}
-
-impl Visible {
-    /// Whether quads in `graph` may be shown.
-    pub fn sees(&self, graph: GraphNameRef<'_>) -> bool {
-        match (self, graph) {
-            (Visible::All, _) => true,
-            (Visible::Graphs(graphs), GraphNameRef::NamedNode(g)) => {
-                graphs.contains(&g.into_owned())
-            }
-            (Visible::Graphs(_), _) => false,
-        }
-    }
-
-    /// Whether nothing at all may be read.
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Visible::Graphs(g) if g.is_empty())
-    }
-}
+use std::sync::Arc;
+use std::time::Instant;
 
 /// What a caller may do.
 #[derive(Debug, Clone)]
@@ -39,8 +15,10 @@ pub struct Rights {
     pub read: Visible,
     /// Graphs it writes (`All` for the operator).
     pub write: Visible,
-    /// Who the caller is, for logs and messages (`operator`, `source:<name>`, `anonymous`).
+    /// Who the caller is, for logs and messages (see `Caller`'s `Display`).
     pub who: String,
+    /// Whether the caller showed no credentials (a refusal is then "sign in", not "no").
+    pub anonymous: bool,
 }
 
 impl Rights {
@@ -50,6 +28,7 @@ impl Rights {
             read: Visible::All,
             write: Visible::All,
             who: "operator".into(),
+            anonymous: false,
         }
     }
 
@@ -57,4 +36,18 @@ impl Rights {
     pub fn may_write(&self, graph: &NamedNode) -> bool {
         self.write.sees(graph.as_ref().into())
     }
+}
+
+/// The public graphs as computed: for which generation of the definitions, and when.
+pub(super) struct Computed {
+    pub(super) generation: u64,
+    pub(super) at: Instant,
+    pub(super) graphs: Arc<HashSet<NamedNode>>,
+}
+
+/// The graphs of public datasets anyone may read, computed at most every second (by
+/// [`super::AccessService::rights`]).
+#[derive(Default)]
+pub(super) struct PublicGraphs {
+    pub(super) cached: std::sync::Mutex<Option<Computed>>,
 }

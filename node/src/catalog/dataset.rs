@@ -106,6 +106,17 @@ pub enum AccessRights {
 }
 
 impl AccessRights {
+    /// The right an EU access-right IRI names; `None` for anything else (which callers
+    /// treat as non-public: unknown terms deny).
+    pub fn from_iri(iri: &str) -> Option<Self> {
+        match iri.strip_prefix(eu::ACCESS_RIGHT)? {
+            "PUBLIC" => Some(AccessRights::Public),
+            "RESTRICTED" => Some(AccessRights::Restricted),
+            "NON_PUBLIC" => Some(AccessRights::NonPublic),
+            _ => None,
+        }
+    }
+
     /// The authority table's code.
     pub fn code(self) -> &'static str {
         match self {
@@ -357,6 +368,9 @@ fn is_language_tag(tag: &str) -> bool {
 pub struct DatasetRegistry {
     tree: sled::Tree,
     iris: NodeIris,
+    /// Counts this process's changes, so derived views (who sees which graphs) know when
+    /// to recompute.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl DatasetRegistry {
@@ -365,7 +379,18 @@ impl DatasetRegistry {
         Ok(Self {
             tree: state.db().open_tree(TREE)?,
             iris,
+            generation: Default::default(),
         })
+    }
+
+    /// Changes to the definitions so far; grows with every create, update and delete.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// The node's IRIs.
@@ -420,6 +445,7 @@ impl DatasetRegistry {
         })?;
         self.tree.insert(definition.id.as_bytes(), bytes)?;
         self.tree.flush()?;
+        self.changed();
         Ok(definition)
     }
 
@@ -429,6 +455,7 @@ impl DatasetRegistry {
             return Err(DatasetError::NotFound(id.to_owned()));
         }
         self.tree.flush()?;
+        self.changed();
         Ok(())
     }
 }

@@ -144,6 +144,16 @@ pub struct FederatedDataset {
     pub quality: super::quality::Quality,
 }
 
+impl FederatedDataset {
+    /// The dataset's access rights; non-public when absent or unknown (unknown terms deny).
+    pub fn rights(&self) -> super::AccessRights {
+        self.access_rights
+            .as_deref()
+            .and_then(super::AccessRights::from_iri)
+            .unwrap_or(super::AccessRights::NonPublic)
+    }
+}
+
 /// Filters of `GET /api/catalog/federated`; all given ones must match.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

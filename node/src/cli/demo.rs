@@ -55,10 +55,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .network()
         .map(|n| n.local_peer_id().to_string())
         .unwrap_or_default();
-    let token = demo.dirs[UNIVERSITY].root().join("admin.token");
+    let alice = demo.researcher_token.display();
     let average = "SELECT ?district (ROUND(AVG(?litres)) AS ?mean) WHERE { ?obs <http://www.w3.org/ns/sosa/hasFeatureOfInterest> ?household ; <http://www.w3.org/ns/sosa/hasSimpleResult> ?litres . ?household <https://w3id.org/hanse#district> ?district } GROUP BY ?district ORDER BY ?district";
     println!();
-    println!("Web console (open-data portal; operators sign in with the node's admin.token):");
+    println!(
+        "Web console (open-data portal for visitors; people sign in with a personal token, operators with the node's admin.token):"
+    );
     println!(
         "  {}/                 home: members, key figures, health",
         url(0)
@@ -88,34 +90,37 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  harvestable DCAT-AP: curl -H 'Accept: text/turtle' {}/catalog",
         url(0)
     );
+    println!(
+        "  the university's researcher `alice` (roles reader, researcher:dpv:AcademicResearch) signs in with the token in {alice}"
+    );
     println!();
     println!("Try:");
-    println!("  # SPARQL on Mechelen's node");
+    println!("  # SPARQL on Mechelen's node, as a visitor: the open datasets only");
     println!(
         "  curl -fsS -G {}/sparql --data-urlencode 'query=SELECT * {{ ?s ?p ?o }} LIMIT 3'",
         url(0)
     );
     println!("  # every member's transport datasets, from the federated catalogue");
     println!("  curl -fsS '{}/api/catalog/federated?theme=TRAN'", url(0));
-    println!("  # the federated catalogue is RDF too (one named graph per member)");
     println!(
-        "  curl -fsS -G {}/sparql --data-urlencode 'query=SELECT ?dataset ?title WHERE {{ GRAPH ?catalog {{ ?dataset a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/title> ?title }} }} ORDER BY ?title'",
-        url(1)
+        "  # the federated catalogue is RDF too (one named graph per member), for people who read the university's store"
+    );
+    println!(
+        "  curl -fsS -H \"Authorization: Bearer $(cat {alice})\" -G {}/sparql --data-urlencode 'query=SELECT ?dataset ?title WHERE {{ GRAPH ?catalog {{ ?dataset a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/title> ?title }} }} ORDER BY ?title'",
+        url(UNIVERSITY)
     );
     println!(
         "  # the university asks the water utility for averages per district (agreement {}; differentially private, ε = 1 of a budget of 10 per new question, districts under 10 households withheld; `privacy` says what was done)",
         demo.agreement
     );
     println!(
-        "  curl -fsS -H \"Authorization: Bearer $(cat {})\" -H 'Content-Type: application/json' {}/api/remote/sparql -d '{{\"provider\": \"{water}\", \"purpose\": \"{DEMO_PURPOSE}\", \"agreements\": [\"{}\"], \"query\": \"{average}\"}}'",
-        token.display(),
+        "  curl -fsS -H \"Authorization: Bearer $(cat {alice})\" -H 'Content-Type: application/json' {}/api/remote/sparql -d '{{\"provider\": \"{water}\", \"purpose\": \"{DEMO_PURPOSE}\", \"agreements\": [\"{}\"], \"query\": \"{average}\"}}'",
         url(UNIVERSITY),
         demo.agreement
     );
     println!("  # without the agreement, the utility refuses (and logs it)");
     println!(
-        "  curl -fsS -H \"Authorization: Bearer $(cat {})\" -H 'Content-Type: application/json' {}/api/remote/sparql -d '{{\"provider\": \"{water}\", \"purpose\": \"{DEMO_PURPOSE}\", \"query\": \"{average}\"}}'",
-        token.display(),
+        "  curl -fsS -H \"Authorization: Bearer $(cat {alice})\" -H 'Content-Type: application/json' {}/api/remote/sparql -d '{{\"provider\": \"{water}\", \"purpose\": \"{DEMO_PURPOSE}\", \"query\": \"{average}\"}}'",
         url(UNIVERSITY),
     );
     println!(
@@ -134,7 +139,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  # one federated query from the university to every member it may ask (per-member summary on stderr)"
     );
     println!(
-        "  cargo run --release -- query --url {} --federated --purpose {DEMO_PURPOSE} 'SELECT ?property (COUNT(?o) AS ?observations) {{ ?o <http://www.w3.org/ns/sosa/observedProperty> ?property }} GROUP BY ?property ORDER BY ?property'",
+        "  cargo run --release -- query --url {} --token-file {alice} --federated --purpose {DEMO_PURPOSE} 'SELECT ?property (COUNT(?o) AS ?observations) {{ ?o <http://www.w3.org/ns/sosa/observedProperty> ?property }} GROUP BY ?property ORDER BY ?property'",
         url(UNIVERSITY)
     );
     println!();

@@ -7,6 +7,7 @@ use crate::store::sparql::{
     DatasetParams, QueryForm, QueryShapeLimits, ResultFormat, SparqlService, parse_query,
     query_form,
 };
+use crate::trust::admin_token::AdminToken;
 use anyhow::Context;
 use oxigraph::io::RdfFormat;
 use oxigraph::sparql::results::QueryResultsFormat;
@@ -28,15 +29,21 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
     let query = parse_query(&text, &limits).await?;
     let form = query_form(&query);
     let format = result_format(args.format, form);
+    let given = match &args.token_file {
+        Some(path) => Some(
+            AdminToken::load(path).with_context(|| format!("--token-file {}", path.display()))?,
+        ),
+        None => None,
+    };
     let body = if args.federated {
-        // The node's own directory also gives its admin token, which a node listening
-        // beyond localhost asks for before acting with its agreements.
+        // A federated query acts with the node's agreements: it needs a researcher's token
+        // (or the node directory's admin token).
         let (url, token) = match &args.url {
-            Some(url) => (url.clone(), None),
+            Some(url) => (url.clone(), given),
             None => {
                 let dir = NodeDir::new(&args.dir.dir);
                 let url = api_url(dir.load_config()?.http.listen);
-                (url, dir.load_admin_token().ok())
+                (url, given.or_else(|| dir.load_admin_token().ok()))
             }
         };
         let mut params = vec![("federated", "true")];
@@ -48,12 +55,11 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
         }
         let body = NodeClient::new(url, token)
             .query_with(&text, format.media_type(), &params)
-            .await
-            .context("a federated query needs the node running (hanse serve)")?;
+            .await?;
         print_report(&body);
         body
     } else if let Some(url) = &args.url {
-        NodeClient::new(url.clone(), None)
+        NodeClient::new(url.clone(), given)
             .query(&text, format.media_type())
             .await?
     } else {
@@ -70,7 +76,8 @@ pub async fn run(args: QueryArgs) -> anyhow::Result<()> {
                     .await?
             }
             Err(NodeDirError::AlreadyRunning { .. }) => {
-                NodeClient::new(api_url(config.http.listen), dir.load_admin_token().ok())
+                let token = given.or_else(|| dir.load_admin_token().ok());
+                NodeClient::new(api_url(config.http.listen), token)
                     .query(&text, format.media_type())
                     .await?
             }

@@ -2,8 +2,9 @@
 //! that span sections.
 
 use super::{
-    AccessSection, CatalogSection, ConfigError, FederationSection, HttpSection, IngestSection,
-    LogSection, NgsiLdSection, NodeSection, P2pSection, SparqlSection, StorageSection,
+    AccessSection, CatalogSection, ConfigError, EgressSection, FederationSection, HttpSection,
+    IngestSection, LogSection, NgsiLdSection, NodeSection, OidcSection, P2pSection, SparqlSection,
+    StorageSection,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -43,6 +44,10 @@ pub struct Config {
     pub federation: FederationSection,
     /// The NGSI-LD API.
     pub ngsi_ld: NgsiLdSection,
+    /// Single sign-on through an OpenID Connect issuer.
+    pub oidc: OidcSection,
+    /// Where the node may call out on a caller's behalf.
+    pub egress: EgressSection,
     /// Logging.
     pub log: LogSection,
 }
@@ -59,6 +64,7 @@ impl Config {
             message,
         })?;
         config.apply_env()?;
+        config.apply_replaced_keys();
         config.validate()?;
         Ok(config)
     }
@@ -66,6 +72,22 @@ impl Config {
     /// Parses TOML text; the error is the parser's message (with line and column).
     pub fn parse(text: &str) -> Result<Self, String> {
         toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Keys kept for old files whose meaning moved: `ngsi_ld.open_loopback` sets
+    /// `http.loopback_operator`, `federation.allowed_services` join `egress.allow`.
+    fn apply_replaced_keys(&mut self) {
+        if self.ngsi_ld.open_loopback {
+            tracing::warn!(
+                "ngsi_ld.open_loopback is replaced by http.loopback_operator (every front end): set that instead"
+            );
+            self.http.loopback_operator = true;
+        }
+        for service in std::mem::take(&mut self.federation.allowed_services) {
+            if !self.egress.allow.contains(&service) {
+                self.egress.allow.push(service);
+            }
+        }
     }
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
@@ -239,7 +261,17 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
-        Ok(())
+        if self.http.loopback_operator && !self.http.listen.ip().is_loopback() {
+            return Err(ConfigError::Invalid {
+                key: "http.loopback_operator",
+                message: format!(
+                    "only for a node listening on loopback (the demo, test suites), not on {}: remove it and give people tokens (`hanse user add`)",
+                    self.http.listen
+                ),
+            });
+        }
+        self.oidc.check()?;
+        self.egress.check()
     }
 }
 

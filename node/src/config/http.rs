@@ -20,6 +20,10 @@ pub struct HttpSection {
     /// A map tile URL template for the console (`https://tiles.example/{z}/{x}/{y}.png`);
     /// without one, maps are drawn from GeoJSON over a plain background.
     pub map_tile_url: Option<String>,
+    /// Treat every client connecting over loopback as the operator, without a token. For the
+    /// demo and test suites only: refused unless `listen` is a loopback address, and wrong
+    /// behind a reverse proxy on the same host (every visitor would arrive from loopback).
+    pub loopback_operator: bool,
 }
 
 impl HttpSection {
@@ -46,6 +50,7 @@ impl Default for HttpSection {
             max_concurrent_queries: 8,
             public_base_url: None,
             map_tile_url: None,
+            loopback_operator: false,
         }
     }
 }

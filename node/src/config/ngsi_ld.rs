@@ -12,9 +12,8 @@ pub struct NgsiLdSection {
     /// Named graph for entities whose type no dataset claims (`conforms_to`); default
     /// `hanse://<PeerId>/graph/ngsi-ld`.
     pub graph: Option<String>,
-    /// Whether clients connecting over loopback act as the operator without a token (reads
-    /// and writes). Only for a node no proxy fronts, e.g. to run the ETSI suite: behind a
-    /// reverse proxy on the same host every caller would come from loopback.
+    /// Replaced by `http.loopback_operator` (which applies to every front end); `true` here
+    /// still sets it, with a warning at start.
     pub open_loopback: bool,
     /// Most entities in one batch operation; larger batches are refused, never truncated.
     pub max_batch_entities: usize,

@@ -20,9 +20,15 @@ name = "{name}"
 role = "{role}"
 
 [http]
-# Address of the HTTP API (SPARQL endpoint, graph store, node API). Keep it on localhost
-# unless a reverse proxy with TLS sits in front; writes need the token in `admin.token`.
+# Address of the HTTP API (SPARQL endpoint, graph store, node API, console). Keep it on
+# localhost unless a reverse proxy with TLS sits in front. Callers without a token are
+# visitors and see the public datasets only; people sign in with a personal token
+# (`hanse user add`), an OIDC token ([oidc]) or the operator's `admin.token`.
 listen = "{http_listen}"
+# true: every client on loopback acts as the operator, without a token. For the demo and test
+# suites only; refused unless `listen` is a loopback address. Never behind a reverse proxy
+# on the same host: every visitor would arrive from loopback.
+loopback_operator = false
 # Largest request body accepted, in bytes (SPARQL text, uploaded RDF).
 max_body_bytes = {max_body}
 # SPARQL queries evaluated at once; more requests wait for a free slot.
@@ -135,16 +141,11 @@ max_intermediate_rows = {fed_rows}
 bound_join_block = {fed_block}
 # Purpose stated when a query names none, e.g. "https://w3id.org/dpv#AcademicResearch".
 # default_purpose = "https://w3id.org/dpv#ServiceProvision"
-# HTTP SPARQL endpoints SERVICE may call besides members; others are refused.
-allowed_services = []
 
 [ngsi_ld]
 # Named graph for NGSI-LD entities whose type no dataset claims (a dataset claims a type by
 # listing it in conforms_to); default hanse://<PeerId>/graph/ngsi-ld.
 # graph = "https://city.example/graph/ngsi-ld"
-# true: clients on loopback act as the operator without a token. Only where no proxy fronts
-# the node (behind a proxy on the same host, every caller comes from loopback).
-open_loopback = false
 # Most entities in one batch operation (larger batches are refused, not truncated), and the
 # largest page of a query.
 max_batch_entities = {ngsi_batch}
@@ -161,6 +162,34 @@ context_cache_secs = {ngsi_ctx_secs}
 [ngsi_ld.context_files]
 # @context URL = local file, for sites without Internet access. Core contexts are embedded.
 # "https://smartdatamodels.org/context.jsonld" = "contexts/smartdatamodels.jsonld"
+
+[oidc]
+# Single sign-on: bearer JWTs from one OpenID Connect issuer (Keycloak, Azure AD, an eID),
+# verified against its keys, audience and expiry checked, claims mapped to roles
+# (docs/callers.md). Off without an issuer.
+# issuer = "https://login.example.org/realms/city"
+# audience = "hanse"
+# jwks_url = "https://login.example.org/realms/city/protocol/openid-connect/certs"
+# jwks_file = "oidc-jwks.json"
+# roles_claim = "realm_access.roles"
+# name_claim = "preferred_username"
+# default_roles = []
+# For "Sign in with …" in the console (authorization code with PKCE, public client):
+# client_id = "hanse-console"
+# authorization_endpoint = "https://login.example.org/realms/city/protocol/openid-connect/auth"
+# token_endpoint = "https://login.example.org/realms/city/protocol/openid-connect/token"
+
+[oidc.roles]
+# claim value = [hanse roles]: reader[:DATASET], researcher[:PURPOSE], editor,
+# ingest[:SOURCE], operator.
+# "city-analysts" = ["reader"]
+# "researchers" = ["researcher:dpv:ScientificResearch"]
+
+[egress]
+# URLs the node may fetch on a caller's behalf: user @context documents, SERVICE endpoints.
+# URL prefixes or exact URLs; the node fetches nothing else a request names.
+allow = []
+# allow = ["https://smartdatamodels.org/", "https://query.wikidata.org/sparql"]
 
 [log]
 # EnvFilter directive, e.g. "info" or "hanse_node=debug,info". HANSE_LOG overrides it.

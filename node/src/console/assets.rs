@@ -29,6 +29,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("sensors.js", JS, include_bytes!("../../console/sensors.js")),
     ("kpis.js", JS, include_bytes!("../../console/kpis.js")),
     (
+        "signed-in.js",
+        JS,
+        include_bytes!("../../console/signed-in.js"),
+    ),
+    (
         "operator.js",
         JS,
         include_bytes!("../../console/operator.js"),

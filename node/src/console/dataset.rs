@@ -1,25 +1,23 @@
 //! One dataset for its page: the summary from the federated catalogue, the signature that
 //! was checked, the usage policy in plain words (from `hanse-policy`) beside its ODRL, and
 //! a preview — the first triples, a series for observations, points for geo data — asked
-//! through the same paths any query takes: this node's store for its own open data (or an
-//! operator), the provider's enforcement over libp2p for a member's (from a client not on
-//! loopback only with the admin token, as for federated queries).
+//! through the same paths any query takes: this node's store for its own data (what the
+//! caller may read), the provider's enforcement over libp2p for a member's (with the
+//! `researcher` role, as for federated queries).
 
-use super::operator::is_operator;
 use super::search::{Usability, usability};
-use crate::access::AgreementState;
+use crate::access::{Action, AgreementState, Question};
 use crate::catalog::{FederatedDataset, signing};
-use crate::http::{ApiError, AppState, require_admin_unless_local};
+use crate::http::{ApiError, AppState, local_view};
 use crate::store::sparql::SparqlService;
+use crate::trust::caller::Caller;
 use axum::Json;
-use axum::extract::ConnectInfo;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use hanse_vocab::{geo, sosa};
 use oxigraph::model::{NamedNode, Term};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Rows of the preview table.
@@ -79,17 +77,11 @@ fn find(state: &AppState, peer: &str, id: &str) -> Result<FederatedDataset, ApiE
 #[tracing::instrument(skip_all, fields(%peer, %id))]
 pub async fn detail(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Path((peer, id)): Path<(String, String)>,
 ) -> Result<Json<DatasetDetail>, ApiError> {
-    let operator = is_operator(&state, &headers)?;
     let dataset = find(&state, &peer, &id)?;
-    if !operator
-        && dataset
-            .access_rights
-            .as_deref()
-            .is_some_and(|a| a.ends_with("NON_PUBLIC"))
-    {
+    if !state.access.sees_entry(&caller, &dataset) {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("dataset `{id}` is not public"),
@@ -123,7 +115,7 @@ pub async fn detail(
         })
     });
     let me = state.info.peer_id.clone();
-    let agreement = if operator {
+    let agreement = if state.access.permit(&caller, Action::SeeAgreements).is_ok() {
         held_agreement(&state, &dataset)
     } else {
         None
@@ -138,8 +130,9 @@ pub async fn detail(
             .map(|a| a.terms.purpose)
     });
     let federation = state.federation.clone();
+    let local = local_view(&state, &caller);
     let sources =
-        tokio::task::spawn_blocking(move || federation.sources(purpose.as_deref())).await?;
+        tokio::task::spawn_blocking(move || federation.sources(purpose.as_deref(), &local)).await?;
     Ok(Json(DatasetDetail {
         own: dataset.publisher == me,
         usable: usability(&dataset, &me, &sources),
@@ -257,21 +250,25 @@ fn preview_queries(graphs: &[String]) -> [(&'static str, String); 3] {
 #[tracing::instrument(skip_all, fields(%peer, %id))]
 pub async fn preview(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller,
     Path((peer, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let operator = is_operator(&state, &headers)?;
     let dataset = find(&state, &peer, &id)?;
-    let public = dataset
-        .access_rights
-        .as_deref()
-        .is_some_and(|a| a.ends_with("/PUBLIC"));
+    if !state.access.sees_entry(&caller, &dataset) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("dataset `{id}` is not public"),
+        ));
+    }
     let mut answer = serde_json::Map::new();
     if dataset.publisher == state.info.peer_id {
-        if !public && !operator {
+        if !state
+            .access
+            .readable_datasets(&caller)
+            .contains(&dataset.identifier)
+        {
             return Ok(Json(
-                json!({"refused": "only this node's operators see a preview of data that is not open"}),
+                json!({"refused": format!("{caller} may not read this dataset of this node: sign in with a role that reads it")}),
             ));
         }
         let graphs: Vec<NamedNode> = dataset
@@ -288,23 +285,6 @@ pub async fn preview(
         }
         return Ok(Json(Value::Object(answer)));
     }
-    if !public && !operator {
-        return Ok(Json(
-            json!({"refused": "a preview of restricted data needs this node's agreement; sign in as operator"}),
-        ));
-    }
-    // As for federated queries: asking a member acts with this node's identity.
-    require_admin_unless_local(
-        client,
-        &headers,
-        &state.admin_token,
-        "a preview of a member's dataset asks that member with this node's identity",
-    )?;
-    let network = state
-        .network
-        .as_ref()
-        .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "this node is not in a consortium"))?;
-    let publisher = crate::http::parse_peer_id(&peer)?;
     let agreements: Vec<String> = held_agreement(&state, &dataset).into_iter().collect();
     let purpose = state
         .access
@@ -313,16 +293,34 @@ pub async fn preview(
         .ok()
         .and_then(|list| list.into_iter().find(|a| agreements.contains(&a.terms.id)))
         .map(|a| a.terms.purpose);
+    // As for federated queries: asking a member acts with this node's identity.
+    let stated = state.federation.purpose_of(purpose.as_deref());
+    if let Err(denial) = state
+        .access
+        .permit(&caller, Action::UseAgreements(stated.as_deref()))
+    {
+        return Ok(Json(json!({"refused": format!(
+            "a preview asks the publisher with this node's identity: {denial}"
+        )})));
+    }
+    let network = state
+        .network
+        .as_ref()
+        .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "this node is not in a consortium"))?;
+    let publisher = crate::http::parse_peer_id(&peer)?;
     for (name, query) in preview_queries(&dataset.graphs) {
         let result = state
             .access
             .remote_query(
                 network,
                 publisher,
-                &query,
-                purpose.as_deref(),
-                agreements.clone(),
-                vec![dataset.identifier.clone()],
+                Question {
+                    query,
+                    purpose: purpose.clone(),
+                    agreements: agreements.clone(),
+                    datasets: vec![dataset.identifier.clone()],
+                    on_behalf_of: caller.person_label(),
+                },
             )
             .await;
         let value = match result {

@@ -4,18 +4,17 @@
 //! same query through the node-to-node query protocol (the provider's policy and audit
 //! apply, as for any federated sub-query) and lists the answers side by side.
 
-use super::operator::is_operator;
-use crate::access::AgreementState;
-use crate::http::{ApiError, AppState, require_admin, require_admin_unless_local};
+use crate::access::{Action, AgreementState, Question, Visible};
+use crate::http::{ApiError, AppState};
 use crate::store::sparql::SparqlService;
+use crate::trust::caller::Caller;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use hanse_vocab::{dct, rdf, xsd};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use oxigraph::store::Store;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::time::Duration;
 
 const KPI: &str = "https://w3id.org/hanse#Kpi";
@@ -50,12 +49,12 @@ pub struct Kpi {
     pub query: String,
 }
 
-pub(super) fn below() -> String {
+pub(crate) fn below() -> String {
     "below".into()
 }
 
 impl Kpi {
-    pub(super) fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         let id_ok = !self.id.is_empty()
             && self.id.len() <= 64
             && self
@@ -82,7 +81,7 @@ impl Kpi {
 
     /// Checks the query: parsed within the node's SPARQL shape limits (the text comes from
     /// an operator's browser), a SELECT that binds `?value`.
-    pub(super) async fn check_query(&self, sparql: &SparqlService) -> Result<(), String> {
+    pub(crate) async fn check_query(&self, sparql: &SparqlService) -> Result<(), String> {
         match sparql.parse_query(&self.query).await {
             Ok(spargebra::Query::Select { .. })
                 if self.query.contains("?value") || self.query.contains("$value") =>
@@ -99,7 +98,7 @@ fn graph(state: &AppState) -> NamedNode {
     NamedNode::new_unchecked(state.catalog.iris().kpis())
 }
 
-pub(super) fn named(value: &str) -> NamedNode {
+pub(crate) fn named(value: &str) -> NamedNode {
     NamedNode::new_unchecked(value)
 }
 
@@ -108,7 +107,7 @@ fn literal(value: &str) -> Term {
 }
 
 /// Reads every KPI of `graph`.
-pub(super) fn read(store: &Store, graph: &NamedNode) -> Result<Vec<Kpi>, String> {
+pub(crate) fn read(store: &Store, graph: &NamedNode) -> Result<Vec<Kpi>, String> {
     let g = GraphNameRef::NamedNode(graph.as_ref());
     let mut kpis = Vec::new();
     for quad in store.quads_for_pattern(
@@ -190,25 +189,38 @@ fn value_of(results: &serde_json::Value) -> Option<f64> {
         .ok()
 }
 
-/// Evaluates a KPI on this node's data through the SPARQL service, so its shape limits,
-/// timeout and bound on queries in flight apply as to any query from outside.
-pub(super) async fn evaluate(sparql: &SparqlService, query: &str) -> Result<Option<f64>, String> {
+/// Evaluates a KPI on the part of this node's data `visible` lets its caller read, through
+/// the SPARQL service, so its shape limits, timeout and bound on queries in flight apply as
+/// to any query from outside.
+pub(crate) async fn evaluate(
+    sparql: &SparqlService,
+    query: &str,
+    visible: &Visible,
+) -> Result<Option<f64>, String> {
     let parsed = sparql.parse_query(query).await.map_err(|e| e.to_string())?;
     let store = sparql.store().clone();
-    // The node's data lives in named graphs (one per dataset): a KPI covers all of them,
-    // as a member's answer to the same query covers the graphs it may share.
-    let graphs = tokio::task::spawn_blocking(move || {
-        store
-            .named_graphs()
-            .filter_map(|graph| match graph {
-                Ok(NamedOrBlankNode::NamedNode(node)) => Some(Ok(node)),
-                Ok(NamedOrBlankNode::BlankNode(_)) => None,
-                Err(e) => Some(Err(e.to_string())),
-            })
-            .collect::<Result<Vec<_>, String>>()
-    })
-    .await
-    .map_err(|e| e.to_string())??;
+    // The node's data lives in named graphs (one per dataset): a KPI covers all of them
+    // the caller may read, as a member's answer to the same query covers the graphs it may
+    // share.
+    let graphs = match visible {
+        Visible::Graphs(graphs) => {
+            let mut graphs: Vec<NamedNode> = graphs.iter().cloned().collect();
+            graphs.sort();
+            graphs
+        }
+        Visible::All => tokio::task::spawn_blocking(move || {
+            store
+                .named_graphs()
+                .filter_map(|graph| match graph {
+                    Ok(NamedOrBlankNode::NamedNode(node)) => Some(Ok(node)),
+                    Ok(NamedOrBlankNode::BlankNode(_)) => None,
+                    Err(e) => Some(Err(e.to_string())),
+                })
+                .collect::<Result<Vec<_>, String>>()
+        })
+        .await
+        .map_err(|e| e.to_string())??,
+    };
     let (table, _) = sparql
         .select_restricted(parsed, &graphs, 1, Duration::MAX)
         .await
@@ -232,9 +244,13 @@ pub struct KpiView {
     error: Option<String>,
 }
 
-/// `GET /api/console/kpis`: every KPI with its value on this node's data.
+/// `GET /api/console/kpis`: every KPI with its value on the node's data the caller may read.
 #[tracing::instrument(skip_all)]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<KpiView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<KpiView>>, ApiError> {
+    let visible = state.access.rights(&caller).read;
     let store = state.sparql.store().clone();
     let graph = graph(&state);
     let kpis = tokio::task::spawn_blocking(move || read(&store, &graph))
@@ -242,7 +258,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<KpiView>>, A
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     let mut views = Vec::with_capacity(kpis.len());
     for kpi in kpis {
-        let (value, error) = match evaluate(&state.sparql, &kpi.query).await {
+        let (value, error) = match evaluate(&state.sparql, &kpi.query, &visible).await {
             Ok(v) => (v, None),
             Err(e) => (None, Some(e)),
         };
@@ -251,14 +267,14 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<KpiView>>, A
     Ok(Json(views))
 }
 
-/// `POST /api/console/kpis` (admin token): adds or replaces a KPI.
+/// `POST /api/console/kpis` (editor): adds or replaces a KPI.
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Json(kpi): Json<Kpi>,
 ) -> Result<(StatusCode, Json<Kpi>), ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Write)?;
     kpi.check().map_err(ApiError::bad_request)?;
     kpi.check_query(&state.sparql)
         .await
@@ -279,14 +295,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
-/// `DELETE /api/console/kpis/{id}` (admin token).
+/// `DELETE /api/console/kpis/{id}` (editor).
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn delete(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Write)?;
     let store = state.sparql.store().clone();
     let subject = named(&format!("{}/{id}", graph(&state).as_str()));
     let graph = graph(&state);
@@ -334,23 +350,20 @@ pub struct MemberValue {
 }
 
 /// `POST /api/console/kpis/{id}/compare?purpose=`: the KPI on every member's data, each
-/// asked with this node's identity and agreements (from a client not on loopback only with
-/// the admin token, as for federated queries).
+/// asked with this node's identity and agreements (the `researcher` role for the purpose,
+/// as for federated queries).
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn compare(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller,
     Path(id): Path<String>,
     Query(params): Query<ComparePurpose>,
 ) -> Result<Json<Vec<MemberValue>>, ApiError> {
-    require_admin_unless_local(
-        client,
-        &headers,
-        &state.admin_token,
-        "comparing a KPI asks every member with this node's identity",
-    )?;
-    is_operator(&state, &headers)?;
+    let stated = state.federation.purpose_of(params.purpose.as_deref());
+    state
+        .access
+        .permit(&caller, Action::UseAgreements(stated.as_deref()))?;
+    let visible = state.access.rights(&caller).read;
     let store = state.sparql.store().clone();
     let graph = graph(&state);
     let kpi = tokio::task::spawn_blocking(move || read(&store, &graph))
@@ -377,7 +390,7 @@ pub async fn compare(
             reason: None,
         };
         if member.peer_id == state.info.peer_id {
-            match evaluate(&state.sparql, &kpi.query).await {
+            match evaluate(&state.sparql, &kpi.query, &visible).await {
                 Ok(v) => answer.value = v,
                 Err(e) => (answer.status, answer.reason) = ("failed".into(), Some(e)),
             }
@@ -397,10 +410,13 @@ pub async fn compare(
                 .remote_query(
                     network,
                     peer,
-                    &kpi.query,
-                    purpose.as_deref(),
-                    held,
-                    Vec::new(),
+                    Question {
+                        query: kpi.query.clone(),
+                        purpose: purpose.clone(),
+                        agreements: held,
+                        datasets: Vec::new(),
+                        on_behalf_of: caller.person_label(),
+                    },
                 )
                 .await
             {

@@ -2,11 +2,10 @@
 //! catalogue version held of each and whether it verified), the node's KPIs and health.
 
 use super::ConsoleState;
-use super::operator::is_operator;
-use crate::access::AgreementState;
+use crate::access::{AgreementState, Visible};
 use crate::http::{ApiError, AppState};
+use crate::trust::caller::Caller;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use hanse_vocab::sosa;
 use oxigraph::model::Term;
@@ -65,12 +64,17 @@ pub struct Overview {
     operator: bool,
 }
 
-/// Observations whose `sosa:resultTime` is today (UTC).
-fn observations_today(store: &oxigraph::store::Store) -> u64 {
+/// Observations in `graph` (`*`: every graph) whose `sosa:resultTime` is today (UTC).
+fn observations_today(store: &oxigraph::store::Store, graph: &str) -> u64 {
     let today = oxsdatatypes::DateTime::now().to_string();
     let day = today.get(..10).unwrap_or("");
+    let graph = if graph == "*" {
+        "?g".to_owned()
+    } else {
+        format!("<{graph}>")
+    };
     let query = format!(
-        "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?o <{}> ?t }} FILTER(STRSTARTS(STR(?t), \"{day}\")) }}",
+        "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?o <{}> ?t }} FILTER(STRSTARTS(STR(?t), \"{day}\")) }}",
         sosa::RESULT_TIME
     );
     let Ok(QueryResults::Solutions(mut rows)) = SparqlEvaluator::new()
@@ -94,9 +98,10 @@ fn observations_today(store: &oxigraph::store::Store) -> u64 {
 pub async fn overview(
     State(state): State<AppState>,
     Extension(console): Extension<ConsoleState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<Overview>, ApiError> {
-    let operator = is_operator(&state, &headers)?;
+    let operator = caller.operates();
+    let visible = state.access.rights(&caller).read;
     let me = state.info.peer_id.clone();
     let connected: Vec<String> = match &state.network {
         Some(network) => network
@@ -168,15 +173,7 @@ pub async fn overview(
             peer_id: member.peer_id,
         });
     }
-    let today = match console.cached_today() {
-        Some(count) => count,
-        None => {
-            let store = state.sparql.store().clone();
-            let count = tokio::task::spawn_blocking(move || observations_today(&store)).await?;
-            console.remember_today(count);
-            count
-        }
-    };
+    let today = observations_visible_today(&state, &console, visible).await?;
     let sources = state.ingest.status();
     let now = oxsdatatypes::DateTime::now();
     let agreements_active = state
@@ -215,7 +212,11 @@ pub async fn overview(
                 .catalog
                 .datasets()
                 .list()
-                .map(|l| l.len())
+                .map(|l| {
+                    l.iter()
+                        .filter(|d| state.access.sees_definition(&caller, d))
+                        .count()
+                })
                 .unwrap_or(0),
             observations_today: today,
             sources: sources.len(),
@@ -230,4 +231,32 @@ pub async fn overview(
         tile_url: console.tile_url().map(str::to_owned),
         operator,
     }))
+}
+
+/// Today's observations in the graphs the caller may read, each graph's count reused for
+/// 30 s.
+async fn observations_visible_today(
+    state: &AppState,
+    console: &ConsoleState,
+    visible: Visible,
+) -> Result<u64, ApiError> {
+    let graphs: Vec<String> = match visible {
+        Visible::All => vec!["*".to_owned()],
+        Visible::Graphs(graphs) => graphs.into_iter().map(|g| g.into_string()).collect(),
+    };
+    let mut total = 0;
+    for graph in graphs {
+        total += match console.cached_today(&graph) {
+            Some(count) => count,
+            None => {
+                let store = state.sparql.store().clone();
+                let key = graph.clone();
+                let count =
+                    tokio::task::spawn_blocking(move || observations_today(&store, &key)).await?;
+                console.remember_today(&graph, count);
+                count
+            }
+        };
+    }
+    Ok(total)
 }

@@ -4,13 +4,13 @@
 //! each result whether this node may use it now, after an agreement, or not — taken from
 //! the federation's own source selection, so the page says what a query would do.
 
-use super::operator::is_operator;
-use crate::catalog::{BoundingBox, FederatedDataset};
+use crate::access::Refusal;
+use crate::catalog::{AccessRights, BoundingBox, FederatedDataset};
 use crate::federation::sources::Sources;
-use crate::http::{ApiError, AppState};
+use crate::http::{ApiError, AppState, local_view};
+use crate::trust::caller::Caller;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use hanse_vocab::eu;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -164,51 +164,63 @@ fn relevance(d: &FederatedDataset, query: &[String]) -> u32 {
 
 /// Whether this node may use `d`, from the federation's source selection.
 pub fn usability(d: &FederatedDataset, me: &str, sources: &Sources) -> Usability {
-    let rights = d.access_rights.as_deref().map(code).unwrap_or("NON_PUBLIC");
-    if d.publisher == me {
-        return match rights {
-            "PUBLIC" => Usability {
-                state: "now",
-                reason: "open data of this node".into(),
-            },
-            "RESTRICTED" => Usability {
-                state: "agreement",
-                reason: "this node's own restricted data: members use it under an agreement".into(),
-            },
-            _ => Usability {
-                state: "no",
-                reason: "not shared (non-public)".into(),
-            },
-        };
-    }
+    let rights = d.rights();
     let asked = sources.list.iter().any(|s| {
         s.member == d.publisher && s.datasets.iter().any(|x| x.identifier == d.identifier)
     });
+    let skipped = sources
+        .skipped
+        .iter()
+        .find(|s| s.member == d.publisher && s.dataset == d.identifier);
+    if d.publisher == me {
+        return match (rights, asked, skipped) {
+            (_, true, _) => Usability {
+                state: "now",
+                reason: match rights {
+                    AccessRights::Public => "open data of this node".into(),
+                    _ => "this node's own data, which you may read".into(),
+                },
+            },
+            (AccessRights::Restricted, false, _) => Usability {
+                state: "agreement",
+                reason: "this node's own restricted data: members use it under an agreement".into(),
+            },
+            (_, false, Some(skipped)) => Usability {
+                state: "no",
+                reason: skipped.reason.to_string(),
+            },
+            (_, false, None) => Usability {
+                state: "no",
+                reason: Refusal::NotShared.to_string(),
+            },
+        };
+    }
     if asked {
-        let agreement = rights == "RESTRICTED";
         return Usability {
             state: "now",
-            reason: if agreement {
+            reason: if rights == AccessRights::Restricted {
                 "under an agreement this node holds".into()
             } else {
                 "the publisher's open offer permits this node".into()
             },
         };
     }
-    let reason = sources
-        .skipped
-        .iter()
-        .find(|s| s.member == d.publisher && s.dataset == d.identifier)
-        .map(|s| s.reason.clone())
-        .unwrap_or_else(|| "not offered to this node".into());
-    let state = if reason.starts_with("aggregation-only") {
-        "aggregates"
-    } else if rights == "RESTRICTED" {
-        "agreement"
-    } else {
-        "no"
+    let Some(skipped) = skipped else {
+        return Usability {
+            state: "no",
+            reason: "not offered to this node".into(),
+        };
     };
-    Usability { state, reason }
+    let state = match &skipped.reason {
+        Refusal::AggregationOnly => "aggregates",
+        Refusal::NeedsAgreement { .. } => "agreement",
+        _ if rights == AccessRights::Restricted => "agreement",
+        _ => "no",
+    };
+    Usability {
+        state,
+        reason: skipped.reason.to_string(),
+    }
 }
 
 /// Filters, sorts and pages `datasets`; facets count the filtered set.
@@ -308,33 +320,27 @@ pub fn run(
     })
 }
 
-/// `GET /api/console/catalogue?q=&theme=&…`: visitors see every dataset but the non-public
-/// ones; operators see all.
+/// `GET /api/console/catalogue?q=&theme=&…`: every dataset the caller may see (non-public
+/// ones only for people who read them).
 #[tracing::instrument(skip_all)]
 pub async fn search(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SearchResult>, ApiError> {
-    let operator = is_operator(&state, &headers)?;
     let me = state.info.peer_id.clone();
     let datasets: Vec<FederatedDataset> = state
         .catalog
         .federated()
         .datasets(&Default::default())
         .into_iter()
-        .filter(|d| {
-            operator
-                || !d
-                    .access_rights
-                    .as_deref()
-                    .is_some_and(|a| a.ends_with("NON_PUBLIC"))
-        })
+        .filter(|d| state.access.sees_entry(&caller, d))
         .collect();
     let federation = state.federation.clone();
     let purpose = params.purpose.clone();
+    let local = local_view(&state, &caller);
     let sources =
-        tokio::task::spawn_blocking(move || federation.sources(purpose.as_deref())).await?;
+        tokio::task::spawn_blocking(move || federation.sources(purpose.as_deref(), &local)).await?;
     let result =
         run(datasets, &params, |d| usability(d, &me, &sources)).map_err(ApiError::bad_request)?;
     Ok(Json(result))

@@ -1,14 +1,13 @@
 //! The sensors page: every live entity of the node's ingest sources with its location and
 //! latest values, the recent series of one property, and a server-sent event stream of
-//! readings as the ingest writer commits them. Visitors see the sources whose graph
-//! belongs to one of the node's open datasets; operators see all.
+//! readings as the ingest writer commits them. Each caller sees the sources whose graph the
+//! access service lets it read.
 
-use super::operator::is_operator;
-use crate::catalog::AccessRights;
 use crate::http::{ApiError, AppState};
+use crate::trust::caller::Caller;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use hanse_vocab::{geo, rdfs, sosa};
@@ -38,23 +37,17 @@ pub struct SensorView {
     values: BTreeMap<String, f64>,
 }
 
-/// The graphs the requester may see: the sources' graphs, for visitors only those of the
-/// node's public datasets.
-fn visible_graphs(state: &AppState, operator: bool) -> Vec<(String, String)> {
-    let open: HashSet<String> = state
-        .catalog
-        .datasets()
-        .list()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|d| d.access_rights == AccessRights::Public)
-        .flat_map(|d| d.graphs)
-        .collect();
+/// The sources (name, graph) whose graph the caller may read.
+fn visible_graphs(state: &AppState, caller: &Caller) -> Vec<(String, String)> {
+    let visible = state.access.rights(caller).read;
     state
         .ingest
         .status()
         .into_iter()
-        .filter(|s| operator || open.contains(&s.graph))
+        .filter(|s| {
+            oxigraph::model::NamedNode::new(s.graph.as_str())
+                .is_ok_and(|g| visible.sees(g.as_ref().into()))
+        })
         .map(|s| (s.source, s.graph))
         .collect()
 }
@@ -112,10 +105,9 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 #[tracing::instrument(skip_all)]
 pub async fn sensors(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<Vec<SensorView>>, ApiError> {
-    let operator = is_operator(&state, &headers)?;
-    let graphs = visible_graphs(&state, operator);
+    let graphs = visible_graphs(&state, &caller);
     let store = state.sparql.store().clone();
     let sensors = tokio::task::spawn_blocking(move || -> Result<Vec<SensorView>, String> {
         let mut by_entity: BTreeMap<String, SensorView> = BTreeMap::new();
@@ -185,13 +177,12 @@ fn check_iri(value: &str) -> Result<(), ApiError> {
 #[tracing::instrument(skip_all)]
 pub async fn series(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(params): Query<SeriesParams>,
 ) -> Result<Json<Vec<Point>>, ApiError> {
     check_iri(&params.entity)?;
     check_iri(&params.property)?;
-    let operator = is_operator(&state, &headers)?;
-    let graphs: String = visible_graphs(&state, operator)
+    let graphs: String = visible_graphs(&state, &caller)
         .into_iter()
         .map(|(_, g)| format!("<{g}> "))
         .collect();
@@ -234,10 +225,9 @@ pub async fn series(
 #[tracing::instrument(skip_all)]
 pub async fn live(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, ApiError> {
-    let operator = is_operator(&state, &headers)?;
-    let graphs: HashSet<String> = visible_graphs(&state, operator)
+    let graphs: HashSet<String> = visible_graphs(&state, &caller)
         .into_iter()
         .map(|(_, g)| g)
         .collect();

@@ -26,6 +26,8 @@ pub struct DemoConsortium {
     pub dirs: Vec<NodeDir>,
     /// The id of the university's agreement with the utility.
     pub agreement: String,
+    /// The file holding the personal token of the university's researcher (`alice`).
+    pub researcher_token: std::path::PathBuf,
     /// Time until every node held all six verified catalogues.
     pub converged_in: Duration,
     /// The embedded MQTT broker the cities' live sensors publish to.
@@ -67,6 +69,7 @@ pub async fn start(root: &Path, http: SocketAddr) -> anyhow::Result<DemoConsorti
         });
         dirs.push(dir);
     }
+    let researcher_token = researcher(&dirs[UNIVERSITY])?;
     document.stewards.push(identity(0).peer_id().to_string());
     let mut signed = SignedMembership::unsigned(document);
     signed.sign(&identity(0))?;
@@ -115,10 +118,36 @@ pub async fn start(root: &Path, http: SocketAddr) -> anyhow::Result<DemoConsorti
         nodes,
         dirs,
         agreement,
+        researcher_token,
         converged_in,
         broker,
         sensors,
     })
+}
+
+/// The university's researcher, `alice`: she reads the university's own data and uses its
+/// agreements for the demo's purpose. Her personal token is issued again at every start
+/// (the node keeps only its hash) and written, owner-only, to `alice.token` in the
+/// university's directory, where the printed examples read it.
+fn researcher(dir: &NodeDir) -> anyhow::Result<std::path::PathBuf> {
+    use crate::trust::roles::Role;
+    use crate::trust::users::{DEFAULT_VALIDITY, UserError, UserStore};
+    let config = dir.load_config()?;
+    let state = crate::store::state::NodeState::open(&dir.resolve(&config.storage.state))?;
+    let users = UserStore::open(&state)?;
+    let roles = [
+        Role::Reader(None),
+        Role::Researcher(Some(DEMO_PURPOSE.to_owned())),
+    ];
+    let (_, token) = match users.add("alice", roles.into_iter().collect(), DEFAULT_VALIDITY) {
+        Err(UserError::Exists(_)) => users.reissue("alice", DEFAULT_VALIDITY)?,
+        other => other?,
+    };
+    let path = dir.root().join("alice.token");
+    crate::atomic_file::write_secret(&path, format!("{}\n", token.as_str()).as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    state.flush()?;
+    Ok(path)
 }
 
 /// Waits until every live source is subscribed (the broker keeps nothing for a client that
@@ -187,7 +216,7 @@ async fn load_member(node: &NodeHandle, index: usize) -> anyhow::Result<()> {
     .await??;
     if !member.sensors.is_empty() {
         let (store, iris) = (node.store().clone(), node.catalog().iris().clone());
-        tokio::task::spawn_blocking(move || crate::console::install_demo(&store, &iris))
+        tokio::task::spawn_blocking(move || super::kpis::install_demo(&store, &iris))
             .await?
             .map_err(anyhow::Error::msg)?;
     }

@@ -2,9 +2,9 @@
 
 use super::error::FederationError;
 use super::plan::{BLANK_NODE_VARIABLE, Group, Leaf};
-use super::remote::{RemoteQuery, fetch};
 use super::report::ReportBuilder;
 use super::sources::{Location, Sources};
+use crate::access::member_query::{RemoteQuery, fetch};
 use crate::catalog::stats::authority;
 use crate::config::FederationSection;
 use crate::p2p::{NetworkClient, QueryLimits};
@@ -31,6 +31,8 @@ pub struct Executor<'a> {
     pub config: &'a FederationSection,
     /// The stated purpose.
     pub purpose: Option<&'a str>,
+    /// The person asking, named in members' audit logs.
+    pub person: Option<&'a str>,
     /// Fail on any failed source instead of answering partially.
     pub strict: bool,
     /// Per-source accounting.
@@ -206,6 +208,7 @@ impl Executor<'_> {
                         timeout_ms: timeout.as_millis() as u64,
                         max_rows: max_rows as u64,
                     },
+                    on_behalf_of: self.person.map(str::to_owned),
                 };
                 match self.network {
                     None => Err("this node is not in a consortium".to_owned()),

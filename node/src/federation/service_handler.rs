@@ -1,13 +1,14 @@
 //! Explicit federation: `SERVICE <…>` clauses naming a member are answered over libp2p;
-//! other SERVICE IRIs only if `federation.allowed_services` lists them (then over HTTP).
+//! other SERVICE IRIs only if `egress.allow` lists them (then over HTTP).
 
-use super::remote::{RemoteQuery, fetch};
 use super::report::ReportBuilder;
 use super::sources::{Location, Sources};
 use crate::access::agreement::peer_of_did;
+use crate::access::member_query::{RemoteQuery, fetch};
 use crate::catalog::iris::peer_of;
 use crate::config::FederationSection;
 use crate::p2p::{NetworkClient, QueryLimits};
+use crate::trust::egress::Egress;
 use libp2p::PeerId;
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::{
@@ -42,8 +43,12 @@ pub struct MemberServices {
     pub sources: Arc<Sources>,
     /// The stated purpose.
     pub purpose: Option<String>,
+    /// The person asking, named in members' audit logs.
+    pub person: Option<String>,
     /// Limits.
     pub config: FederationSection,
+    /// The HTTP endpoints `SERVICE` may call.
+    pub egress: Egress,
     /// Fail on a failed member instead of answering partially.
     pub strict: bool,
     /// Per-source accounting.
@@ -72,12 +77,12 @@ impl DefaultServiceHandler for MemberServices {
         if let Some(peer) = member_of_service(iri) {
             return self.member(peer, query);
         }
-        if self.config.allowed_services.iter().any(|a| a == iri) {
-            return self.http(iri, query);
+        match self.egress.check(iri) {
+            Ok(_) => self.http(iri, query),
+            Err(denied) => Err(service_error(format!(
+                "SERVICE <{iri}> is not a member (hanse://<PeerId>/sparql or did:key), and {denied}"
+            ))),
         }
-        Err(service_error(format!(
-            "SERVICE <{iri}> is neither a member (hanse://<PeerId>/sparql or did:key) nor listed in federation.allowed_services"
-        )))
     }
 }
 
@@ -107,6 +112,7 @@ impl MemberServices {
                 timeout_ms: timeout.as_millis() as u64,
                 max_rows: self.config.max_intermediate_rows as u64,
             },
+            on_behalf_of: self.person.clone(),
         };
         let started = Instant::now();
         let outcome = self.runtime.block_on(async {
@@ -163,10 +169,7 @@ impl MemberServices {
         let timeout = self.config.source_timeout();
         let started = Instant::now();
         let body = self.runtime.block_on(async {
-            let client = reqwest::Client::builder()
-                .timeout(timeout)
-                .build()
-                .map_err(|e| e.to_string())?;
+            let client = self.egress.client(timeout).map_err(|e| e.to_string())?;
             let response = client
                 .post(endpoint)
                 .header("content-type", "application/sparql-query")

@@ -2,16 +2,44 @@
 //! federated catalogue (VoID class and property partitions, subject authorities) without
 //! probing anyone, and which of them this node may use for the stated purpose.
 
-use crate::access::AccessService;
+use crate::access::{AccessService, Refusal};
 use crate::catalog::stats::MAX_PARTITIONS;
 use crate::catalog::{CatalogService, FederatedDataset, signing};
+use crate::store::visible::Visible;
 use hanse_policy::Policy;
 use hanse_vocab::rdf;
 use libp2p::PeerId;
 use serde::Serialize;
 use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+
+/// What the caller of a federated query may read of this node's own data, as the access
+/// service decided it.
+#[derive(Debug, Clone)]
+pub struct LocalView {
+    /// The graphs it may read (for the parts of a query evaluated over the local store).
+    pub visible: Visible,
+    /// The ids of the datasets it may read in full.
+    pub datasets: BTreeSet<String>,
+    /// Who it is, for the reasons of datasets left out.
+    pub who: String,
+    /// The person asking (a local user or OIDC subject), named in members' audit logs.
+    pub person: Option<String>,
+}
+
+impl Default for LocalView {
+    /// Nothing of this node's own data: what a caller gets unless the access service says
+    /// more.
+    fn default() -> Self {
+        Self {
+            visible: Visible::Graphs(HashSet::new()),
+            datasets: BTreeSet::new(),
+            who: "an unnamed caller".into(),
+            person: None,
+        }
+    }
+}
 
 /// Where a source is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +193,7 @@ impl Source {
 }
 
 /// A dataset that was not asked, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Skipped {
     /// The member's PeerId.
     pub member: String,
@@ -174,7 +202,21 @@ pub struct Skipped {
     /// The dataset id.
     pub dataset: String,
     /// Why it was not asked.
-    pub reason: String,
+    pub reason: Refusal,
+}
+
+/// As federated answers report it: the reason in words and as a code.
+impl Serialize for Skipped {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Skipped", 5)?;
+        out.serialize_field("member", &self.member)?;
+        out.serialize_field("name", &self.name)?;
+        out.serialize_field("dataset", &self.dataset)?;
+        out.serialize_field("reason", &self.reason.to_string())?;
+        out.serialize_field("code", self.reason.code())?;
+        out.end()
+    }
 }
 
 /// The sources of one federated query.
@@ -209,7 +251,7 @@ impl Sources {
                     member: source.member.clone(),
                     name: source.name.clone(),
                     dataset: dataset.identifier.clone(),
-                    reason: "aggregation-only: asked only with a whole aggregate query (GROUP BY with COUNT, SUM or AVG) that this member alone can answer".into(),
+                    reason: Refusal::AggregationOnly,
                 });
             }
             if !kept.datasets.is_empty() {
@@ -250,16 +292,18 @@ impl OfferCache {
 
 impl Sources {
     /// The members' datasets (from the federated catalogue) this node may use for `purpose`,
-    /// plus this node's own datasets.
+    /// plus those of this node's own datasets that `local` says the caller may read.
     pub fn gather(
         catalog: &CatalogService,
         access: &AccessService,
         offers: &OfferCache,
         purpose: Option<&str>,
+        local: &LocalView,
     ) -> Self {
         let mut sources = Sources::default();
-        let own = own_source(catalog);
+        let (own, unreadable) = own_source(catalog, local);
         let me = own.member.clone();
+        sources.skipped.extend(unreadable);
         if !own.datasets.is_empty() {
             sources.list.push(own);
         }
@@ -321,11 +365,28 @@ impl Sources {
     }
 }
 
-/// This node's own datasets: all of them, whatever their access rights.
-fn own_source(catalog: &CatalogService) -> Source {
+/// This node's own datasets the caller may read, and the others as skipped.
+fn own_source(catalog: &CatalogService, local: &LocalView) -> (Source, Vec<Skipped>) {
     let me = catalog.peer_id().to_string();
-    let definitions = catalog.datasets().list().unwrap_or_default();
-    let datasets = definitions
+    let name = catalog.organisation().to_owned();
+    let (readable, unreadable): (Vec<_>, Vec<_>) = catalog
+        .datasets()
+        .list()
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|d| local.datasets.contains(&d.id));
+    let skipped = unreadable
+        .into_iter()
+        .map(|definition| Skipped {
+            member: me.clone(),
+            name: name.clone(),
+            dataset: definition.id,
+            reason: Refusal::NotReadable {
+                who: local.who.clone(),
+            },
+        })
+        .collect();
+    let datasets = readable
         .iter()
         .map(|definition| {
             let stats = catalog.statistics(&definition.id).unwrap_or_default();
@@ -339,13 +400,14 @@ fn own_source(catalog: &CatalogService) -> Source {
             )
         })
         .collect();
-    Source {
+    let source = Source {
         location: Location::Local,
-        name: catalog.organisation().to_owned(),
+        name,
         member: me,
         datasets,
         agreements: Vec::new(),
-    }
+    };
+    (source, skipped)
 }
 
 #[cfg(test)]

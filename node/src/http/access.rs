@@ -1,12 +1,13 @@
 //! `/api/agreements` and `/api/remote/sparql`: agreements and queries to other members
-//! (all need the admin token: they act with the node's identity).
+//! (they act with the node's identity: researchers see and use agreements, operators
+//! negotiate and revoke them).
 
-use super::auth::require_admin;
 use super::{ApiError, AppState};
-use crate::access::{AccessError, Agreement, AgreementError, BudgetView};
+use crate::access::{AccessError, Action, Agreement, AgreementError, BudgetView, Question};
+use crate::trust::caller::Caller;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -60,9 +61,9 @@ fn view(state: &AppState, agreement: Agreement) -> AgreementView {
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<Vec<AgreementView>>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::SeeAgreements)?;
     let agreements = state.access.agreements().list()?;
     Ok(Json(
         agreements.into_iter().map(|a| view(&state, a)).collect(),
@@ -74,9 +75,9 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<AgreementView>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::SeeAgreements)?;
     let agreement = state.access.agreements().get(&id)?;
     Ok(Json(view(&state, agreement)))
 }
@@ -100,10 +101,10 @@ pub struct AccessRequestBody {
 #[tracing::instrument(skip_all)]
 pub async fn request(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Json(body): Json<AccessRequestBody>,
 ) -> Result<Response, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let network = state.network.as_ref().ok_or(AccessError::NoNetwork)?;
     let provider = super::parse_peer(&body.provider)?;
     let agreement = state
@@ -133,10 +134,10 @@ pub struct RevokeBody {
 pub async fn revoke(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Option<Json<RevokeBody>>,
 ) -> Result<Json<AgreementView>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let reason = body
         .and_then(|Json(b)| b.reason)
         .unwrap_or_else(|| "revoked by the provider".into());
@@ -171,10 +172,12 @@ pub struct RemoteQueryBody {
 #[tracing::instrument(skip_all)]
 pub async fn remote_query(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Json(body): Json<RemoteQueryBody>,
 ) -> Result<Json<crate::access::RemoteAnswer>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state
+        .access
+        .permit(&caller, Action::UseAgreements(body.purpose.as_deref()))?;
     let network = state.network.as_ref().ok_or(AccessError::NoNetwork)?;
     let provider = super::parse_peer(&body.provider)?;
     let answer = state
@@ -182,10 +185,13 @@ pub async fn remote_query(
         .remote_query(
             network,
             provider,
-            &body.query,
-            body.purpose.as_deref(),
-            body.agreements,
-            body.datasets,
+            Question {
+                query: body.query,
+                purpose: body.purpose,
+                agreements: body.agreements,
+                datasets: body.datasets,
+                on_behalf_of: caller.person_label(),
+            },
         )
         .await?;
     Ok(Json(answer))

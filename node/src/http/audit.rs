@@ -1,11 +1,12 @@
 //! `/api/audit`: the access decision log (admin token).
 
-use super::auth::require_admin;
 use super::{ApiError, AppState};
+use crate::access::Action;
 use crate::audit::{AuditEntry, AuditError};
+use crate::trust::caller::Caller;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 
 /// Most entries one request returns.
@@ -35,10 +36,10 @@ impl From<AuditError> for ApiError {
 #[tracing::instrument(skip_all)]
 pub async fn entries(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(page): Query<Page>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let limit = page.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     let audit = state.audit.clone();
     Ok(Json(
@@ -50,9 +51,9 @@ pub async fn entries(
 #[tracing::instrument(skip_all)]
 pub async fn verify(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let audit = state.audit.clone();
     let count = tokio::task::spawn_blocking(move || audit.verify()).await??;
     Ok(Json(

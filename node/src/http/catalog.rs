@@ -1,14 +1,15 @@
 //! `/api/datasets` and `/api/catalog`: dataset definitions, the node's signed catalogue and
 //! the federated catalogue.
 
-use super::auth::require_admin;
 use super::error::body_error;
 use super::negotiate::{negotiate, offered_list};
 use super::{ApiError, AppState};
+use crate::access::Action;
 use crate::catalog::federated::RejectionRecord;
 use crate::catalog::{
     DatasetDefinition, DatasetError, DatasetFilter, DatasetStatistics, FederatedDataset,
 };
+use crate::trust::caller::Caller;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -73,33 +74,46 @@ fn definition_from(headers: &HeaderMap, body: &[u8]) -> Result<DatasetDefinition
     }
 }
 
-/// `GET /api/datasets`
+/// `GET /api/datasets`: the definitions the caller may see (non-public ones only for
+/// people who read them).
 #[tracing::instrument(skip_all)]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<DatasetView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<DatasetView>>, ApiError> {
     let definitions = state.catalog.datasets().list()?;
     Ok(Json(
-        definitions.into_iter().map(|d| view(&state, d)).collect(),
+        definitions
+            .into_iter()
+            .filter(|d| state.access.sees_definition(&caller, d))
+            .map(|d| view(&state, d))
+            .collect(),
     ))
 }
 
-/// `GET /api/datasets/{id}`
+/// `GET /api/datasets/{id}` (404 for a non-public one the caller may not see).
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    caller: Caller,
 ) -> Result<Json<DatasetView>, ApiError> {
     let definition = state.catalog.datasets().get(&id)?;
+    if !state.access.sees_definition(&caller, &definition) {
+        return Err(DatasetError::NotFound(id).into());
+    }
     Ok(Json(view(&state, definition)))
 }
 
-/// `POST /api/datasets` (admin token): 201 with the stored definition.
+/// `POST /api/datasets` (operator): 201 with the stored definition.
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let body = body.map_err(|r| body_error(r, state.max_body_bytes))?;
     let definition = definition_from(&headers, &body)?;
     let stored = state.catalog.datasets().create(definition)?;
@@ -108,15 +122,16 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&state, stored))).into_response())
 }
 
-/// `PUT /api/datasets/{id}` (admin token): replaces the definition.
+/// `PUT /api/datasets/{id}` (operator): replaces the definition.
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn update(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<DatasetView>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let body = body.map_err(|r| body_error(r, state.max_body_bytes))?;
     let definition = definition_from(&headers, &body)?;
     if definition.id != id {
@@ -131,14 +146,14 @@ pub async fn update(
     Ok(Json(view(&state, stored)))
 }
 
-/// `DELETE /api/datasets/{id}` (admin token): the description goes, the graphs stay.
+/// `DELETE /api/datasets/{id}` (operator): the description goes, the graphs stay.
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn delete(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     state.catalog.datasets().delete(&id)?;
     tracing::info!(dataset = %id, "dataset deleted");
     state.catalog.definitions_changed();
@@ -216,10 +231,13 @@ pub async fn own(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
 #[tracing::instrument(skip_all)]
 pub async fn federated(
     State(state): State<AppState>,
+    caller: Caller,
     Query(filter): Query<DatasetFilter>,
 ) -> Result<Json<Vec<FederatedDataset>>, ApiError> {
     let filter = filter.compile().map_err(ApiError::bad_request)?;
-    Ok(Json(state.catalog.federated().datasets(&filter)))
+    let mut datasets = state.catalog.federated().datasets(&filter);
+    datasets.retain(|d| state.access.sees_entry(&caller, d));
+    Ok(Json(datasets))
 }
 
 /// Versions held per member, as `/api/catalog/status` shows them.

@@ -97,6 +97,18 @@ impl From<crate::federation::FederationError> for ApiError {
     }
 }
 
+impl From<crate::access::Denial> for ApiError {
+    fn from(denial: crate::access::Denial) -> Self {
+        use crate::access::Denial;
+        let status = match &denial {
+            Denial::SignIn { .. } => StatusCode::UNAUTHORIZED,
+            Denial::Role { .. } => StatusCode::FORBIDDEN,
+            Denial::Hidden(_) => StatusCode::NOT_FOUND,
+        };
+        Self::new(status, denial.to_string())
+    }
+}
+
 impl From<GraphStoreError> for ApiError {
     fn from(error: GraphStoreError) -> Self {
         let status = match &error {
@@ -148,7 +160,7 @@ pub async fn no_such_route(uri: Uri) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         format!(
-            "no such resource: {} (the README's HTTP API section lists the routes)",
+            "no such resource: {} (docs/api.md lists the routes)",
             uri.path()
         ),
     )

@@ -1,12 +1,14 @@
-//! Graph Store HTTP Protocol handlers for `/store`.
+//! Graph Store HTTP Protocol handlers for `/store`: reads show the graphs the caller may
+//! read (others are absent), writes need the `editor` role.
 
-use super::auth::require_admin;
 use super::error::body_error;
 use super::negotiate::{negotiate, offered_list};
 use super::{ApiError, AppState};
+use crate::access::Action;
 use crate::store::graph_store::{self, GraphTarget};
 use crate::store::rdf_format::rdf_formats;
 use crate::store::subject_filter::typed_subjects;
+use crate::trust::caller::Caller;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -59,10 +61,12 @@ fn body_format(headers: &HeaderMap) -> Result<RdfFormat, ApiError> {
     })
 }
 
-/// `GET /store?graph=IRI|default`: the graph (or, without a parameter, the whole dataset).
+/// `GET /store?graph=IRI|default`: the graph (or, without a parameter, every graph the
+/// caller may read).
 #[tracing::instrument(skip_all)]
 pub async fn get_graph(
     State(state): State<AppState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -82,8 +86,10 @@ pub async fn get_graph(
         )
     })?;
     let store = state.sparql.store().clone();
+    let visible = state.access.rights(&caller).read;
     let body =
-        tokio::task::spawn_blocking(move || graph_store::read(&store, &target, format)).await??;
+        tokio::task::spawn_blocking(move || graph_store::read(&store, &target, format, &visible))
+            .await??;
     let mut response = body.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -92,36 +98,39 @@ pub async fn get_graph(
     Ok(response)
 }
 
-/// `PUT /store?graph=IRI|default`: replaces the graph with the body (admin token).
+/// `PUT /store?graph=IRI|default`: replaces the graph with the body (editor).
 #[tracing::instrument(skip_all)]
 pub async fn put_graph(
     state: State<AppState>,
+    caller: Caller,
     raw: RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    write_graph(state, raw, headers, body, true).await
+    write_graph(state, caller, raw, headers, body, true).await
 }
 
-/// `POST /store[?graph=IRI|default]`: adds the body to the graph (admin token).
+/// `POST /store[?graph=IRI|default]`: adds the body to the graph (editor).
 #[tracing::instrument(skip_all)]
 pub async fn post_graph(
     state: State<AppState>,
+    caller: Caller,
     raw: RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    write_graph(state, raw, headers, body, false).await
+    write_graph(state, caller, raw, headers, body, false).await
 }
 
 async fn write_graph(
     State(state): State<AppState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
     replace: bool,
 ) -> Result<Response, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Write)?;
     let body = body.map_err(|e| body_error(e, state.max_body_bytes))?;
     let target = target(raw.as_deref())?;
     if replace && target == GraphTarget::Dataset {
@@ -163,14 +172,14 @@ async fn write_graph(
     Ok((status, Json(serde_json::json!({ "quads": outcome.quads }))).into_response())
 }
 
-/// `DELETE /store?graph=IRI|default` (admin token).
+/// `DELETE /store?graph=IRI|default` (editor).
 #[tracing::instrument(skip_all)]
 pub async fn delete_graph(
     State(state): State<AppState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Write)?;
     let target = target(raw.as_deref())?;
     if target == GraphTarget::Dataset {
         return Err(ApiError::bad_request(

@@ -1,13 +1,14 @@
 //! `/api/ingest`: HTTP push of sensor messages, ingest status, dead letters and retention.
 
-use super::auth::{bearer_token, require_admin};
 use super::error::body_error_for;
 use super::{ApiError, AppState};
+use crate::access::Action;
 use crate::ingest::dead_letters::DeadLetter;
 use crate::ingest::retention::RetentionReport;
 use crate::ingest::status::SourceStatus;
 use crate::ingest::writer::WriteError;
 use crate::ingest::{IngestError, PushOutcome, ReplayOutcome};
+use crate::trust::caller::Caller;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -20,7 +21,6 @@ impl From<IngestError> for ApiError {
     fn from(error: IngestError) -> Self {
         let status = match &error {
             IngestError::UnknownSource(_) => StatusCode::NOT_FOUND,
-            IngestError::Unauthorized(_) => StatusCode::FORBIDDEN,
             IngestError::Csv(_) => StatusCode::BAD_REQUEST,
             IngestError::Timeout(_) | IngestError::Write(WriteError::Stopped) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -43,12 +43,13 @@ pub struct PushParams {
     i: Option<String>,
 }
 
-/// `POST /api/ingest/{source}` (the source's token or the admin token): one message in the
+/// `POST /api/ingest/{source}` (the source's token, or `ingest[:source]`): one message in the
 /// source's format, or CSV rows with `Content-Type: text/csv`. Answers once stored: 200 with
 /// counts, or 422 if every message was refused (each is kept as a dead letter).
 #[tracing::instrument(skip_all, fields(%source))]
 pub async fn push(
     State(state): State<AppState>,
+    caller: Caller,
     Path(source): Path<String>,
     Query(params): Query<PushParams>,
     headers: HeaderMap,
@@ -61,14 +62,7 @@ pub async fn push(
             "the body exceeds {} bytes (ingest.max_http_bytes); send smaller batches",
         )
     })?;
-    let token = bearer_token(&headers);
-    let admin = token.is_some_and(|t| state.admin_token.matches(t));
-    if token.is_none() {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "send `Authorization: Bearer <token>` with the source's token (its [http] token_file)",
-        ));
-    }
+    state.access.permit(&caller, Action::Ingest(&source))?;
     let csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -80,7 +74,7 @@ pub async fn push(
     };
     let outcome: PushOutcome = state
         .ingest
-        .push(&source, token, admin, &topic, csv, body.to_vec())
+        .push(&source, &topic, csv, body.to_vec())
         .await?;
     let status = if outcome.messages > 0 && outcome.dead_lettered as u64 == outcome.messages {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -91,9 +85,15 @@ pub async fn push(
 }
 
 /// `GET /api/ingest/status`: per source messages received, stored, dead-lettered, lag and
-/// last error.
-pub async fn status(State(state): State<AppState>) -> Json<Vec<SourceStatus>> {
-    Json(state.ingest.status())
+/// last error, for the sources whose graph the caller may read.
+pub async fn status(State(state): State<AppState>, caller: Caller) -> Json<Vec<SourceStatus>> {
+    let visible = state.access.rights(&caller).read;
+    let mut sources = state.ingest.status();
+    sources.retain(|s| {
+        oxigraph::model::NamedNode::new(s.graph.as_str())
+            .is_ok_and(|g| visible.sees(g.as_ref().into()))
+    });
+    Json(sources)
 }
 
 /// Filters of the dead-letter list.
@@ -105,14 +105,14 @@ pub struct LetterParams {
     limit: Option<usize>,
 }
 
-/// `GET /api/ingest/dead-letters` (admin token): refused messages with source, payload,
+/// `GET /api/ingest/dead-letters` (operator): refused messages with source, payload,
 /// reason and time, oldest first.
 pub async fn dead_letters(
     State(state): State<AppState>,
+    caller: Caller,
     Query(params): Query<LetterParams>,
-    headers: HeaderMap,
 ) -> Result<Json<Vec<DeadLetter>>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let limit = params
         .limit
         .unwrap_or(crate::ingest::dead_letters::MAX_LISTED);
@@ -121,25 +121,25 @@ pub async fn dead_letters(
     ))
 }
 
-/// `POST /api/ingest/dead-letters/replay` (admin token): re-reads the mapping files and
+/// `POST /api/ingest/dead-letters/replay` (operator): re-reads the mapping files and
 /// tries every dead letter (of `?source=`) again.
 #[tracing::instrument(skip_all)]
 pub async fn replay(
     State(state): State<AppState>,
+    caller: Caller,
     Query(params): Query<LetterParams>,
-    headers: HeaderMap,
 ) -> Result<Json<ReplayOutcome>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     Ok(Json(state.ingest.replay(params.source.as_deref()).await?))
 }
 
-/// `DELETE /api/ingest/dead-letters/{id}` (admin token).
+/// `DELETE /api/ingest/dead-letters/{id}` (operator).
 pub async fn delete_dead_letter(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<u64>,
-    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     if state.ingest.delete_dead_letter(id)? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -150,11 +150,11 @@ pub async fn delete_dead_letter(
     }
 }
 
-/// `POST /api/ingest/retention` (admin token): runs retention now.
+/// `POST /api/ingest/retention` (operator): runs retention now.
 pub async fn retention(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> Result<Json<Vec<RetentionReport>>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     Ok(Json(state.ingest.run_retention().await?))
 }

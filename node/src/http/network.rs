@@ -1,15 +1,16 @@
 //! `/api/peers` and `/api/consortium`.
 
-use super::auth::require_admin;
 use super::error::body_error;
 use super::{ApiError, AppState};
+use crate::access::Action;
 use crate::p2p::{NetworkError, PeerSummary};
+use crate::trust::caller::Caller;
 use crate::trust::consortium::SignedMembership;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde_json::json;
 
 fn not_in_consortium() -> ApiError {
@@ -30,9 +31,14 @@ impl From<NetworkError> for ApiError {
     }
 }
 
-/// `GET /api/peers`: connected members (empty when the node is not in a consortium).
+/// `GET /api/peers` (signed in): connected members with their addresses (empty when the
+/// node is not in a consortium).
 #[tracing::instrument(skip_all)]
-pub async fn peers(State(state): State<AppState>) -> Result<Json<Vec<PeerSummary>>, ApiError> {
+pub async fn peers(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<PeerSummary>>, ApiError> {
+    state.access.permit(&caller, Action::Observe)?;
     match &state.network {
         Some(network) => Ok(Json(network.peers().await?)),
         None => Ok(Json(Vec::new())),
@@ -79,10 +85,10 @@ pub async fn consortium(
 #[tracing::instrument(skip_all)]
 pub async fn submit_membership(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let body = body.map_err(|e| body_error(e, state.max_body_bytes))?;
     let network = state.network.as_ref().ok_or_else(not_in_consortium)?;
     let update =
@@ -106,10 +112,10 @@ pub struct BlockBody {
 #[tracing::instrument(skip_all)]
 pub async fn block(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Json(body): Json<BlockBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require_admin(&headers, &state.admin_token)?;
+    state.access.permit(&caller, Action::Operate)?;
     let network = state.network.as_ref().ok_or_else(not_in_consortium)?;
     let peers = body
         .peers

@@ -4,7 +4,7 @@
 //!
 //! | module | routes |
 //! |---|---|
-//! | `request` | caller, @context, media types, bounded JSON bodies, answers |
+//! | `request` | the caller's rights, @context, media types, bounded JSON bodies, answers |
 //! | `entities` | `/entities`, `/entities/{id}`, `/entities/{id}/attrs[/{attr}]` |
 //! | `batch` | `/entityOperations/{create,upsert,update,delete,query}` |
 //! | `unsupported` | the common checks, then 501, for endpoints not implemented yet |
@@ -17,6 +17,11 @@ mod request;
 mod unsupported;
 
 pub use request::caller_rights;
+
+/// An NGSI-LD error as its ProblemDetails answer.
+pub fn problem(error: crate::ngsi_ld::NgsiLdError) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(request::Problem(error))
+}
 
 use super::AppState;
 use axum::Router;

@@ -11,14 +11,14 @@ use crate::ngsi_ld::query::EntityQuery;
 use crate::ngsi_ld::selectors::Selector;
 use crate::ogc_features::collections::{collection_ids, extent, feature};
 use crate::ogc_features::params;
+use crate::trust::caller::Caller;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
@@ -123,12 +123,8 @@ fn collection(base: &str, id: &str, iri: &str) -> Value {
     })
 }
 
-async fn collections(
-    State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Answer {
-    let rights = caller_rights(&state, client, &headers)?;
+async fn collections(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Answer {
+    let rights = caller_rights(&state, &caller);
     let base = base(&headers);
     let types = state.ngsi_ld.type_names(&rights).await?;
     let list: Vec<Value> = collection_ids(&types)
@@ -157,11 +153,11 @@ async fn type_of(
 
 async fn one_collection(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    let rights = caller_rights(&state, client, &headers)?;
+    let rights = caller_rights(&state, &caller);
     let iri = type_of(&state, &rights, &id).await?;
     let mut body = collection(&base(&headers), &id, &iri);
     let sample = EntityQuery {
@@ -180,12 +176,12 @@ async fn one_collection(
 
 async fn items(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let rights = caller_rights(&state, client, &headers)?;
+    let rights = caller_rights(&state, &caller);
     let query_params: HashMap<String, String> =
         form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -269,11 +265,11 @@ async fn items(
 
 async fn item(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path((id, feature_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Answer {
-    let rights = caller_rights(&state, client, &headers)?;
+    let rights = caller_rights(&state, &caller);
     let iri = type_of(&state, &rights, &id).await?;
     let entity = state
         .ngsi_ld

@@ -1,19 +1,22 @@
-//! SPARQL 1.1 Protocol handlers for `/sparql`.
+//! SPARQL 1.1 Protocol handlers for `/sparql`: a query runs over the graphs its caller may
+//! read (a visitor's over the public datasets, whatever `sparql.union_default_graph` says);
+//! federated queries and `SERVICE` act with the node's agreements and need the
+//! `researcher` role for the purpose; updates need `editor`.
 
-use super::auth::{require_admin, require_admin_unless_local};
 use super::error::body_error;
 use super::negotiate::{negotiate, offered_list};
 use super::{ApiError, AppState};
+use crate::access::Action;
 use crate::federation::FederatedQueryOptions;
 use crate::federation::report::FederationReport;
 use crate::store::rdf_format::{rdf_formats, result_format_aliases, result_formats};
 use crate::store::sparql::{DatasetParams, QueryForm, ResultFormat, query_form, uses_service};
+use crate::trust::caller::Caller;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::net::SocketAddr;
 
 /// Protocol parameters gathered from the URL and (for forms) the body.
 #[derive(Debug, Default)]
@@ -78,7 +81,7 @@ fn set_once(slot: &mut Option<String>, name: &str, value: String) -> Result<(), 
 #[tracing::instrument(skip_all)]
 pub async fn query_by_get(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -95,14 +98,14 @@ pub async fn query_by_get(
             "missing `query` parameter: GET /sparql?query=<url-encoded SPARQL>",
         ));
     };
-    run_query(&state, client, &headers, &query, &params).await
+    run_query(&state, &caller, &headers, &query, &params).await
 }
 
 /// `POST /sparql` with `application/sparql-query`, `application/sparql-update` or a form.
 #[tracing::instrument(skip_all)]
 pub async fn query_or_update_by_post(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -119,17 +122,17 @@ pub async fn query_or_update_by_post(
     match content_type.as_str() {
         "application/sparql-query" => {
             let query = utf8(&body)?;
-            run_query(&state, client, &headers, query, &params).await
+            run_query(&state, &caller, &headers, query, &params).await
         }
         "application/sparql-update" => {
             let update = utf8(&body)?.to_owned();
-            run_update(&state, &headers, &update, &params.using).await
+            run_update(&state, &caller, &update, &params.using).await
         }
         "application/x-www-form-urlencoded" => {
             params.absorb(&body)?;
             match (params.query.take(), params.update.take()) {
-                (Some(query), None) => run_query(&state, client, &headers, &query, &params).await,
-                (None, Some(update)) => run_update(&state, &headers, &update, &params.using).await,
+                (Some(query), None) => run_query(&state, &caller, &headers, &query, &params).await,
+                (None, Some(update)) => run_update(&state, &caller, &update, &params.using).await,
                 (Some(_), Some(_)) => Err(ApiError::bad_request(
                     "send either `query` or `update`, not both",
                 )),
@@ -153,7 +156,7 @@ pub async fn query_or_update_by_post(
 
 async fn run_query(
     state: &AppState,
-    client: SocketAddr,
+    caller: &Caller,
     headers: &HeaderMap,
     text: &str,
     params: &ProtocolParams,
@@ -162,20 +165,21 @@ async fn run_query(
     let format = choose_format(headers, query_form(&query))?;
     let federation = &params.federation;
     let service = uses_service(&query);
-    // Federated queries and SERVICE calls act with this node's membership and agreements:
-    // local users may use them as they are, but where the API is exposed (`http.listen`
-    // beyond localhost), a client not connecting over loopback must show the admin token.
-    if federation.federated || service {
-        require_admin_unless_local(
-            client,
-            headers,
-            &state.admin_token,
-            "federated queries and SERVICE act with this node's agreements",
-        )?;
-    }
-    let options = FederatedQueryOptions {
-        purpose: federation.purpose.clone(),
-        strict: federation.strict,
+    let rights = state.access.rights(caller);
+    // Federated queries and SERVICE calls act with this node's membership and agreements
+    // for the purpose the query states (or the node's default purpose).
+    let options = if federation.federated || service {
+        let purpose = state.federation.purpose_of(federation.purpose.as_deref());
+        state
+            .access
+            .permit(caller, Action::UseAgreements(purpose.as_deref()))?;
+        FederatedQueryOptions {
+            purpose,
+            strict: federation.strict,
+            local: super::local_view(state, caller),
+        }
+    } else {
+        FederatedQueryOptions::default()
     };
     let (body, report) = if federation.federated {
         if !params.dataset.default_graphs.is_empty() || !params.dataset.named_graphs.is_empty() {
@@ -192,7 +196,10 @@ async fn run_query(
             .await?;
         (answer.body, Some(answer.report))
     } else {
-        let body = state.sparql.query(query, &params.dataset, format).await?;
+        let body = state
+            .sparql
+            .query_visible(query, &params.dataset, &rights.read, format)
+            .await?;
         (body, None)
     };
     let body = match &report {
@@ -249,11 +256,11 @@ fn with_report(
 
 async fn run_update(
     state: &AppState,
-    headers: &HeaderMap,
+    caller: &Caller,
     text: &str,
     using: &DatasetParams,
 ) -> Result<Response, ApiError> {
-    require_admin(headers, &state.admin_token)?;
+    state.access.permit(caller, Action::Write)?;
     let update = state.sparql.parse_update(text).await?;
     // The filter of stored entities cannot tell what an update writes.
     let opaque = state.subjects.opaque_write();

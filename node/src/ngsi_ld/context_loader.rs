@@ -1,11 +1,12 @@
 //! Loading @contexts: the NGSI-LD core contexts from the copies embedded in `hanse-vocab`
-//! (never fetched), user contexts from the configured URL -> file map or over HTTP once,
-//! then from a cache bounded in entries and age. Processed active contexts are cached too,
+//! (never fetched), user contexts from the configured URL -> file map or over HTTP once —
+//! only from URLs `egress.allow` lists — then from a cache bounded in entries and age. Processed active contexts are cached too,
 //! so a batch of entities sharing one @context processes it once.
 
 use super::context::ActiveContext;
 use super::error::NgsiLdError;
 use crate::config::NgsiLdSection;
+use crate::trust::egress::{Egress, FetchError, fetch_bounded};
 use hanse_vocab::ngsi_ld::{CORE_CONTEXT, embedded_context, is_core_context};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ pub struct ContextLoader {
 
 struct Inner {
     client: reqwest::Client,
+    egress: Egress,
     config: NgsiLdSection,
     files: HashMap<String, std::path::PathBuf>,
     documents: Mutex<HashMap<String, (Instant, Arc<Value>)>>,
@@ -56,14 +58,11 @@ fn context_member(url: &str, text: &str) -> Result<Value, NgsiLdError> {
 type Flattening<'a> = Pin<Box<dyn Future<Output = Result<(), NgsiLdError>> + Send + 'a>>;
 
 impl ContextLoader {
-    /// A loader with `config`'s bounds; relative paths of the URL -> file map resolve
-    /// against `root`.
-    pub fn new(config: NgsiLdSection, root: &Path) -> Result<Self, NgsiLdError> {
-        let client = reqwest::Client::builder()
-            .timeout(config.context_timeout())
-            .connect_timeout(config.context_timeout())
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .build()
+    /// A loader with `config`'s bounds that fetches only what `egress` allows; relative
+    /// paths of the URL -> file map resolve against `root`.
+    pub fn new(config: NgsiLdSection, egress: Egress, root: &Path) -> Result<Self, NgsiLdError> {
+        let client = egress
+            .client(config.context_timeout())
             .map_err(|e| NgsiLdError::Internal(format!("HTTP client: {e}")))?;
         let core = match embedded_context(CORE_CONTEXT).map(|t| context_member(CORE_CONTEXT, t)) {
             Some(Ok(Value::Object(map))) => map,
@@ -83,6 +82,7 @@ impl ContextLoader {
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
+                egress,
                 config,
                 files,
                 documents: Mutex::new(HashMap::new()),
@@ -208,37 +208,20 @@ impl ContextLoader {
         let unavailable = |why: String| {
             NgsiLdError::LdContextNotAvailable(format!("cannot load @context {url}: {why}"))
         };
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(unavailable("only http(s) URLs can be fetched".into()));
-        }
+        self.inner.egress.check(url).map_err(|denied| {
+            unavailable(format!(
+                "{denied}; or map it to a local file in ngsi_ld.context_files"
+            ))
+        })?;
         let max = self.inner.config.context_max_bytes;
-        let mut response = self
-            .inner
-            .client
-            .get(url)
-            .header(
-                reqwest::header::ACCEPT,
-                "application/ld+json, application/json;q=0.9",
-            )
-            .send()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
-        if !response.status().is_success() {
-            return Err(unavailable(format!("HTTP {}", response.status())));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?
-        {
-            if body.len() + chunk.len() > max {
-                return Err(unavailable(format!(
-                    "larger than {max} bytes (ngsi_ld.context_max_bytes)"
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let request = self.inner.client.get(url).header(
+            reqwest::header::ACCEPT,
+            "application/ld+json, application/json;q=0.9",
+        );
+        let body = fetch_bounded(request, max).await.map_err(|e| match e {
+            FetchError::TooLarge(_) => unavailable(format!("{e} (ngsi_ld.context_max_bytes)")),
+            other => unavailable(other.to_string()),
+        })?;
         String::from_utf8(body).map_err(|_| unavailable("not UTF-8".into()))
     }
 }
@@ -268,7 +251,9 @@ mod tests {
 
     #[tokio::test]
     async fn core_contexts_resolve_offline_and_unknown_ones_fail_fast() {
-        let loader = ContextLoader::new(NgsiLdSection::default(), Path::new(".")).unwrap();
+        let loader =
+            ContextLoader::new(NgsiLdSection::default(), Egress::default(), Path::new("."))
+                .unwrap();
         let core = loader.active(None).await.unwrap();
         assert_eq!(
             core.expand("Property"),

@@ -3,6 +3,17 @@
 
 use hanse_vocab::ngsi_ld::ERRORS;
 
+impl From<crate::access::Denial> for NgsiLdError {
+    fn from(denial: crate::access::Denial) -> Self {
+        use crate::access::Denial;
+        match denial {
+            Denial::SignIn { .. } => Self::Unauthorized(denial.to_string()),
+            Denial::Hidden(what) => Self::ResourceNotFound(what),
+            other => Self::Forbidden(other.to_string()),
+        }
+    }
+}
+
 /// An NGSI-LD error: its type decides the status and the ProblemDetails `type`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]

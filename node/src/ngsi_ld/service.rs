@@ -63,6 +63,8 @@ pub struct NgsiLdParts {
     pub config: NgsiLdSection,
     /// The node directory (for `context_files`).
     pub root: std::path::PathBuf,
+    /// Where user @contexts may be fetched from.
+    pub egress: crate::trust::egress::Egress,
     /// Time limit of one request's store work.
     pub timeout: Duration,
     /// Requests doing store work at once.
@@ -87,7 +89,7 @@ pub(super) fn now() -> String {
 impl NgsiLdService {
     /// Builds the service.
     pub fn new(parts: NgsiLdParts) -> Result<Self, NgsiLdError> {
-        let contexts = ContextLoader::new(parts.config.clone(), &parts.root)?;
+        let contexts = ContextLoader::new(parts.config.clone(), parts.egress.clone(), &parts.root)?;
         let graph = parts
             .config
             .graph
@@ -221,14 +223,17 @@ pub fn error_from(short: &Value) -> NgsiLdError {
     }
 }
 
-/// 401 for a caller without a token (who may write nothing), 403 otherwise.
-fn no_right(rights: &Rights, message: String) -> NgsiLdError {
-    if rights.write.is_empty() {
+/// 401 for a caller without credentials, 403 for one whose rights do not reach the graph.
+pub fn no_right(rights: &Rights, message: String) -> NgsiLdError {
+    if rights.anonymous {
         NgsiLdError::Unauthorized(format!(
-            "{message}: writes need `Authorization: Bearer <token>` (the admin token, or an ingest source's token for its graph)"
+            "{message}: writes need `Authorization: Bearer <token>` of a person with the editor role (or a sensor source's token, for its own graph)"
         ))
     } else {
-        NgsiLdError::Forbidden(message)
+        NgsiLdError::Forbidden(format!(
+            "{message}: {} may not write there (writes need the editor role, or a sensor source's token for its own graph)",
+            rights.who
+        ))
     }
 }
 

@@ -59,6 +59,10 @@ pub enum Request {
         datasets: Vec<String>,
         /// The requester's limits (the provider applies its own too).
         limits: QueryLimits,
+        /// The person on the requester's node the query is asked for (a local user or OIDC
+        /// subject), for the provider's audit log; absent from older nodes.
+        #[serde(default)]
+        on_behalf_of: Option<String>,
     },
     /// The next chunk of an answer whose previous chunk said [`ChunkStatus::More`].
     QueryMore {

@@ -5,6 +5,7 @@
 //! leaves the store exactly as it was.
 
 use super::nesting::{RdfNestingError, check_rdf_nesting};
+use super::visible::Visible;
 use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
 use oxigraph::model::{GraphNameRef, NamedNode, Quad};
 use oxigraph::store::{StorageError, Store};
@@ -206,19 +207,38 @@ pub fn read(
     store: &Store,
     target: &GraphTarget,
     format: RdfFormat,
+    visible: &Visible,
 ) -> Result<Vec<u8>, GraphStoreError> {
     match target {
-        GraphTarget::Named(graph) => {
-            if !store.contains_named_graph(graph)? {
-                return Err(GraphStoreError::NotFound(graph.as_str().to_owned()));
-            }
-            dump_graph(store, graph.as_ref().into(), format)
+        // A graph the reader may not see is answered as absent, never as forbidden.
+        GraphTarget::Named(graph)
+            if !visible.sees(graph.as_ref().into()) || !store.contains_named_graph(graph)? =>
+        {
+            Err(GraphStoreError::NotFound(graph.as_str().to_owned()))
+        }
+        GraphTarget::Named(graph) => dump_graph(store, graph.as_ref().into(), format),
+        GraphTarget::Default if !visible.sees(GraphNameRef::DefaultGraph) => {
+            Err(GraphStoreError::NotFound("the default graph".into()))
         }
         GraphTarget::Default => dump_graph(store, GraphNameRef::DefaultGraph, format),
         GraphTarget::Dataset => {
             let mut writer = RdfSerializer::from_format(format).for_writer(Vec::new());
-            for quad in store.iter() {
-                writer.serialize_quad(&quad?)?;
+            match visible {
+                Visible::All => {
+                    for quad in store.iter() {
+                        writer.serialize_quad(&quad?)?;
+                    }
+                }
+                Visible::Graphs(graphs) => {
+                    // In IRI order, so the same view always serialises the same way.
+                    let mut ordered: Vec<&NamedNode> = graphs.iter().collect();
+                    ordered.sort();
+                    for graph in ordered {
+                        for quad in store.quads_for_pattern(None, None, None, Some(graph.into())) {
+                            writer.serialize_quad(&quad?)?;
+                        }
+                    }
+                }
             }
             Ok(writer.finish()?)
         }

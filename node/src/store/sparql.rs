@@ -13,6 +13,7 @@
 //! | `service` | [`SparqlService`]: evaluation on blocking threads under timeout and permits |
 //! | `handlers` | SERVICE handlers: members, precomputed tables |
 //! | `results` | writing results within the row limit |
+//! | `view` | a query cut down to the graphs its caller may see |
 //! | `geosparql` | GeoSPARQL functions (`spargeo`) on every evaluator |
 //! | `error` | [`SparqlError`] |
 //! | [`expression`] | the sub-expressions of an expression, for walks over one |
@@ -27,6 +28,7 @@ mod query_thread;
 mod request;
 mod results;
 mod service;
+mod view;
 
 pub use error::SparqlError;
 pub use handlers::{ServiceHandlers, TableService};

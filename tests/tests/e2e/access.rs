@@ -37,7 +37,7 @@ fn exact_offer() -> String {
         .filter_map(|l| {
             if l.contains("hanse:upperBound ") {
                 Some("      ) ] ;")
-            } else if ["epsilon", "privacyBudget", "lowerBound"]
+            } else if ["epsilon", "privacyBudget", "budgetPeriod", "lowerBound"]
                 .iter()
                 .any(|t| l.contains(&format!("hanse:{t} ")))
             {

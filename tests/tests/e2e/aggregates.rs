@@ -1,10 +1,10 @@
 //! Aggregates that cannot leak, end to end: a utility shares the demo's household water
-//! consumption (4 districts of 24, 17, 12 and 6 households, 7 daily readings each) as an
+//! consumption (4 districts of 96, 68, 48 and 6 households, 7 daily readings each) as an
 //! aggregation-only dataset, once without noise and twice with differential privacy; a
 //! research node sends every attack we know through the real remote-query path (HTTP API,
 //! libp2p, the provider's guard) and none gets an individual's value or identifier out.
 
-use crate::support::{Running, full_mesh, mesh, status_and_body, stop};
+use crate::support::{Running, client_with_token, full_mesh, mesh, start, status_and_body, stop};
 use anyhow::{Context, Result, ensure};
 use hanse_node::Role;
 use hanse_node::demo::data::water_consumption;
@@ -18,7 +18,7 @@ use std::time::Duration;
 const BASE: &str = "https://water.example/";
 const ACADEMIC: &str = "https://w3id.org/dpv#AcademicResearch";
 const RESEARCH: &str = "https://w3id.org/dpv#ScientificResearch";
-const DISTRICTS: [(&str, usize); 4] = [("noord", 24), ("zuid", 17), ("oost", 12), ("west", 6)];
+const DISTRICTS: [(&str, usize); 4] = [("noord", 96), ("zuid", 68), ("oost", 48), ("west", 6)];
 const PREFIXES: &str =
     "PREFIX sosa: <http://www.w3.org/ns/sosa/> PREFIX h: <https://w3id.org/hanse#> ";
 /// The star every query starts from: observation, household, reading, meter, district.
@@ -438,6 +438,8 @@ async fn aggregates_cannot_leak_with_or_without_noise() -> Result<()> {
     differential_privacy(&scene).await?;
     budget_and_concurrency(&scene).await?;
     federated_report(&scene).await?;
+    let mut scene = scene;
+    budget_outlives_agreements(&mut scene).await?;
     stop(scene.running).await
 }
 
@@ -595,6 +597,84 @@ async fn budget_and_concurrency(scene: &Scene) -> Result<()> {
     )
     .await?;
     ensure!(provider["privacy_budget"]["answers"] == 3, "{provider}");
+    Ok(())
+}
+
+/// The small budget is spent (see `budget_and_concurrency`): a second agreement for the same
+/// dataset and purpose continues it, so a new question is refused, and after the utility
+/// restarts too. Both audit logs name the person who asked.
+async fn budget_outlives_agreements(scene: &mut Scene) -> Result<()> {
+    let research = &scene.running[2];
+    let (status, alice) = post(
+        research,
+        "/api/users",
+        json!({ "name": "alice", "roles": ["researcher:dpv:AcademicResearch"] }),
+    )
+    .await?;
+    ensure!(status == 201, "{alice}");
+    let alice = client_with_token(alice["token"].as_str().context("token")?)?;
+    let (status, again) = post(
+        research,
+        "/api/agreements",
+        json!({ "provider": scene.utility, "dataset": "consumption-small", "purpose": ACADEMIC }),
+    )
+    .await?;
+    ensure!(status == 201, "{again}");
+    let second = again["id"].as_str().context("id")?.to_owned();
+    ensure!(
+        second != scene.small,
+        "the same agreement came back: {again}"
+    );
+    let provider = scene.utility.clone();
+    let ask = |node: &Running, query: &'static str| {
+        let request = alice
+            .post(node.url("/api/remote/sparql"))
+            .json(&json!({ "provider": provider,
+                "query": format!("{PREFIXES}SELECT ?d (COUNT(DISTINCT ?h) AS ?n) WHERE {{ {STAR} FILTER(?d != \"{query}\") }} GROUP BY ?d"),
+                "purpose": ACADEMIC, "agreements": [second.clone()], "datasets": ["consumption-small"] }));
+        async move { status_and_body(request.send().await?).await }
+    };
+    let (status, refused) = ask(research, "nowhere").await?;
+    ensure!(status == 200, "{status} {refused}");
+    let reason = refused["reason"].as_str().unwrap_or_default();
+    ensure!(
+        refused["status"] == "denied" && reason.contains("is spent"),
+        "a new agreement reset the budget: {refused}"
+    );
+    ensure!(!reason.contains("new agreement"), "{reason}");
+    println!("second agreement, new question: {reason}");
+
+    // The utility restarts: the ledger is durable.
+    let utility = scene.running.remove(1);
+    utility.handle.shutdown().await?;
+    let bootstrap = vec![scene.running[0].handle.p2p_address().await?];
+    scene
+        .running
+        .insert(1, start(&scene._nodes[1], &bootstrap).await?);
+    let names: Vec<String> = scene._nodes.iter().map(|n| n.name.clone()).collect();
+    full_mesh(&scene.running, &names).await?;
+    let research = &scene.running[2];
+    let (status, refused) = ask(research, "elsewhere").await?;
+    ensure!(status == 200, "{status} {refused}");
+    ensure!(
+        refused["status"] == "denied"
+            && refused["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("is spent")),
+        "after a restart: {refused}"
+    );
+
+    // Both sides' audit logs name alice.
+    for (node, side) in [(&scene.running[1], "provider"), (research, "consumer")] {
+        let entries = get(node, "/api/audit?from=0").await?;
+        let named = entries
+            .as_array()
+            .context("entries")?
+            .iter()
+            .filter(|e| e["person"] == "user:alice")
+            .count();
+        ensure!(named >= 2, "{side}: {named} entries name user:alice");
+    }
     Ok(())
 }
 

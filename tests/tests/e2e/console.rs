@@ -84,6 +84,14 @@ async fn console_pages_work_in_a_real_browser() -> Result<()> {
         .env("HANSE_CITY", demo.nodes[0].http_url())
         .env("HANSE_RESEARCH", demo.nodes[UNIVERSITY].http_url())
         .env("HANSE_TOKEN", token)
+        .env(
+            "HANSE_CITY_TOKEN",
+            demo.dirs[0].load_admin_token()?.as_str(),
+        )
+        .env(
+            "HANSE_RESEARCHER_TOKEN",
+            std::fs::read_to_string(&demo.researcher_token)?.trim(),
+        )
         .env("HANSE_UTILITY_PEER", water.to_string())
         .env("HANSE_MEMBERS", members.join("|"))
         .env("HANSE_TRANSPORT", transport.to_string());

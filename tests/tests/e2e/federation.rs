@@ -425,7 +425,7 @@ async fn explicit_service(running: &[Running], reference: &Store) -> Result<()> 
     )
     .await?;
     ensure!(
-        refused.0 == 400 && refused.1.to_string().contains("allowed_services"),
+        refused.0 == 400 && refused.1.to_string().contains("egress.allow"),
         "{refused:?}"
     );
     let strict = sparql(

@@ -200,9 +200,10 @@ fn triples(turtle: &str) -> Result<BTreeSet<String>> {
         .collect()
 }
 
-async fn graph(node: &NodeHandle, graph: &str) -> Result<BTreeSet<String>> {
+async fn graph(node: &NodeHandle, token: &str, graph: &str) -> Result<BTreeSet<String>> {
     let text = reqwest::Client::new()
         .get(format!("{}/store", node.http_url()))
+        .bearer_auth(token)
         .query(&[("graph", graph)])
         .header("accept", "application/n-triples")
         .send()
@@ -213,17 +214,18 @@ async fn graph(node: &NodeHandle, graph: &str) -> Result<BTreeSet<String>> {
     triples(&text)
 }
 
-async fn ingest_status(node: &NodeHandle) -> Result<serde_json::Value> {
+async fn ingest_status(node: &NodeHandle, token: &str) -> Result<serde_json::Value> {
     Ok(reqwest::Client::new()
         .get(format!("{}/api/ingest/status", node.http_url()))
+        .bearer_auth(token)
         .send()
         .await?
         .json()
         .await?)
 }
 
-async fn source_count(node: &NodeHandle, source: &str, key: &str) -> Result<u64> {
-    let status = ingest_status(node).await?;
+async fn source_count(node: &NodeHandle, token: &str, source: &str, key: &str) -> Result<u64> {
+    let status = ingest_status(node, token).await?;
     status
         .as_array()
         .and_then(|s| s.iter().find(|s| s["source"] == source))
@@ -273,14 +275,15 @@ async fn publish(url: &str, messages: &[(&str, String)]) -> Result<()> {
 async fn exact_rdf_over(url: &str) -> Result<()> {
     let tmp = tempfile::tempdir()?;
     write_sources(tmp.path(), url)?;
-    let (node, _dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
+    let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
+    let token = dir.load_admin_token()?.as_str().to_owned();
     // The subscriptions must exist before publishing (the broker keeps nothing for a
     // client that never subscribed).
     eventually(
         Duration::from_secs(20),
         "every MQTT source connected",
         || async {
-            let status = ingest_status(&node).await?;
+            let status = ingest_status(&node, &token).await?;
             Ok(status
                 .as_array()
                 .is_some_and(|s| s.len() == 4 && s.iter().all(|s| s["mqtt_connected"] == true)))
@@ -291,12 +294,12 @@ async fn exact_rdf_over(url: &str) -> Result<()> {
     publish(url, &messages()).await?;
     for (source, _) in EXPECTED {
         eventually(Duration::from_secs(20), source, || async {
-            Ok(source_count(&node, source, "messages_stored").await? >= 1)
+            Ok(source_count(&node, &token, source, "messages_stored").await? >= 1)
         })
         .await?;
     }
     for (source, expected) in EXPECTED {
-        let stored = graph(&node, &format!("https://t.example/g/{source}")).await?;
+        let stored = graph(&node, &token, &format!("https://t.example/g/{source}")).await?;
         let result_time = "<http://www.w3.org/ns/sosa/resultTime>";
         let stamped = stored.iter().filter(|t| t.contains(result_time)).count();
         let stored: BTreeSet<String> = stored
@@ -434,26 +437,36 @@ async fn http_push_dead_letters_replay_latest_state_and_retention() -> Result<()
     let token = std::fs::read_to_string(tmp.path().join("secrets/parking.token"))?
         .trim()
         .to_owned();
+    let admin = dir.load_admin_token()?.as_str().to_owned();
     let api = Api {
-        http: reqwest::Client::new(),
+        http: crate::support::client_with_token(&admin)?,
         base: node.http_url(),
-        admin: dir.load_admin_token()?.as_str().to_owned(),
+        admin,
     };
+    let visitor = reqwest::Client::new();
     let json = "application/json";
 
     // Tokens: none, wrong, unknown source.
-    let none = api
-        .http
+    let none = visitor
         .post(format!("{}/api/ingest/parking", api.base))
         .body("{}")
         .send()
         .await?;
     assert_eq!(none.status(), 401);
-    assert_eq!(api.push("not-the-token", json, "{}".into()).await?.0, 403);
-    let unknown = api
+    // A token nobody holds is refused as such (401), never taken for a visitor.
+    assert_eq!(api.push("not-the-token", json, "{}".into()).await?.0, 401);
+    // A source's token pushes for that source only; an unknown source is named as such.
+    let other = api
         .http
         .post(format!("{}/api/ingest/nope", api.base))
         .bearer_auth(&token)
+        .body("{}")
+        .send()
+        .await?;
+    assert_eq!(other.status(), 403);
+    let unknown = api
+        .http
+        .post(format!("{}/api/ingest/nope", api.base))
         .body("{}")
         .send()
         .await?;
@@ -562,8 +575,7 @@ async fn http_push_dead_letters_replay_latest_state_and_retention() -> Result<()
         letters[0]["payload"], "{\"lot\":",
         "the raw payload is kept exactly"
     );
-    let forbidden = api
-        .http
+    let forbidden = visitor
         .get(format!("{}/api/ingest/dead-letters", api.base))
         .send()
         .await?;
@@ -586,7 +598,7 @@ async fn http_push_dead_letters_replay_latest_state_and_retention() -> Result<()
     assert_eq!(replay["still_refused"], 5, "{replay}");
     assert_eq!(api.observation_count().await?, 3 + 2 + 3 + 1);
 
-    let sources = ingest_status(&node).await?;
+    let sources = ingest_status(&node, &token).await?;
     let parking = &sources[0];
     assert_eq!(parking["source"], "parking");
     assert_eq!(parking["transports"], serde_json::json!(["http"]));

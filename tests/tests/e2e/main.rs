@@ -6,6 +6,7 @@ mod aggregates;
 mod catalogue;
 mod console;
 mod federation;
+mod gate;
 mod hostile;
 mod http_api;
 mod ingest;

@@ -159,7 +159,7 @@ async fn a_removed_member_is_disconnected() -> Result<()> {
     update.sign(&nodes[0].identity)?;
     let steward = &running[0];
     let unauthorised = steward
-        .http
+        .visitor
         .post(steward.url("/api/consortium"))
         .body(update.to_json())
         .send()

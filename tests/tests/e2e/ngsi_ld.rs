@@ -120,6 +120,7 @@ impl Api {
         Ok(self
             .http
             .get(format!("{}/sparql", node.http_url()))
+            .bearer_auth(&self.token)
             .query(&[("query", query)])
             .header("accept", "application/sparql-results+json")
             .send()
@@ -400,6 +401,7 @@ async fn a_reading_ingested_over_mqtt_shows_in_its_entity() -> Result<()> {
             let status: Value = api
                 .http
                 .get(format!("{}/api/ingest/status", node.http_url()))
+                .bearer_auth(&api.token)
                 .send()
                 .await?
                 .json()

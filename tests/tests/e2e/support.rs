@@ -7,12 +7,21 @@ use hanse_node::test_utils::{PreparedNode, test_consortium};
 use hanse_node::trust::consortium::SignedMembership;
 use std::time::{Duration, Instant};
 
-/// A running node with its HTTP client.
+/// A running node with its HTTP clients.
 pub struct Running {
     pub name: String,
     pub handle: NodeHandle,
+    /// A client that sends the node's admin token with every request: the node's operator.
     pub http: reqwest::Client,
+    /// A client without credentials: a visitor.
+    pub visitor: reqwest::Client,
     pub token: String,
+}
+
+/// An HTTP client that sends `token` as `Authorization: Bearer` with every request (a request
+/// that sets its own `Authorization` keeps it).
+pub fn client_with_token(token: &str) -> Result<reqwest::Client> {
+    Ok(hanse_node::client::bearer_client(token)?)
 }
 
 impl Running {
@@ -53,11 +62,13 @@ impl Running {
 /// Starts a prepared node with `bootstrap` addresses.
 pub async fn start(node: &PreparedNode, bootstrap: &[String]) -> Result<Running> {
     let handle = node.start(bootstrap).await?;
+    let token = node.dir.load_admin_token()?.as_str().to_owned();
     Ok(Running {
         name: node.name.clone(),
         handle,
-        http: reqwest::Client::new(),
-        token: node.dir.load_admin_token()?.as_str().to_owned(),
+        http: client_with_token(&token)?,
+        visitor: reqwest::Client::new(),
+        token,
     })
 }
 

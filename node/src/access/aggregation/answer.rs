@@ -3,6 +3,7 @@
 //! privacy, charge the budget, then add noise), and run the query's projection over the
 //! released groups only.
 
+use super::noised::DELTA;
 use super::shape::{AggregateQuery, Rules, analyse};
 use super::{exact, noised};
 use crate::access::budget::{Charge, LedgerError};
@@ -123,15 +124,22 @@ impl AccessService {
                 let mut parts: Vec<&str> = vec![&analysed.normalised, &terms_text];
                 parts.extend(scope.datasets.iter().map(String::as_str));
                 let key = tally.answer_key(&parts);
+                let held = self
+                    .inner
+                    .agreements
+                    .get(agreement)
+                    .map_err(|e| Refused::Failed(e.to_string()))?;
+                let refused = |e: LedgerError| match e {
+                    LedgerError::Spent { .. } => Refused::Denied(e.to_string()),
+                    other => Refused::Failed(other.to_string()),
+                };
+                let account = self.budget_account(&held, noise).map_err(refused)?;
                 let charge = self
                     .inner
                     .agreements
                     .ledger()
-                    .charge(agreement, &key, noise.epsilon, noise.budget)
-                    .map_err(|e| match e {
-                        LedgerError::Spent { .. } => Refused::Denied(e.to_string()),
-                        other => Refused::Failed(other.to_string()),
-                    })?;
+                    .charge(&account, &key, noise.epsilon, noise.budget)
+                    .map_err(refused)?;
                 let released = tally.release(secret, &key, minimum, noise, &analysed);
                 let epsilon = noised::epsilon(noise);
                 let (charged, repeated) = match charge {
@@ -147,7 +155,8 @@ impl AccessService {
                     )
                 } else {
                     format!(
-                        "differentially private: noise for ε = {epsilon} added to every aggregate; groups under {minimum} individuals (exactly or after noise) withheld; {epsilon} ε charged, {remaining} of {budget} ε left"
+                        "differentially private: noise for ε = {epsilon} added to every aggregate; groups whose noisy count of individuals is under {threshold} withheld (the minimum {minimum}, raised so that a group of one individual shows with probability under δ = {DELTA}); {epsilon} ε charged, {remaining} of {budget} ε left for {account}",
+                        threshold = released.threshold,
                     )
                 };
                 let disclosure = Disclosure {

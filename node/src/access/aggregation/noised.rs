@@ -13,8 +13,10 @@
 //! 4. Noise from the discrete Laplace mechanism, seeded by the node's secret and the key,
 //!    is added to every measurement ([`Tally::release`]): the same question over the same
 //!    data gets the same answer, so asking again reveals nothing new and averaging cannot
-//!    remove the noise. A group is released only if it holds at least the minimum of
-//!    individuals and its noisy count of individuals is at least the minimum too.
+//!    remove the noise. Whether a group appears at all is decided from its noisy count of
+//!    individuals alone (differentially private partition selection, [`threshold`]): a
+//!    decision on the exact count would tell whether one individual tipped a group over the
+//!    minimum, outside the ε guarantee.
 //!
 //! The query's ε is split evenly over its measurements: the count of individuals (always,
 //! for the threshold) and one per COUNT, SUM or AVG column. Each measurement has sensitivity
@@ -359,6 +361,27 @@ pub struct Released {
     pub rows: Vec<Vec<Option<GroundTerm>>>,
     /// The noise per column.
     pub columns: Vec<ColumnNoise>,
+    /// The noisy count of individuals a group needed to be released.
+    pub threshold: i64,
+}
+
+/// The probability, beyond ε, that a group of one answer reveals that an individual is in
+/// the data: the δ of (ε, δ)-differential privacy that partition selection adds.
+pub const DELTA: f64 = 1e-6;
+
+/// The noisy count of individuals a group must reach to be released: the offer's minimum,
+/// and at least `1 + b · ln(maxGroups / δ)` for noise of scale `b`. A group that holds one
+/// individual then appears with probability at most δ / maxGroups (the discrete Laplace
+/// tail is below `e^(−(τ−1)/b)`), so the groups of one individual — at most maxGroups of
+/// them — appear with probability at most δ.
+pub fn threshold(minimum: u64, scale: f64, max_groups: u64) -> i64 {
+    let needed = 1.0 + scale * (max_groups.max(1) as f64 / DELTA).ln();
+    let needed = if needed.is_finite() {
+        needed.ceil() as i64
+    } else {
+        i64::MAX
+    };
+    needed.max(i64::try_from(minimum).unwrap_or(i64::MAX))
 }
 
 /// The value of one grid unit: the sensitivity Δ of the column divided by [`GRID`].
@@ -412,7 +435,7 @@ impl Tally {
         let scale = |kind: Kind| noise_scale(kind, noise, measurements);
         let (lower, upper) = noise.bounds.unwrap_or((0.0, 1.0));
         let middle = (lower + upper) / 2.0;
-        let minimum = i64::try_from(minimum).unwrap_or(i64::MAX);
+        let threshold = threshold(minimum, scale(Kind::Individuals).as_f64(), noise.max_groups);
         let mut rows = Vec::new();
         for (text, group) in &self.groups {
             let seed = keyed_hash(&[
@@ -454,7 +477,7 @@ impl Tally {
                 };
                 values.push(Some(GroundTerm::Literal(value)));
             }
-            if group.individuals >= minimum && individuals >= minimum && keyed {
+            if individuals >= threshold && keyed {
                 rows.push(values);
             }
         }
@@ -472,7 +495,11 @@ impl Tally {
                 }
             })
             .collect();
-        Released { rows, columns }
+        Released {
+            rows,
+            columns,
+            threshold,
+        }
     }
 }
 
@@ -515,6 +542,7 @@ mod tests {
             bounds: Some((0.0, 500.0)),
             max_contributions: 1,
             max_groups: 1,
+            period_days: None,
         }
     }
 
@@ -630,12 +658,33 @@ mod tests {
     }
 
     #[test]
+    fn partition_selection_needs_a_noisy_count_past_the_threshold() {
+        // Scale 2 (ε = 1, two measurements): 1 + 2 ln(10^6) = 28.6, so 29.
+        assert_eq!(threshold(10, 2.0, 1), 29);
+        // The offer's minimum holds when it is higher; more groups per individual raise it.
+        assert_eq!(threshold(50, 2.0, 1), 50);
+        assert_eq!(threshold(10, 2.0, 3), 31);
+        assert_eq!(threshold(10, f64::INFINITY, 1), i64::MAX);
+        // A group of 20 households (above the minimum of 10) is withheld: only the noisy
+        // count decides, and 20 is far below 29 for noise of scale 2.
+        let q = query("(AVG(?v) AS ?mean)");
+        let noise = terms(MICRO);
+        let (_, columns) = partial_query(&q, &noise).unwrap();
+        let rows: Vec<(&str, f64, f64)> = (0..20).map(|_| ("zuid", 7.0, 1750.0)).collect();
+        let table = partial_table(&q, &columns, &rows);
+        let tally = Tally::new(&table, &q, columns, &noise, &[1; 32]).unwrap();
+        let released = tally.release(&[1; 32], "k", 10, &noise, &q);
+        assert_eq!(released.threshold, 29);
+        assert!(released.rows.is_empty());
+    }
+
+    #[test]
     fn the_same_key_gives_the_same_answer_and_small_groups_stay_hidden() {
         let q = query("(AVG(?v) AS ?mean)");
         let noise = terms(MICRO);
         let (_, columns) = partial_query(&q, &noise).unwrap();
         let mut rows: Vec<(&str, f64, f64)> =
-            (0..24).map(|_| ("noord", 7.0, 7.0 * 250.0)).collect();
+            (0..96).map(|_| ("noord", 7.0, 7.0 * 250.0)).collect();
         rows.extend((0..6).map(|_| ("west", 7.0, 7.0 * 250.0)));
         let table = partial_table(&q, &columns, &rows);
         let tally = Tally::new(&table, &q, columns, &noise, &[1; 32]).unwrap();
@@ -648,7 +697,7 @@ mod tests {
             let released = tally.release(&[1; 32], &format!("{draw}"), 10, &noise, &q);
             assert!(released.rows.iter().all(|r| r[0] != Some(GroundTerm::Literal(Literal::new_simple_literal("west")))));
         }
-        // A mean of 24 households: 250 plus noise of scale 250 * 2 / 1 / 24.
+        // A mean of 96 households: 250 plus noise of scale 250 * 2 / 1 / 96.
         let mean = released_value(&a, 0, 1);
         assert!((mean - 250.0).abs() < 200.0, "{mean}");
         // Other data (one household more) is another answer, with its own key.

@@ -7,13 +7,13 @@ use crate::http::AppState;
 use crate::ngsi_ld::model::{Shape, parse_entity};
 use crate::ngsi_ld::query::EntityQuery;
 use crate::ngsi_ld::{BatchOp, BatchOutcome, NgsiLdError, georel, q, selectors};
+use crate::trust::caller::Caller;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 
 fn items(value: Value, max: usize) -> Result<Vec<Value>, NgsiLdError> {
     let Value::Array(items) = value else {
@@ -62,12 +62,15 @@ fn outcome_answer(outcome: BatchOutcome, op: &str) -> Response {
 /// `POST /entityOperations/{op}`
 pub async fn operation(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(op): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     raw_body: Result<Bytes, BytesRejection>,
 ) -> Answer {
+    if op != "query" {
+        super::request::writer(&state, &caller)?;
+    }
     let raw_body = body(raw_body)?;
     let params = params(raw.as_deref());
     let option = |name: &str| {
@@ -83,8 +86,8 @@ pub async fn operation(
         "update" => BatchOp::Update {
             no_overwrite: option("noOverwrite"),
         },
-        "delete" => return delete(state, client, headers, raw_body).await,
-        "query" => return query(state, client, headers, raw_body, params).await,
+        "delete" => return delete(state, caller, headers, raw_body).await,
+        "query" => return query(state, caller, headers, raw_body, params).await,
         other => {
             return Err(NgsiLdError::ResourceNotFound(format!(
                 "no entity operation `{other}` (create, upsert, update, delete, query)"
@@ -92,7 +95,7 @@ pub async fn operation(
             .into());
         }
     };
-    let (call, value) = write_call(&state, client, &headers, &raw_body, false).await?;
+    let (call, value) = write_call(&state, &caller, &headers, &raw_body, false).await?;
     let max = state.ngsi_ld.config().max_batch_entities;
     let shape = if matches!(op_kind, BatchOp::Update { .. }) {
         Shape::Update
@@ -143,16 +146,9 @@ async fn parse_item(
     }
 }
 
-async fn delete(
-    state: AppState,
-    client: SocketAddr,
-    headers: HeaderMap,
-    raw_body: Bytes,
-) -> Answer {
+async fn delete(state: AppState, caller: Caller, headers: HeaderMap, raw_body: Bytes) -> Answer {
     super::request::content_is_ld(&headers, false)?;
-    let rights = state
-        .access
-        .http_rights(&super::request::caller(&state, client, &headers)?);
+    let rights = state.access.rights(&caller);
     let value = super::request::json_body(&state, &raw_body)?;
     let mut ids = Vec::new();
     for item in items(value, state.ngsi_ld.config().max_batch_entities)? {
@@ -173,12 +169,12 @@ async fn delete(
 /// `POST /entityOperations/query`: the query as a JSON body.
 async fn query(
     state: AppState,
-    client: SocketAddr,
+    caller: Caller,
     headers: HeaderMap,
     raw_body: Bytes,
     params: std::collections::HashMap<String, String>,
 ) -> Answer {
-    let (call, value) = write_call(&state, client, &headers, &raw_body, true).await?;
+    let (call, value) = write_call(&state, &caller, &headers, &raw_body, true).await?;
     let Value::Object(body) = value else {
         return Err(NgsiLdError::BadRequestData("the query must be a JSON object".into()).into());
     };

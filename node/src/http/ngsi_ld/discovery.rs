@@ -4,10 +4,10 @@ use super::entities::Answer;
 use super::request::{answer, params, read_call};
 use crate::http::AppState;
 use crate::ngsi_ld::{NgsiLdError, attributes};
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use crate::trust::caller::Caller;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 
 fn random_id(kind: &str) -> String {
     format!("urn:ngsi-ld:{kind}:{:016x}", rand::random::<u64>())
@@ -16,11 +16,11 @@ fn random_id(kind: &str) -> String {
 /// `GET /types`
 pub async fn types(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let call = read_call(&state, client, &headers, false).await?;
+    let call = read_call(&state, &caller, &headers, false).await?;
     let details = params(raw.as_deref())
         .get("details")
         .is_some_and(|d| d == "true");
@@ -53,11 +53,11 @@ pub async fn types(
 /// `GET /types/{type}`
 pub async fn type_info(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    let call = read_call(&state, client, &headers, false).await?;
+    let call = read_call(&state, &caller, &headers, false).await?;
     let c = &call.context;
     let iri = crate::ngsi_ld::model::expand_type(&name, c)?;
     let catalogue = state
@@ -85,11 +85,11 @@ pub async fn type_info(
 /// `GET /attributes`
 pub async fn attribute_list(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let call = read_call(&state, client, &headers, false).await?;
+    let call = read_call(&state, &caller, &headers, false).await?;
     let details = params(raw.as_deref())
         .get("details")
         .is_some_and(|d| d == "true");
@@ -122,11 +122,11 @@ pub async fn attribute_list(
 /// `GET /attributes/{attr}`
 pub async fn attribute(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    let call = read_call(&state, client, &headers, false).await?;
+    let call = read_call(&state, &caller, &headers, false).await?;
     let c = &call.context;
     let iri = c.expand(&name);
     let catalogue = state.ngsi_ld.discover(&call.rights, None).await?;

@@ -6,14 +6,14 @@ use crate::ngsi_ld::model::{Shape, check_name, parse_entity, parse_partial};
 use crate::ngsi_ld::query::EntityQuery;
 use crate::ngsi_ld::render::{self, Options};
 use crate::ngsi_ld::{NgsiLdError, UpdateOutcome, georel, q, selectors};
+use crate::trust::caller::Caller;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 /// A handler's result.
 pub type Answer = Result<Response, Problem>;
@@ -75,10 +75,11 @@ pub fn options(call: &Call, params: &HashMap<String, String>) -> Result<Options,
 /// `POST /entities`
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
+    super::request::writer(&state, &caller)?;
     let raw = body(raw)?;
     if raw.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(NgsiLdError::InvalidRequest(
@@ -87,7 +88,7 @@ pub async fn create(
         )
         .into());
     }
-    let (call, value) = write_call(&state, client, &headers, &raw, false).await?;
+    let (call, value) = write_call(&state, &caller, &headers, &raw, false).await?;
     let Value::Object(object) = &value else {
         return Err(NgsiLdError::BadRequestData("an entity must be a JSON object".into()).into());
     };
@@ -107,12 +108,12 @@ pub async fn create(
 /// `GET /entities/{id}`
 pub async fn retrieve(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let call = read_call(&state, client, &headers, true).await?;
+    let call = read_call(&state, &caller, &headers, true).await?;
     let params = params(raw.as_deref());
     let options = options(&call, &params)?;
     let entity = state.ngsi_ld.retrieve(&call.rights, &id).await?;
@@ -273,11 +274,11 @@ pub async fn run_query(
 /// `GET /entities`
 pub async fn query(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    let call = read_call(&state, client, &headers, true).await?;
+    let call = read_call(&state, &caller, &headers, true).await?;
     let params = params(raw.as_deref());
     let options = options(&call, &params)?;
     let query = entity_query(&state, &call, &params)?;
@@ -287,13 +288,11 @@ pub async fn query(
 /// `DELETE /entities/{id}`
 pub async fn delete(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Answer {
-    let rights = state
-        .access
-        .http_rights(&super::request::caller(&state, client, &headers)?);
+    super::request::writer(&state, &caller)?;
+    let rights = state.access.rights(&caller);
     crate::ngsi_ld::service::check_id(&id)?;
     let outcome = state.ngsi_ld.delete(&rights, vec![id]).await?;
     if let Some(error) = outcome.errors.into_iter().next() {
@@ -323,16 +322,17 @@ fn update_answer(outcome: UpdateOutcome) -> Response {
 
 async fn attributes_update(
     state: AppState,
-    client: SocketAddr,
+    caller: Caller,
     id: String,
     raw: Option<String>,
     headers: HeaderMap,
     body_bytes: Result<Bytes, BytesRejection>,
     append: bool,
 ) -> Answer {
+    super::request::writer(&state, &caller)?;
     let raw_body = body(body_bytes)?;
     crate::ngsi_ld::service::check_id(&id)?;
-    let (call, value) = write_call(&state, client, &headers, &raw_body, false).await?;
+    let (call, value) = write_call(&state, &caller, &headers, &raw_body, false).await?;
     let Value::Object(object) = &value else {
         return Err(
             NgsiLdError::BadRequestData("the fragment must be a JSON object".into()).into(),
@@ -360,39 +360,40 @@ async fn attributes_update(
 /// `POST /entities/{id}/attrs`
 pub async fn append(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body_bytes: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    attributes_update(state, client, id, raw, headers, body_bytes, true).await
+    attributes_update(state, caller, id, raw, headers, body_bytes, true).await
 }
 
 /// `PATCH /entities/{id}/attrs`
 pub async fn update(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body_bytes: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    attributes_update(state, client, id, raw, headers, body_bytes, false).await
+    attributes_update(state, caller, id, raw, headers, body_bytes, false).await
 }
 
 /// `PATCH /entities/{id}/attrs/{attr}`
 pub async fn patch_attribute(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path((id, attr)): Path<(String, String)>,
     headers: HeaderMap,
     body_bytes: Result<Bytes, BytesRejection>,
 ) -> Answer {
+    super::request::writer(&state, &caller)?;
     let raw_body = body(body_bytes)?;
     crate::ngsi_ld::service::check_id(&id)?;
     check_name(&attr)?;
-    let (call, value) = write_call(&state, client, &headers, &raw_body, true).await?;
+    let (call, value) = write_call(&state, &caller, &headers, &raw_body, true).await?;
     let Value::Object(mut object) = value else {
         return Err(
             NgsiLdError::BadRequestData("the fragment must be a JSON object".into()).into(),
@@ -414,14 +415,15 @@ pub async fn patch_attribute(
 /// `DELETE /entities/{id}/attrs/{attr}`
 pub async fn delete_attribute(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Caller,
     Path((id, attr)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
+    super::request::writer(&state, &caller)?;
     crate::ngsi_ld::service::check_id(&id)?;
     check_name(&attr)?;
-    let call = read_call(&state, client, &headers, false).await?;
+    let call = read_call(&state, &caller, &headers, false).await?;
     let params = params(raw.as_deref());
     let dataset = params.get("datasetId").cloned();
     let delete_all = params.get("deleteAll").is_some_and(|v| v == "true");

@@ -1,20 +1,18 @@
-//! What every NGSI-LD handler reads from a request: who the caller is (and so their
-//! rights), the @context (Link header or body, by media type), the format asked for, the
+//! What every NGSI-LD handler reads from a request: the caller's rights (from the access
+//! service), the @context (Link header or body, by media type), the format asked for, the
 //! JSON body within bounds; and how errors and results are answered.
 
-use crate::access::HttpCaller;
 use crate::access::Rights;
 use crate::http::AppState;
-use crate::http::auth::bearer_token;
 use crate::ngsi_ld::NgsiLdError;
 use crate::ngsi_ld::context::ActiveContext;
+use crate::trust::caller::Caller;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hanse_vocab::ngsi_ld::CORE_CONTEXT;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// An NGSI-LD error as an HTTP answer (ProblemDetails).
@@ -84,37 +82,23 @@ fn media_type(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     })
 }
 
-/// Who the caller is, from the bearer token (admin or an ingest source's) and address.
-pub fn caller(
-    state: &AppState,
-    client: SocketAddr,
-    headers: &HeaderMap,
-) -> Result<HttpCaller, NgsiLdError> {
-    match bearer_token(headers) {
-        Some(token) if state.admin_token.matches(token) => Ok(HttpCaller::Operator),
-        Some(token) => match state.ingest.source_for_token(token) {
-            Some((name, graph)) => Ok(HttpCaller::Source { name, graph }),
-            None => Err(NgsiLdError::Forbidden(
-                "the bearer token is neither the node's admin token nor an ingest source's".into(),
-            )),
-        },
-        None if headers.contains_key(header::AUTHORIZATION) => Err(NgsiLdError::Unauthorized(
-            "send `Authorization: Bearer <token>`".into(),
-        )),
-        None if client.ip().is_loopback() && state.ngsi_ld.config().open_loopback => {
-            Ok(HttpCaller::Operator)
-        }
-        None => Ok(HttpCaller::Anonymous),
+/// Refuses a write at once when the caller may write no graph at all (401 without
+/// credentials, 403 with them), before anything is parsed or looked up: whether an entity
+/// exists is not told to a caller who could not change it anyway.
+pub fn writer(state: &AppState, caller: &Caller) -> Result<(), NgsiLdError> {
+    let rights = state.access.rights(caller);
+    if rights.write.is_empty() {
+        return Err(crate::ngsi_ld::service::no_right(
+            &rights,
+            "this request writes entities".into(),
+        ));
     }
+    Ok(())
 }
 
-/// The rights of the caller of a request (for front ends sharing NGSI-LD's rules).
-pub fn caller_rights(
-    state: &AppState,
-    client: SocketAddr,
-    headers: &HeaderMap,
-) -> Result<Rights, NgsiLdError> {
-    Ok(state.access.http_rights(&caller(state, client, headers)?))
+/// The rights of a caller (for front ends sharing NGSI-LD's rules).
+pub fn caller_rights(state: &AppState, caller: &Caller) -> Rights {
+    state.access.rights(caller)
 }
 
 /// The answer format from `Accept` (406 when nothing offered fits).
@@ -175,12 +159,12 @@ fn link_context(headers: &HeaderMap) -> Result<Option<String>, NgsiLdError> {
 /// A request without a body: caller, format and the Link context.
 pub async fn read_call(
     state: &AppState,
-    client: SocketAddr,
+    caller: &Caller,
     headers: &HeaderMap,
     geo: bool,
 ) -> Result<Call, NgsiLdError> {
     let format = format(headers, geo)?;
-    let rights = state.access.http_rights(&caller(state, client, headers)?);
+    let rights = state.access.rights(caller);
     let context_value = link_context(headers)?.map(Value::String);
     let context = state
         .ngsi_ld
@@ -254,14 +238,14 @@ pub fn body_context(
 /// A request with a body: caller, format, the body and its active context.
 pub async fn write_call(
     state: &AppState,
-    client: SocketAddr,
+    caller: &Caller,
     headers: &HeaderMap,
     body: &Bytes,
     merge_patch_or_geo: bool,
 ) -> Result<(Call, Value), NgsiLdError> {
     let ld = content_is_ld(headers, merge_patch_or_geo)?;
     let format = format(headers, merge_patch_or_geo)?;
-    let rights = state.access.http_rights(&caller(state, client, headers)?);
+    let rights = state.access.rights(caller);
     let value = json_body(state, body)?;
     let context_value = match &value {
         Value::Object(map) => body_context(headers, ld, map)?,

@@ -13,8 +13,10 @@ use super::parse::{parse_query, parse_update};
 use super::query_thread;
 use super::request::{DatasetParams, ResultFormat, has_service, query_form, query_pattern};
 use super::results::{collect_table, write_results};
+use super::view::restrict;
 use crate::config::SparqlSection;
 use crate::store::solutions::SolutionTable;
+use crate::store::visible::Visible;
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::{CancellationToken, PreparedSparqlQuery, SparqlEvaluator};
 use oxigraph::store::Store;
@@ -89,7 +91,23 @@ impl SparqlService {
         dataset: &DatasetParams,
         format: ResultFormat,
     ) -> Result<Vec<u8>, SparqlError> {
-        self.query_with(query, dataset, format, false).await
+        self.query_with(query, dataset, &Visible::All, format, false)
+            .await
+    }
+
+    /// [`Self::query`] over only the graphs `visible` lets the caller read: the dataset the
+    /// query or `dataset` names is cut down to them, and without one the default graph is
+    /// their union (see `view`).
+    #[tracing::instrument(skip_all, fields(form = ?query_form(&query)))]
+    pub async fn query_visible(
+        &self,
+        query: Query,
+        dataset: &DatasetParams,
+        visible: &Visible,
+        format: ResultFormat,
+    ) -> Result<Vec<u8>, SparqlError> {
+        self.query_with(query, dataset, visible, format, false)
+            .await
     }
 
     /// `query`, where `force_dataset` applies `dataset` even when it is empty (an empty
@@ -98,6 +116,7 @@ impl SparqlService {
         &self,
         query: Query,
         dataset: &DatasetParams,
+        visible: &Visible,
         format: ResultFormat,
         force_dataset: bool,
     ) -> Result<Vec<u8>, SparqlError> {
@@ -111,7 +130,8 @@ impl SparqlService {
         }
         let cancel = CancellationToken::new();
         let evaluator = geosparql::evaluator().with_cancellation_token(cancel.clone());
-        let prepared = self.prepare(evaluator, query, shape, dataset, force_dataset)?;
+        let mut prepared = self.prepare(evaluator, query, shape, dataset, force_dataset)?;
+        restrict(prepared.dataset_mut(), visible);
         let store = self.store.clone();
         self.write_blocking(prepared, store, cancel, timeout, format, max_rows)
             .await
@@ -218,12 +238,14 @@ impl SparqlService {
     }
 
     /// Evaluates `query` with SERVICE calls answered by `services` (members over the network,
-    /// tables computed by the federation), over `store` (the node's own store, or an empty
-    /// one when every source is a service), and writes the result in `format`.
+    /// tables computed by the federation), over `store` (the node's own store, of which the
+    /// query sees only the `visible` graphs, or an empty one when every source is a
+    /// service), and writes the result in `format`.
     pub async fn query_with_services(
         &self,
         query: Query,
         store: Store,
+        visible: &Visible,
         services: ServiceHandlers,
         format: ResultFormat,
         timeout: Duration,
@@ -238,7 +260,9 @@ impl SparqlService {
         if let Some(default) = services.default {
             evaluator = evaluator.with_default_service_handler(BoxedService(default));
         }
-        let prepared = self.prepare(evaluator, query, shape, &DatasetParams::default(), false)?;
+        let mut prepared =
+            self.prepare(evaluator, query, shape, &DatasetParams::default(), false)?;
+        restrict(prepared.dataset_mut(), visible);
         self.write_blocking(prepared, store, cancel, timeout, format, max_rows)
             .await
     }
@@ -258,7 +282,8 @@ impl SparqlService {
         permitted: &[NamedNode],
         format: ResultFormat,
     ) -> Result<Vec<u8>, SparqlError> {
-        self.query_with(query, &DatasetParams::restricted(permitted), format, true)
+        let dataset = DatasetParams::restricted(permitted);
+        self.query_with(query, &dataset, &Visible::All, format, true)
             .await
     }
 

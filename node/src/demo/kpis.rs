@@ -1,7 +1,7 @@
 //! The demo's KPIs, after the U4SSC indicators cities compare: NO₂ and PM2.5, days above
 //! the WHO PM2.5 guideline, bicycle counts and car-park occupancy.
 
-use super::kpis::{Kpi, below, named, write};
+use crate::console::kpis::{Kpi, below, named, write};
 use hanse_vocab::sosa;
 use oxigraph::store::Store;
 
@@ -107,24 +107,37 @@ mod tests {
         assert_eq!(read_back, expected);
         let no2 = read_back.iter().find(|k| k.id == "no2-mean").unwrap();
         let graph = NamedNode::new_unchecked("urn:graph:air");
-        let quads: Vec<Quad> = crate::demo::data::air_quality(2, 3)
+        let quads: Vec<Quad> = super::super::data::air_quality(2, 3)
             .into_iter()
             .map(|q| Quad::new(q.subject, q.predicate, q.object, graph.clone()))
             .collect();
         store.extend(quads).unwrap();
-        let value = evaluate(&sparql, &no2.query).await.unwrap().unwrap();
+        let value = evaluate(&sparql, &no2.query, &crate::access::Visible::All)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(value > 0.0, "{value}");
         // No observations of a property: no value, not a mean of 0.
         let parking = read_back
             .iter()
             .find(|k| k.id == "parking-occupancy")
             .unwrap();
-        assert_eq!(evaluate(&sparql, &parking.query).await.unwrap(), None);
+        assert_eq!(
+            evaluate(&sparql, &parking.query, &crate::access::Visible::All)
+                .await
+                .unwrap(),
+            None
+        );
         let days = read_back
             .iter()
             .find(|k| k.id == "pm25-days-above-who")
             .unwrap();
-        assert!(evaluate(&sparql, &days.query).await.unwrap().is_some());
+        assert!(
+            evaluate(&sparql, &days.query, &crate::access::Visible::All)
+                .await
+                .unwrap()
+                .is_some()
+        );
         let bad = Kpi {
             query: "SELECT ?x WHERE { ?x ?p ?o }".into(),
             ..no2.clone()

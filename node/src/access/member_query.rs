@@ -20,6 +20,8 @@ pub struct RemoteQuery {
     pub datasets: Vec<String>,
     /// The limits the member must respect.
     pub limits: QueryLimits,
+    /// The person the query is asked for, named in the member's audit log.
+    pub on_behalf_of: Option<String>,
 }
 
 /// A member's complete (or truncated) answer.
@@ -72,6 +74,7 @@ pub async fn fetch(
         agreements: query.agreements,
         datasets: query.datasets,
         limits: query.limits,
+        on_behalf_of: query.on_behalf_of,
     };
     let mut answer: Option<RemoteRows> = None;
     let mut requests = 0;
