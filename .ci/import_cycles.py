@@ -1,15 +1,24 @@
 #!/usr/bin/env python3
-"""File-level import graph of the workspace's crates, and the circles in it.
+"""Import graph of the workspace's crates, and the circles in it, at two levels.
 
-A file imports another when it names an item defined there: in a `use` (grouped or not), or
-in a path written inline (`crate::a::b::f()`, `super::X`). `pub use` lines of a module file
-are its table of contents, not imports: paths are followed through them to the file that
-defines the item. `#[cfg(test)] mod tests` blocks count like any other code.
+File level: a file imports another when it names an item defined there: in a `use` (grouped
+or not), or in a path written inline (`crate::a::b::f()`, `super::X`). `pub use` lines of a
+module file are its table of contents, not imports: paths are followed through them to the
+file that defines the item. `#[cfg(test)] mod tests` blocks count like any other code.
 
-Prints every circle (strongly connected component of more than one file) and exits 1 if
-there is one; `--graph` prints every edge. Run from the workspace root:
+Module level: each file is collapsed to the top-level module of its crate that holds it
+(`node/src/access.rs` and `node/src/access/remote_query.rs` are both `node::access`; a file
+directly in src such as `node/src/node.rs` is its own module `node::node`). The crate root
+(lib.rs, main.rs) is no module here: imports from or to it are left out. Imports between two
+files of the same module do not count either.
 
-    python3 .ci/import_cycles.py
+Prints every circle (strongly connected component of more than one file, or of more than one
+module) and exits 1 if there is one at either level. A module circle lists, for each of its
+edges, the file imports that make it and the paths they name, so one can see what to move.
+`--graph` prints every file-level edge, `--modules` every module-level edge. Run from the
+workspace root:
+
+    python3 .ci/import_cycles.py [--graph] [--modules]
 """
 
 import os
@@ -135,8 +144,10 @@ def parse_file(text):
 
 
 class Crate:
-    def __init__(self, src):
+    def __init__(self, name, src):
+        self.name = name
         self.modules = module_files(src)
+        self.key_of = {path: key for key, path in self.modules.items()}
         self.parsed = {}
         for key, path in self.modules.items():
             with open(path, encoding="utf-8") as f:
@@ -189,8 +200,9 @@ class Crate:
                 return self.modules[mod]
         return None
 
-    def edges(self):
-        result = set()
+    def imports(self):
+        """{(importing file, imported file): set of the paths, as written, that import it}."""
+        result = {}
         for mod, (uses, _reexports, inline) in self.parsed.items():
             here = self.modules[mod]
             for segs in uses + inline:
@@ -199,8 +211,26 @@ class Crate:
                     continue
                 found = self.resolve(target)
                 if found and found != here:
-                    result.add((here, found))
+                    result.setdefault((here, found), set()).add("::".join(segs))
         return result
+
+    def top_module(self, path):
+        """`crate::top` for the top-level module holding file `path`; None for the crate root."""
+        key = self.key_of[path]
+        if not key or key == ("<main>",):
+            return None
+        return f"{self.name}::{key[0]}"
+
+
+def module_imports(crate, file_imports):
+    """Collapses file imports to {(module, module): [(file, file, paths)]}, roots left out."""
+    result = {}
+    for (a, b), paths in sorted(file_imports.items()):
+        ma, mb = crate.top_module(a), crate.top_module(b)
+        if ma is None or mb is None or ma == mb:
+            continue
+        result.setdefault((ma, mb), []).append((a, b, sorted(paths)))
+    return result
 
 
 def strongly_connected(nodes, edges):
@@ -252,31 +282,60 @@ def strongly_connected(nodes, edges):
     return out
 
 
+def circles(nodes, edges):
+    """The strongly connected components of more than one node, each sorted."""
+    return [sorted(comp) for comp in strongly_connected(nodes, edges) if len(comp) > 1]
+
+
+def print_file_circle(comp, file_imports):
+    members = set(comp)
+    print("circle: " + ", ".join(comp))
+    for a, b in sorted(e for e in file_imports if e[0] in members and e[1] in members):
+        print(f"    {a} -> {b}")
+
+
+def print_module_circle(comp, mod_imports):
+    members = set(comp)
+    print("module circle: " + ", ".join(comp))
+    for ma, mb in sorted(e for e in mod_imports if e[0] in members and e[1] in members):
+        print(f"    {ma} -> {mb}")
+        for a, b, paths in mod_imports[(ma, mb)]:
+            print(f"        {a} -> {b}: {', '.join(paths)}")
+
+
 def main():
     show_graph = "--graph" in sys.argv
-    all_edges, all_files, circles = set(), set(), []
-    for crate in CRATES:
-        for src in (os.path.join(crate, "src"),):
-            if not os.path.isdir(src):
-                continue
-            c = Crate(src)
-            edges = c.edges()
-            all_edges |= edges
-            all_files |= set(c.modules.values())
-            for comp in strongly_connected(c.modules.values(), edges):
-                if len(comp) > 1:
-                    circles.append(sorted(comp))
+    show_modules = "--modules" in sys.argv
+    file_imports, mod_imports, files, modules = {}, {}, set(), set()
+    file_circles, mod_circles = [], []
+    for name in CRATES:
+        src = os.path.join(name, "src")
+        if not os.path.isdir(src):
+            continue
+        crate = Crate(name, src)
+        imports = crate.imports()
+        collapsed = module_imports(crate, imports)
+        crate_modules = {m for m in map(crate.top_module, crate.modules.values()) if m}
+        file_imports.update(imports)
+        mod_imports.update(collapsed)
+        files |= set(crate.modules.values())
+        modules |= crate_modules
+        file_circles += circles(crate.modules.values(), imports)
+        mod_circles += circles(crate_modules, collapsed)
     if show_graph:
-        for a, b in sorted(all_edges):
+        for a, b in sorted(file_imports):
             print(f"{a} -> {b}")
-    print(f"{len(all_files)} files, {len(all_edges)} file-level imports, {len(circles)} circles")
-    for comp in circles:
-        members = set(comp)
-        inner = sorted((a, b) for a, b in all_edges if a in members and b in members)
-        print("circle: " + ", ".join(comp))
-        for a, b in inner:
-            print(f"    {a} -> {b}")
-    return 1 if circles else 0
+    if show_modules:
+        for (ma, mb), via in sorted(mod_imports.items()):
+            print(f"{ma} -> {mb}  ({len(via)} file imports)")
+    print(f"{len(files)} files, {len(file_imports)} file-level imports, {len(file_circles)} circles")
+    for comp in file_circles:
+        print_file_circle(comp, file_imports)
+    print(f"{len(modules)} modules, {len(mod_imports)} module-level imports, "
+          f"{len(mod_circles)} module circles")
+    for comp in mod_circles:
+        print_module_circle(comp, mod_imports)
+    return 1 if file_circles or mod_circles else 0
 
 
 if __name__ == "__main__":
