@@ -24,7 +24,12 @@ use std::path::PathBuf;
 
 /// hanse: a peer-to-peer data-space node for cities, utilities and researchers.
 #[derive(Debug, Parser)]
-#[command(name = "hanse", version, about, long_about = None)]
+#[command(
+    name = "hanse",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("HANSE_COMMIT"), ")"),
+    about,
+    long_about = None
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -144,6 +144,23 @@ fn count_quads(dir: &Path) -> u64 {
 }
 
 #[test]
+fn version_names_the_commit() {
+    let output = hanse(&["--version"]);
+    assert!(output.status.success());
+    let version = text(&output.stdout);
+    let commit = version
+        .trim()
+        .strip_prefix(concat!("hanse ", env!("CARGO_PKG_VERSION"), " (commit "))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{version}"));
+    // A hash or `git describe` name; `unknown` only when built outside a git checkout.
+    assert!(
+        !commit.is_empty() && !commit.contains(char::is_whitespace),
+        "{version}"
+    );
+}
+
+#[test]
 fn init_creates_owner_only_secrets_and_refuses_to_overwrite() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("node");
