@@ -1,11 +1,6 @@
 //! Grammar-generated SPARQL updates through a demo city's `/sparql` endpoint with the admin
 //! token: the update limits, the parser and the store's transactions.
+//! (The body: `hanse_fuzz::targets::sparql_update`, replayed by the release tests.)
 #![no_main]
 
-use hanse_fuzz::{harness, post};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|update: sparql_smith::Update| {
-    let text = update.to_string();
-    harness().http(2, post("/sparql", "application/sparql-update", text), true);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| hanse_fuzz::targets::sparql_update(data));

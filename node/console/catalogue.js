@@ -1,14 +1,14 @@
 // The catalogue: own and federated datasets with full-text search, facets, an area filter
 // on the map, sort, counts, and whether this node may use each dataset.
 
-import { h, api, fill, link, number, notice, local, purposeSelect, PURPOSES } from './ui.js';
+import { h, api, fill, link, number, notice, local, purposeSelect, prose, DEFAULT_PURPOSE } from './ui.js';
 import { drawMap } from './map.js';
 import { navigate } from './app.js';
 
 const FACETS = [['theme', 'Theme'], ['publisher', 'Publisher'], ['licence', 'Licence'], ['access', 'Access rights'], ['format', 'Format'], ['keyword', 'Keyword'], ['frequency', 'Update frequency']];
 const USE = { now: 'You may use it now', aggregates: 'Aggregates only, under an agreement', agreement: 'After an agreement', no: 'Not available' };
 
-export function datasetHref(d) { return `/members/${encodeURIComponent(d.publisher)}/datasets/${encodeURIComponent(d.identifier)}`; }
+export function datasetHref(d, purpose) { return `/members/${encodeURIComponent(d.publisher)}/datasets/${encodeURIComponent(d.identifier)}${purpose ? `?purpose=${encodeURIComponent(purpose)}` : ''}`; }
 
 export async function render(main, _, params) {
   const go = (changes) => {
@@ -19,7 +19,7 @@ export async function render(main, _, params) {
     navigate(`/catalogue${next.toString() ? `?${next}` : ''}`);
   };
   const query = new URLSearchParams(params);
-  if (!query.get('purpose')) query.set('purpose', PURPOSES[0][0]);
+  if (!query.get('purpose')) query.set('purpose', DEFAULT_PURPOSE);
   const [result, overview] = await Promise.all([api(`/api/console/catalogue?${query}`), api('/api/console/overview')]);
   const q = h('input', { id: 'q', type: 'search', value: params.get('q') || '', placeholder: 'air quality, parking…' });
   const purpose = purposeSelect('purpose', query.get('purpose'));
@@ -39,10 +39,10 @@ export async function render(main, _, params) {
   const boxes = result.results.filter((d) => d.bbox).map((d) => ({ kind: 'box', minLon: d.bbox.min_lon, minLat: d.bbox.min_lat, maxLon: d.bbox.max_lon, maxLat: d.bbox.max_lat, label: d.title }));
   const map = drawMap(boxes, { label: 'Spatial coverage of the results; drag to filter by area', tileUrl: overview.tile_url, onArea: (b) => go({ bbox: b.join(',') }), area });
   const results = result.results.map((d) => h('article', { class: 'result' },
-    h('h3', {}, link(datasetHref(d), d.title)),
+    h('h3', {}, link(datasetHref(d, query.get('purpose')), d.title)),
     h('p', { class: 'muted' }, d.publisher_name, ' · ', (d.themes || []).map(local).join(', ') || 'no theme', ' · ', d.access_rights ? local(d.access_rights).toLowerCase() : '', ' · ', `${number(d.triples, 0)} triples`),
     h('p', {}, d.description),
-    h('p', {}, h('span', { class: `badge b-${d.usable.state}`, title: d.usable.reason }, USE[d.usable.state]), ' ', h('span', { class: 'muted' }, d.usable.reason),
+    h('p', {}, h('span', { class: `badge b-${d.usable.state}`, title: d.usable.reason }, USE[d.usable.state]), ' ', h('span', { class: 'muted' }, prose(d.usable.reason)),
       ' · ', h('span', {}, `Metadata quality ${d.quality.score}/${d.quality.max} (${d.quality.rating})`))));
   const active = [...FACETS.map(([n]) => n), 'q', 'bbox'].filter((n) => params.get(n));
   fill(main,

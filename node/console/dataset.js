@@ -1,7 +1,7 @@
 // A dataset: metadata, verified signature and version, preview (rows, chart, map), the
 // usage policy in plain words with its ODRL one click away, and a request for access.
 
-import { h, api, fill, notice, local, number, when, short, table, purposeSelect, isOperator, link, scroller } from './ui.js';
+import { h, api, fill, notice, local, number, when, short, table, purposeSelect, isOperator, link, scroller, prose, DEFAULT_PURPOSE } from './ui.js';
 import { drawMap, wktPoint } from './map.js';
 import { lineChart } from './chart.js';
 import { signIn } from './app.js';
@@ -9,7 +9,9 @@ import { signIn } from './app.js';
 export async function render(main, params) {
   let [peer, id] = params;
   if (params.length === 1) { id = params[0]; peer = (await api('/api/node')).peer_id; }
-  const d = await api(`/api/console/datasets/${encodeURIComponent(peer)}/${encodeURIComponent(id)}`);
+  // The same purpose as the catalogue it was opened from, so both say the same about it.
+  const asked = new URLSearchParams(location.search).get('purpose') || DEFAULT_PURPOSE;
+  const d = await api(`/api/console/datasets/${encodeURIComponent(peer)}/${encodeURIComponent(id)}?purpose=${encodeURIComponent(asked)}`);
   const overview = await api('/api/console/overview');
   const meta = [
     ['Publisher', d.publisher_name],
@@ -33,7 +35,7 @@ export async function render(main, params) {
     h('p', {}, link('/catalogue', '← Catalogue')),
     h('h1', {}, d.title),
     h('p', {}, d.description),
-    h('p', {}, h('span', { class: `badge b-${d.usable.state}` }, { now: 'You may use it now', aggregates: 'Aggregates only', agreement: 'After an agreement', no: 'Not available' }[d.usable.state]), ' ', h('span', { class: 'muted' }, d.usable.reason)),
+    h('p', {}, h('span', { class: `badge b-${d.usable.state}` }, { now: 'You may use it now', aggregates: 'Aggregates only', agreement: 'After an agreement', no: 'Not available' }[d.usable.state]), ' ', h('span', { class: 'muted' }, prose(d.usable.reason))),
     h('div', { class: 'grid cols-2' },
       section('about', 'About this dataset', h('dl', { class: 'meta' }, meta.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
       h('div', {},
@@ -54,18 +56,19 @@ export async function render(main, params) {
         section('quality', `Metadata quality: ${quality.score} of ${quality.max} (${quality.rating})`,
           h('ul', {}, quality.checks.map((c) => h('li', {}, h('span', { class: c.passed ? 'ok' : 'bad' }, c.passed ? '✓ ' : '✗ '), `${c.dimension}: ${c.indicator} (${c.points})`)))))),
     section('preview', 'Preview', h('div', { id: 'preview-body' }, h('p', { class: 'muted' }, 'Loading a preview…'))));
-  if (!d.own) renderRequest(requestBox, d);
+  if (!d.own) renderRequest(requestBox, d, asked);
   loadPreview(d, overview.tile_url);
 }
 
-function renderRequest(box, d) {
+function renderRequest(box, d, asked) {
   if (d.access_rights && d.access_rights.endsWith('NON_PUBLIC')) return;
   if (!isOperator()) {
     fill(box, h('h3', {}, 'Request access'),
-      h('p', {}, 'Agreements are made in this node\'s name: ', h('button', { type: 'button', class: 'secondary', onclick: () => signIn(box, () => renderRequest(box, d), 'Requesting access signs an agreement with this node\'s key.') }, 'sign in as operator'), ' to request one.'));
+      h('p', {}, 'Agreements are made in this node\'s name: ', h('button', { type: 'button', class: 'secondary', onclick: () => signIn(box, () => renderRequest(box, d, asked), 'Requesting access signs an agreement with this node\'s key.') }, 'sign in as operator'), ' to request one.'));
     return;
   }
-  const purpose = purposeSelect('request-purpose', 'https://w3id.org/dpv#AcademicResearch');
+  // The purpose the catalogue was filtered by, when the dataset was opened from it.
+  const purpose = purposeSelect('request-purpose', asked);
   const result = h('div', { id: 'request-result', 'aria-live': 'polite' });
   const button = h('button', { type: 'submit', id: 'request-access' }, 'Request access');
   fill(box, h('h3', {}, 'Request access'),

@@ -2,7 +2,7 @@
 // results as a table, line or bar chart, or a map; CSV/JSON download; a shareable link;
 // and, for federated queries, the plan: who was asked, requests, rows, what was skipped.
 
-import { h, api, fill, notice, token, isResearcher, local, number, table, purposeSelect, short, scroller } from './ui.js';
+import { h, api, fill, notice, token, isResearcher, local, number, table, purposeSelect, short, scroller, prose } from './ui.js';
 import { sparqlEditor } from './editor.js';
 import { lineChart, barChart } from './chart.js';
 import { drawMap, wktPoint } from './map.js';
@@ -77,7 +77,7 @@ function planView(plan) {
     h('h2', { id: 'plan-title' }, `Federated plan: ${plan.status}`),
     table(['Member', 'Status', { label: 'Requests', num: true }, { label: 'Rows', num: true }, { label: 'Time (ms)', num: true }],
       (plan.sources || []).map((s) => [s.name || short(s.member), s.status + (s.reason ? `: ${s.reason}` : ''), String(s.requests ?? ''), String(s.rows ?? ''), s.millis === undefined ? '' : String(s.millis)]), 'Members asked'),
-    (plan.skipped || []).length ? [h('h3', {}, 'Not asked'), h('ul', {}, plan.skipped.map((s) => h('li', {}, `${s.name} · ${s.dataset}: ${s.reason}`)))] : null);
+    (plan.skipped || []).length ? [h('h3', {}, 'Not asked'), h('ul', {}, plan.skipped.map((s) => h('li', {}, `${s.name} · ${s.dataset}: `, prose(s.reason))))] : null);
 }
 
 function cell(b) { return b ? (b.type === 'uri' ? b.value : b.value) : ''; }

@@ -87,7 +87,12 @@ export function when(iso) {
 }
 
 /** A message box. */
-export const notice = (kind, ...text) => h('div', { class: kind, role: kind === 'error' ? 'alert' : 'status' }, ...text);
+export const notice = (kind, ...text) => h('div', { class: kind, role: kind === 'error' ? 'alert' : 'status' }, ...text.map((t) => typeof t === 'string' ? prose(t) : t));
+
+/** The node's messages mark commands and names with `backticks`: shown as code, not as backticks. */
+export function prose(text) {
+  return String(text ?? '').split('`').map((part, i) => (i % 2 ? h('code', {}, part) : part));
+}
 
 /** Replaces the children of `el`. */
 export function fill(el, ...children) { el.replaceChildren(); for (const c of children.flat(Infinity)) if (c) el.append(c); return el; }
@@ -108,6 +113,9 @@ export function table(columns, rows, caption) {
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label || c)))),
     h('tbody', {}, rows.map((r) => h('tr', {}, r.map((cell, i) => h('td', { class: columns[i] && columns[i].num ? 'num' : null }, cell))))));
 }
+
+/** The purpose the catalogue, a dataset page and an access request start from (the demo's offers permit it). */
+export const DEFAULT_PURPOSE = 'https://w3id.org/dpv#AcademicResearch';
 
 export const PURPOSES = [
   ['https://w3id.org/dpv#ScientificResearch', 'Scientific research'],

@@ -26,6 +26,6 @@ pub mod verify_budget;
 pub use dataset::{AccessRights, DatasetDefinition, DatasetError, DatasetRegistry, Text};
 pub use federated::{DatasetFilter, FederatedCatalog, FederatedDataset, Rejection};
 pub use iris::NodeIris;
-pub use service::{CATALOG_TOPIC, CatalogError, CatalogParts, CatalogService};
+pub use service::{CATALOG_TOPIC, CatalogError, CatalogParts, CatalogService, MAX_BACKGROUND};
 pub use signing::{SignatureError, SignedCatalog};
 pub use stats::{BoundingBox, DatasetStatistics};

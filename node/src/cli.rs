@@ -6,6 +6,7 @@ mod api;
 pub mod audit;
 pub mod consortium;
 pub mod dataset;
+#[cfg(feature = "demo")]
 mod demo;
 mod ingest;
 mod init;
@@ -102,6 +103,7 @@ pub enum Command {
         command: user::UserCommand,
     },
     /// Start the six-member demo consortium on loopback (HTTP from 127.0.0.1:7878 up).
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
 }
 
@@ -120,6 +122,13 @@ pub struct InitArgs {
     /// Address of the HTTP API.
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub http: SocketAddr,
+    /// Address of the p2p network, TCP and QUIC (default: port 7979 on loopback when --http
+    /// is on loopback, on every interface otherwise). Other members must reach it.
+    #[arg(long, value_name = "ADDR")]
+    pub p2p: Option<SocketAddr>,
+    /// Find members on the local network with mDNS.
+    #[arg(long)]
+    pub mdns: bool,
     /// Replace an existing node's key, token and configuration (stored data is kept).
     #[arg(long)]
     pub force: bool,
@@ -202,6 +211,7 @@ pub struct QueryArgs {
 }
 
 /// Arguments of `hanse demo`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Keep the six node directories here (reused on the next run) instead of a temporary
@@ -227,6 +237,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog { command } => dataset::run_catalog(command),
         Command::Ingest { command } => ingest::run(command).await,
         Command::User { command } => user::run(command).await,
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(args).await,
     }
 }

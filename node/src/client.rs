@@ -1,4 +1,5 @@
-//! A small client for a running node's HTTP API, used by the CLI when a node is serving.
+//! The client of a running node's HTTP API: the CLI's way to a serving node, and the
+//! client the testnet and the tests use where they act as one caller.
 
 use crate::store::graph_store::GraphTarget;
 use crate::trust::admin_token::AdminToken;
@@ -9,7 +10,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum ClientError {
     /// The node could not be reached.
-    #[error("cannot reach the node at {url}: {source}")]
+    #[error("cannot reach the node at {url} (is it running? `hanse serve`): {source}")]
     Unreachable {
         /// The URL tried.
         url: String,
@@ -68,6 +69,68 @@ impl NodeClient {
         }
     }
 
+    /// The node's base URL, e.g. `http://127.0.0.1:7878`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET path`: the body on success, the node's message as the error otherwise.
+    pub async fn get(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    /// Sends `method path` with an optional `(content type, body)`: the body on success, the
+    /// node's message as the error otherwise.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Vec<u8>, ClientError> {
+        let (url, request) = self.request(method, path, body);
+        self.finish(url, request).await
+    }
+
+    /// Like [`NodeClient::send`], but any answer is returned with its status.
+    pub async fn exchange(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), ClientError> {
+        let (url, request) = self.request(method, path, body);
+        let response = request
+            .send()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: url.clone(),
+                source,
+            })?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| ClientError::Unreachable { url, source })?;
+        Ok((status, body.to_vec()))
+    }
+
+    fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (String, reqwest::RequestBuilder) {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method, &url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.as_str());
+        }
+        if let Some((content_type, body)) = body {
+            request = request.header("content-type", content_type).body(body);
+        }
+        (url, request)
+    }
+
     /// Sends a SPARQL query and returns the body in the `accept`ed format.
     pub async fn query(&self, query: &str, accept: &str) -> Result<Vec<u8>, ClientError> {
         self.query_with(query, accept, &[]).await
@@ -99,7 +162,7 @@ impl NodeClient {
             Some(token) => request.bearer_auth(token.as_str()),
             None => request,
         };
-        self.send(url, request).await
+        self.finish(url, request).await
     }
 
     /// Adds RDF to a graph through the Graph Store Protocol; returns the quads written.
@@ -126,7 +189,7 @@ impl NodeClient {
         if let Some(token) = &self.token {
             request = request.bearer_auth(token.as_str());
         }
-        let answer = self.send(url, request).await?;
+        let answer = self.finish(url, request).await?;
         let quads = serde_json::from_slice::<serde_json::Value>(&answer)
             .ok()
             .and_then(|v| v.get("quads").and_then(serde_json::Value::as_u64))
@@ -134,7 +197,7 @@ impl NodeClient {
         Ok(quads)
     }
 
-    async fn send(
+    async fn finish(
         &self,
         url: String,
         request: reqwest::RequestBuilder,

@@ -42,6 +42,7 @@ use oxigraph::store::Store;
 use report::{FederationReport, ReportBuilder};
 use service_handler::MemberServices;
 pub use sources::LocalView;
+pub use sources::Skipped;
 use sources::{OfferCache, Sources};
 use spargebra::Query;
 use std::sync::Arc;
@@ -68,12 +69,32 @@ fn plan_over(
     Ok((plan::plan(query.clone(), &general)?, general))
 }
 
+/// `sources` with each skipped dataset marked by whether it could have answered part of
+/// `query`; with `strict`, the first such dataset is an error.
+fn skipped_for(
+    sources: Arc<Sources>,
+    query: &Query,
+    strict: bool,
+) -> Result<Arc<Sources>, FederationError> {
+    let mut sources = Arc::unwrap_or_clone(sources);
+    report::mark_relevant(&mut sources.skipped, query);
+    if strict && let Some(skipped) = sources.skipped.iter().find(|s| s.relevant) {
+        return Err(FederationError::DatasetSkipped {
+            name: skipped.name.clone(),
+            dataset: skipped.dataset.clone(),
+            reason: skipped.reason.to_string(),
+        });
+    }
+    Ok(Arc::new(sources))
+}
+
 /// How to run one federated query.
 #[derive(Debug, Clone, Default)]
 pub struct FederatedQueryOptions {
     /// The stated purpose (a DPV IRI); `federation.default_purpose` when absent.
     pub purpose: Option<String>,
-    /// Fail instead of answering partially when a source fails.
+    /// Fail instead of answering partially when a source fails or a dataset that could have
+    /// answered is left out.
     pub strict: bool,
     /// What the caller may read of this node's own data (nothing by default).
     pub local: LocalView,
@@ -146,6 +167,16 @@ impl FederationService {
         Sources::gather(&inner.catalog, &inner.access, &inner.offers, purpose, local)
     }
 
+    /// `provider`'s datasets this node may not use for `purpose` that could have answered
+    /// part of `query`: what a remote query that names no datasets leaves out.
+    pub fn left_out(&self, provider: &str, query: &Query, purpose: Option<&str>) -> Vec<Skipped> {
+        let mut skipped = self.sources(purpose, &LocalView::default()).skipped;
+        skipped.retain(|s| s.member == provider);
+        report::mark_relevant(&mut skipped, query);
+        skipped.retain(|s| s.relevant);
+        skipped
+    }
+
     /// The purpose a query states: its own, or `federation.default_purpose`.
     pub fn purpose_of(&self, stated: Option<&str>) -> Option<String> {
         stated
@@ -204,6 +235,7 @@ impl FederationService {
     ) -> Result<FederatedAnswer, FederationError> {
         let setup = self.setup(options);
         let (plan, planned) = plan_over(&query, &setup.sources)?;
+        let planned = skipped_for(planned, &query, options.strict)?;
         let Setup {
             started,
             purpose,

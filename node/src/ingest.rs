@@ -18,6 +18,7 @@
 pub mod dead_letters;
 pub mod live;
 mod mqtt;
+pub(crate) mod mqtt_client;
 mod replay;
 pub mod retention;
 pub mod status;

@@ -44,6 +44,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod console;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod federation;
 pub mod http;

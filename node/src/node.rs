@@ -10,89 +10,40 @@
 //! # Ok(()) }
 //! ```
 
-use crate::access::{AccessService, AgreementError, AgreementStore};
-use crate::audit::{AuditError, AuditLog};
-use crate::catalog::{CatalogError, CatalogParts, CatalogService};
+mod app;
+mod error;
+mod services;
+mod storage;
+mod tasks;
+
+pub use error::NodeError;
+
+use crate::access::AccessService;
+use crate::audit::AuditLog;
+use crate::catalog::CatalogService;
 use crate::config::Config;
 use crate::federation::FederationService;
-use crate::http::{AppState, NodeInfo, router};
-use crate::ingest::{IngestError, IngestParts, IngestService};
-use crate::ngsi_ld::{NgsiLdError, NgsiLdParts, NgsiLdService};
-use crate::node_dir::{NodeDir, NodeDirError, NodeLock};
-use crate::p2p::{self, NetworkClient, NetworkError};
+use crate::ingest::IngestService;
+use crate::node_dir::{NodeDir, NodeLock};
+use crate::p2p::NetworkClient;
 use crate::requests;
-use crate::store::geo_index::GeoIndex;
-use crate::store::sparql::SparqlService;
-use crate::store::state::{NodeState, StateError};
+use crate::store::state::NodeState;
 use crate::store::subject_filter::SubjectFilter;
-use crate::trust::membership::{CONSORTIUM_FILE, CurrentMembership, CurrentMembershipError};
-use oxigraph::store::{StorageError, Store};
+use oxigraph::store::Store;
+use services::{Consortium, Services};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use tokio::task::JoinHandle;
+use std::time::Duration;
+use storage::Storage;
+use tasks::NodeTasks;
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-
-/// Errors while starting or stopping a node.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum NodeError {
-    /// The node directory is missing, locked or holds bad files.
-    #[error(transparent)]
-    NodeDir(#[from] NodeDirError),
-    /// The oxigraph store could not be flushed.
-    #[error("cannot flush the RDF store {path}: {source}")]
-    Store {
-        /// The store directory.
-        path: PathBuf,
-        /// The storage error.
-        source: StorageError,
-    },
-    /// The sled state database failed.
-    #[error(transparent)]
-    State(#[from] StateError),
-    /// The HTTP address could not be bound.
-    #[error("cannot listen on {addr} (http.listen): {source}")]
-    Bind {
-        /// The configured address.
-        addr: SocketAddr,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// The installed consortium document cannot be used.
-    #[error(transparent)]
-    Membership(#[from] CurrentMembershipError),
-    /// The audit log could not be opened.
-    #[error(transparent)]
-    Audit(#[from] AuditError),
-    /// The agreement store could not be opened.
-    #[error(transparent)]
-    Agreements(#[from] AgreementError),
-    /// The catalogue could not be opened.
-    #[error(transparent)]
-    Catalog(#[from] CatalogError),
-    /// The ingest sources could not be loaded.
-    #[error(transparent)]
-    Ingest(#[from] IngestError),
-    /// The p2p network could not start.
-    #[error(transparent)]
-    Network(#[from] NetworkError),
-    /// The NGSI-LD service could not be set up.
-    #[error("NGSI-LD: {0}")]
-    NgsiLd(#[from] NgsiLdError),
-    /// The user store could not be opened.
-    #[error(transparent)]
-    Users(#[from] crate::trust::users::UserError),
-    /// The OIDC settings cannot be used.
-    #[error(transparent)]
-    Oidc(#[from] crate::trust::oidc::OidcError),
-    /// The HTTP server stopped with an error or its task failed.
-    #[error("HTTP server failed: {0}")]
-    Server(String),
-}
 
 /// Entry point to start a node.
 pub struct Node;
+
+/// How long shutdown waits for the node's tasks to stop before aborting them.
+const SHUTDOWN_BOUND: Duration = Duration::from_secs(30);
 
 /// A running node; call [`NodeHandle::shutdown`] to stop it cleanly.
 pub struct NodeHandle {
@@ -102,15 +53,13 @@ pub struct NodeHandle {
     store_path: PathBuf,
     state: NodeState,
     cancel: CancellationToken,
-    server: JoinHandle<std::io::Result<()>>,
-    network: Option<(NetworkClient, JoinHandle<()>)>,
+    tasks: NodeTasks,
+    network: Option<NetworkClient>,
     catalog: CatalogService,
-    catalog_task: JoinHandle<()>,
     access: AccessService,
     federation: FederationService,
     audit: AuditLog,
     ingest: IngestService,
-    ingest_task: JoinHandle<()>,
     // Held until shutdown completes so no second node opens the same directory meanwhile.
     _lock: NodeLock,
     /// The HTTP API as served, for in-process callers (the fuzz targets).
@@ -120,219 +69,112 @@ pub struct NodeHandle {
 impl Node {
     /// Opens the node in `dir` with `config` and serves its HTTP API.
     ///
-    /// Fails with [`NodeDirError::AlreadyRunning`] if another process serves the directory.
+    /// Fails with [`crate::node_dir::NodeDirError::AlreadyRunning`] if another process serves the directory.
     #[tracing::instrument(skip_all, fields(dir = %dir.root().display()))]
     pub async fn spawn(dir: &NodeDir, config: Config) -> Result<NodeHandle, NodeError> {
-        let lock = dir.lock()?;
-        let identity = dir.load_identity()?;
-        let admin_token = dir.load_admin_token()?;
-        let store_path = dir.resolve(&config.storage.store);
-        let state_path = dir.resolve(&config.storage.state);
-        let store = {
-            let (dir, config) = (dir.clone(), config.clone());
-            tokio::task::spawn_blocking(move || dir.open_store(&config))
-                .await
-                .map_err(|e| NodeError::Server(e.to_string()))??
-        };
-        let state = {
-            let path = state_path.clone();
-            tokio::task::spawn_blocking(move || NodeState::open(&path))
-                .await
-                .map_err(|e| NodeError::Server(e.to_string()))??
-        };
-        let listener = tokio::net::TcpListener::bind(config.http.listen)
-            .await
-            .map_err(|source| NodeError::Bind {
-                addr: config.http.listen,
-                source,
-            })?;
-        let http_addr = listener.local_addr().map_err(|source| NodeError::Bind {
-            addr: config.http.listen,
-            source,
-        })?;
-        if config.http.loopback_operator {
-            tracing::warn!(
-                listen = %config.http.listen,
-                "http.loopback_operator is set: every client connecting over loopback acts as the operator without a token (demo and test suites only; never behind a reverse proxy on this host)"
-            );
-        }
+        let storage = Storage::open(dir, &config).await?;
+        let (listener, http_addr) = bind_http(&config).await?;
         let cancel = CancellationToken::new();
-        let membership_path = dir.root().join(CONSORTIUM_FILE);
-        let (membership, network, inbound) = if membership_path.exists() {
-            let membership = CurrentMembership::load(&membership_path)?;
-            let network = p2p::spawn(
-                &identity,
-                &config.p2p,
-                membership.clone(),
-                cancel.child_token(),
-            )
-            .await?;
-            (
-                Some(membership),
-                Some((network.client, network.task)),
-                Some(network.inbound),
-            )
-        } else {
-            tracing::info!(
-                "no {CONSORTIUM_FILE} in the node directory: running without the p2p network (install one with `hanse consortium install`)"
-            );
-            (None, None, None)
-        };
-        let audit = AuditLog::open(&state, identity.clone())?;
-        let subjects = SubjectFilter::new(store.clone());
-        let catalog = CatalogService::open(CatalogParts {
-            identity: identity.clone(),
-            node_name: config.node.name.clone(),
-            config: config.catalog.clone(),
-            store: store.clone(),
-            subjects: subjects.clone(),
-            state: state.clone(),
-            membership: membership.clone(),
-            role: config.node.role,
-            public_base: Some(config.http.public_base(http_addr)),
-        })?;
-        let catalog_task = tokio::spawn(catalog.clone().run(
-            network.as_ref().map(|(client, _)| client.clone()),
-            cancel.child_token(),
-        ));
-        let geo_index = GeoIndex::default();
-        let egress = crate::trust::egress::Egress::new(&config.egress);
-        let ingest = IngestService::open(IngestParts {
-            root: dir.root().to_owned(),
-            config: config.ingest.clone(),
-            store: store.clone(),
-            state: state.clone(),
-            catalog: catalog.clone(),
-            geo_index: geo_index.clone(),
-            subjects: subjects.clone(),
-        })?;
-        let ngsi_ld = NgsiLdService::new(NgsiLdParts {
-            store: store.clone(),
-            geo: geo_index,
-            subjects: subjects.clone(),
-            catalog: catalog.clone(),
-            config: config.ngsi_ld.clone(),
-            root: dir.root().to_owned(),
-            egress: egress.clone(),
-            timeout: config.sparql.query_timeout(),
-            max_concurrent: config.http.max_concurrent_queries,
-        })?;
-        let ingest_task = tokio::spawn(ingest.clone().run(cancel.child_token()));
-        let sparql = SparqlService::new(
-            store.clone(),
-            config.sparql.clone(),
-            config.http.max_concurrent_queries,
-        );
-        let access = AccessService::new(
-            identity.clone(),
-            catalog.clone(),
-            AgreementStore::open(&state)?,
-            audit.clone(),
-            sparql.clone(),
-            membership.clone(),
-            config.access.clone(),
-        );
-        let federation = FederationService::new(
-            catalog.clone(),
-            access.clone(),
-            sparql.clone(),
-            network.as_ref().map(|(client, _)| client.clone()),
-            config.federation.clone(),
-            egress,
-        );
-        if let (Some(inbound), Some((client, _))) = (inbound, &network) {
-            tokio::spawn(requests::serve(
-                inbound,
-                client.clone(),
-                catalog.clone(),
-                access.clone(),
-                cancel.child_token(),
-            ));
-        }
-        let console = crate::console::ConsoleState::new(
-            config.http.public_base(http_addr),
-            config.http.map_tile_url.clone(),
-        );
-        let app_state = AppState {
-            sparql,
-            people: crate::trust::people::People::new(
-                admin_token,
-                crate::trust::users::UserStore::open(&state)?,
-                crate::trust::oidc::OidcVerifier::new(&config.oidc, dir.root())?,
-            ),
-            loopback_operator: config.http.loopback_operator,
-            sign_ins: Default::default(),
-            info: Arc::new(NodeInfo {
-                name: config.node.name.clone(),
-                role: config.node.role,
-                peer_id: identity.peer_id().to_string(),
-                did_key: identity.did_key(),
-                store_path: store_path.clone(),
-                public_base: config.http.public_base(http_addr),
-            }),
-            max_body_bytes: config.http.max_body_bytes,
-            max_rdf_nesting: config.storage.max_rdf_nesting,
-            network: network.as_ref().map(|(client, _)| client.clone()),
-            membership,
-            audit: audit.clone(),
-            catalog: catalog.clone(),
-            access: access.clone(),
-            federation: federation.clone(),
-            ingest: ingest.clone(),
-            ingest_max_bytes: config.ingest.max_http_bytes,
-            ngsi_ld,
-            subjects: subjects.clone(),
-        };
-        let app = crate::http::with_method_fallback(
-            router(app_state.clone())
-                .merge(crate::console::router(app_state.clone(), console.clone())),
-        )
-        // Who is calling is decided here, once, for every route of the API and the console.
-        .layer(axum::middleware::from_fn_with_state(
-            app_state,
-            crate::http::caller::identify_caller,
-        ))
-        .layer(axum::middleware::from_fn(crate::console::count_queries))
-        .layer(axum::Extension(console));
-        let shutdown = cancel.clone();
-        let served_app = app.clone();
-        let server = tokio::spawn(async move {
-            // The client address decides whether federated queries need the admin token.
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await
-        });
+        let consortium = Consortium::join(dir, &storage, &config, &cancel).await?;
+        let services = Services::open(dir, &config, &storage, consortium.as_ref(), http_addr)?;
+        let app = app::build(dir, &config, &storage, &services, http_addr)?;
+        let tasks = start_tasks(&services, consortium, listener, app.clone(), &cancel);
         tracing::info!(
             name = %config.node.name,
             role = %config.node.role,
-            peer_id = %identity.peer_id(),
+            peer_id = %storage.identity.peer_id(),
             http = %http_addr,
+            tasks = tasks.running(),
             "node started"
         );
         Ok(NodeHandle {
             http_addr,
-            store,
-            subjects,
-            store_path,
-            state,
+            store: storage.store,
+            subjects: services.subjects,
+            store_path: storage.store_path,
+            state: storage.state,
             cancel,
-            server,
-            network,
-            catalog,
-            catalog_task,
-            access,
-            federation,
-            audit,
-            ingest,
-            ingest_task,
-            _lock: lock,
-            app: served_app,
+            tasks,
+            network: services.network,
+            catalog: services.catalog,
+            access: services.access,
+            federation: services.federation,
+            audit: services.audit,
+            ingest: services.ingest,
+            _lock: storage.lock,
+            app,
         })
     }
 }
+
+/// Binds the HTTP listener first, so the public base URL knows its port when it is 0.
+async fn bind_http(config: &Config) -> Result<(TcpListener, SocketAddr), NodeError> {
+    let addr = config.http.listen;
+    let bind_error = |source| NodeError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+    let bound = listener.local_addr().map_err(bind_error)?;
+    if config.http.loopback_operator {
+        tracing::warn!(
+            listen = %addr,
+            "http.loopback_operator is set: every client connecting over loopback acts as the operator without a token (demo and test suites only; never behind a reverse proxy on this host)"
+        );
+    }
+    Ok((listener, bound))
+}
+
+/// Starts the node's long-running work, every task owned by the returned set: the
+/// catalogue, the ingest, and with a consortium the network and the answers to members.
+fn start_tasks(
+    services: &Services,
+    consortium: Option<Consortium>,
+    listener: TcpListener,
+    app: axum::Router,
+    cancel: &CancellationToken,
+) -> NodeTasks {
+    let mut tasks = NodeTasks::default();
+    let (catalog, network) = (services.catalog.clone(), services.network.clone());
+    let stop = cancel.child_token();
+    tasks.spawn("catalogue", async move {
+        catalog.run(network, stop).await;
+        Ok(())
+    });
+    let (ingest, stop) = (services.ingest.clone(), cancel.child_token());
+    tasks.spawn("ingest", async move {
+        ingest.run(stop).await;
+        Ok(())
+    });
+    if let Some(Consortium { network, .. }) = consortium {
+        let event_loop = network.event_loop;
+        tasks.spawn("network", async move {
+            event_loop.await;
+            Ok(())
+        });
+        let serve = requests::serve(
+            network.inbound,
+            network.client,
+            services.catalog.clone(),
+            services.access.clone(),
+            cancel.child_token(),
+        );
+        tasks.spawn("peer requests", async move {
+            serve.await;
+            Ok(())
+        });
+    }
+    let stop = cancel.clone();
+    tasks.spawn(HTTP_SERVER, async move {
+        // The client address decides whether loopback counts as the operator.
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .map_err(|e| e.to_string())
+    });
+    tasks
+}
+
+/// The name of the HTTP server's task, whose failure shutdown reports.
+const HTTP_SERVER: &str = "http server";
 
 impl NodeHandle {
     /// The HTTP API as the listener serves it, to call in process (`tower::ServiceExt::oneshot`);
@@ -353,7 +195,7 @@ impl NodeHandle {
 
     /// The p2p network, if the node is in a consortium.
     pub fn network(&self) -> Option<&NetworkClient> {
-        self.network.as_ref().map(|(client, _)| client)
+        self.network.as_ref()
     }
 
     /// The node's catalogue service (datasets, own and federated catalogues).
@@ -409,25 +251,14 @@ impl NodeHandle {
     /// Stops accepting requests, lets requests in flight finish, then flushes the store and
     /// the state database and releases the directory lock.
     pub async fn shutdown(self) -> Result<(), NodeError> {
-        tracing::info!("shutting down");
+        tracing::info!(tasks = self.tasks.running(), "shutting down");
         self.cancel.cancel();
-        let served = self
-            .server
-            .await
-            .map_err(|e| NodeError::Server(e.to_string()))?;
-        if let Err(e) = self.ingest_task.await {
-            tracing::error!("ingest task failed: {e}");
+        let failures = self.tasks.drain(SHUTDOWN_BOUND).await;
+        for failure in &failures {
+            tracing::error!(task = failure.name, "{}", failure.error);
         }
         // Every acknowledged message is already committed; this lets queued ones finish.
-        self.ingest.close(std::time::Duration::from_secs(30)).await;
-        if let Err(e) = self.catalog_task.await {
-            tracing::error!("catalogue task failed: {e}");
-        }
-        if let Some((_, task)) = self.network
-            && let Err(e) = task.await
-        {
-            tracing::error!("network task failed: {e}");
-        }
+        self.ingest.close(SHUTDOWN_BOUND).await;
         let (store, state, path) = (self.store, self.state, self.store_path);
         let flushed = tokio::task::spawn_blocking(move || {
             NodeDir::flush_store(&store).map_err(|source| NodeError::Store { path, source })?;
@@ -435,7 +266,9 @@ impl NodeHandle {
         })
         .await
         .map_err(|e| NodeError::Server(e.to_string()))?;
-        served.map_err(|e| NodeError::Server(e.to_string()))?;
+        if let Some(failure) = failures.iter().find(|f| f.name == HTTP_SERVER) {
+            return Err(NodeError::Server(failure.error.clone()));
+        }
         flushed?;
         tracing::info!("node stopped");
         Ok(())

@@ -9,7 +9,7 @@
 //! <dir>/data/state     sled state database
 //! ```
 
-use crate::config::{CONFIG_FILE, Config, ConfigError, Role};
+use crate::config::{CONFIG_FILE, Config, ConfigError, P2pSection, Role};
 use crate::trust::admin_token::{AdminToken, AdminTokenError};
 use crate::trust::identity::{IdentityError, NodeIdentity};
 use oxigraph::store::{StorageError, Store};
@@ -91,6 +91,11 @@ pub struct InitOptions {
     pub role: Role,
     /// Address of the HTTP API.
     pub http_listen: SocketAddr,
+    /// Address of the p2p network (TCP and QUIC); `None`: port 7979 on loopback when the
+    /// HTTP API is on loopback, on every interface otherwise.
+    pub p2p_listen: Option<SocketAddr>,
+    /// Whether to find members on the local network with mDNS.
+    pub mdns: bool,
     /// Replace an existing node's key, token and configuration.
     pub force: bool,
     /// Use this identity instead of a random one (tests and the demo derive it from a seed).
@@ -161,7 +166,16 @@ impl NodeDir {
         let identity = options.identity.unwrap_or_else(NodeIdentity::generate);
         identity.save(&self.key_path())?;
         AdminToken::generate().save(&self.token_path())?;
-        let config = Config::template(&options.name, options.role, options.http_listen);
+        let p2p_listen = options
+            .p2p_listen
+            .unwrap_or_else(|| P2pSection::default_listen_for(options.http_listen));
+        let config = Config::template(
+            &options.name,
+            options.role,
+            options.http_listen,
+            p2p_listen,
+            options.mdns,
+        );
         std::fs::write(self.config_path(), config).map_err(|source| NodeDirError::Io {
             path: self.config_path(),
             source,
@@ -282,6 +296,8 @@ mod tests {
             name: "mechelen".into(),
             role: Role::City,
             http_listen: "127.0.0.1:7878".parse().unwrap(),
+            p2p_listen: None,
+            mdns: false,
             force,
             identity: None,
         }

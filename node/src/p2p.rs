@@ -28,10 +28,10 @@ use crate::trust::identity::NodeIdentity;
 use crate::trust::membership::CurrentMembership;
 use behaviour::Behaviour;
 use event_loop::{EventLoop, MEMBERSHIP_TOPIC, topic};
+use futures::future::BoxFuture;
 use libp2p::{Multiaddr, SwarmBuilder, noise, tcp, yamux};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 fn parse_addresses(key: &'static str, values: &[String]) -> Result<Vec<Multiaddr>, NetworkError> {
@@ -52,18 +52,20 @@ fn parse_addresses(key: &'static str, values: &[String]) -> Result<Vec<Multiaddr
 /// Application requests waiting for an answer, at most; more are refused as busy.
 const INBOUND_QUEUE: usize = 256;
 
-/// The running network: the client, requests for the application to answer, and the task.
+/// The network, listening and dialling: the client, requests for the application to answer,
+/// and the event loop for the caller to run as a task it owns.
 pub struct Network {
     /// Handle to the network task.
     pub client: NetworkClient,
     /// Requests from members that the application answers (see [`InboundRequest`]).
     pub inbound: mpsc::Receiver<InboundRequest>,
-    /// The network task; it ends when the cancellation token fires.
-    pub task: JoinHandle<()>,
+    /// The event loop that owns the swarm; it ends when the cancellation token fires.
+    pub event_loop: BoxFuture<'static, ()>,
 }
 
-/// Starts the network task for `identity` in the consortium `membership`.
-pub async fn spawn(
+/// Builds the network for `identity` in the consortium `membership`: listens, dials the
+/// bootstrap addresses, and returns the event loop to run.
+pub async fn start(
     identity: &NodeIdentity,
     config: &P2pSection,
     membership: CurrentMembership,
@@ -71,23 +73,7 @@ pub async fn spawn(
 ) -> Result<Network, NetworkError> {
     let listen = parse_addresses("p2p.listen", &config.listen)?;
     let bootstrap = parse_addresses("p2p.bootstrap", &config.bootstrap)?;
-    let behaviour = Behaviour::new(identity.keypair(), config)
-        .map_err(|e| NetworkError::Setup(e.to_string()))?;
-    let setup = |e: &dyn std::fmt::Display| NetworkError::Setup(e.to_string());
-    let mut swarm = SwarmBuilder::with_existing_identity(identity.keypair().clone())
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .map_err(|e| setup(&e))?
-        .with_quic()
-        .with_behaviour(|_| behaviour)
-        .map_err(|e| setup(&e))?
-        // Members keep their connections; the maintenance loop redials the ones that drop.
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
-        .build();
+    let mut swarm = build_swarm(identity, config)?;
 
     let document = membership.get().document;
     let local = identity.peer_id();
@@ -104,10 +90,16 @@ pub async fn spawn(
         .behaviour_mut()
         .gossipsub
         .subscribe(&topic(&document.consortium_id, MEMBERSHIP_TOPIC))
-        .map_err(|e| setup(&e))?;
+        .map_err(|e| NetworkError::Setup(e.to_string()))?;
     for address in listen {
+        ensure_free(&address)?;
         swarm.listen_on(address.clone()).map_err(|e| {
-            NetworkError::Setup(format!("cannot listen on {address} (p2p.listen): {e}"))
+            // The transport's error says little ("Other"); the OS error under it says what
+            // happened, e.g. "Address already in use".
+            NetworkError::Setup(format!(
+                "cannot listen on {address} (p2p.listen): {}",
+                error_chain(&e)
+            ))
         })?;
     }
     for address in &bootstrap {
@@ -128,10 +120,68 @@ pub async fn spawn(
     let event_loop = EventLoop::new(
         swarm, command_rx, event_tx, inbound_tx, membership, bootstrap,
     );
-    let task = tokio::spawn(event_loop.run(cancel));
     Ok(Network {
         client,
         inbound,
-        task,
+        event_loop: Box::pin(event_loop.run(cancel)),
     })
+}
+
+/// The swarm: TCP and QUIC, noise and yamux, the composed behaviour.
+fn build_swarm(
+    identity: &NodeIdentity,
+    config: &P2pSection,
+) -> Result<libp2p::Swarm<Behaviour>, NetworkError> {
+    let behaviour = Behaviour::new(identity.keypair(), config)
+        .map_err(|e| NetworkError::Setup(e.to_string()))?;
+    let setup = |e: &dyn std::fmt::Display| NetworkError::Setup(e.to_string());
+    let swarm = SwarmBuilder::with_existing_identity(identity.keypair().clone())
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| setup(&e))?
+        .with_quic()
+        .with_behaviour(|_| behaviour)
+        .map_err(|e| setup(&e))?
+        // Members keep their connections; the maintenance loop redials the ones that drop.
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
+        .build();
+    Ok(swarm)
+}
+
+/// `error` and its sources, joined with ": ", each said once.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join(": ")
+}
+
+/// Fails when another process holds `address`'s port. libp2p binds TCP with `SO_REUSEPORT`,
+/// so a second node on the same port would start and silently share the first one's
+/// connections; a plain bind first says "Address already in use" instead.
+fn ensure_free(address: &Multiaddr) -> Result<(), NetworkError> {
+    use libp2p::multiaddr::Protocol;
+    let mut parts = address.iter();
+    let ip: std::net::IpAddr = match parts.next() {
+        Some(Protocol::Ip4(ip)) => ip.into(),
+        Some(Protocol::Ip6(ip)) => ip.into(),
+        _ => return Ok(()),
+    };
+    let bound = match parts.next() {
+        Some(Protocol::Tcp(port)) if port != 0 => std::net::TcpListener::bind((ip, port)).map(drop),
+        Some(Protocol::Udp(port)) if port != 0 => std::net::UdpSocket::bind((ip, port)).map(drop),
+        _ => return Ok(()),
+    };
+    bound.map_err(|e| NetworkError::Setup(format!("cannot listen on {address} (p2p.listen): {e}")))
 }

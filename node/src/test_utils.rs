@@ -26,6 +26,8 @@ impl Node {
             name: "test-node".into(),
             role: Role::City,
             http_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            p2p_listen: None,
+            mdns: false,
             force: true,
             identity: None,
         })?;
@@ -61,6 +63,8 @@ pub fn prepare_nodes(n: usize, seed: u8) -> anyhow::Result<Vec<PreparedNode>> {
                 name: name.clone(),
                 role: if i == 0 { Role::Steward } else { Role::City },
                 http_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                p2p_listen: None,
+                mdns: false,
                 force: false,
                 identity: Some(identity.clone()),
             })?;

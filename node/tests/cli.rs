@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -890,4 +891,93 @@ fn datasets_offline_and_online_and_an_offline_catalogue_check() {
         &["bad signature"],
     );
     assert!(running.interrupt().success());
+}
+
+/// The shell blocks (```sh) of a Markdown document, in order, as one script.
+fn sh_blocks(markdown: &str) -> String {
+    let mut script = String::new();
+    let mut inside = false;
+    for line in markdown.lines() {
+        match (inside, line.trim_start()) {
+            (false, "```sh") => inside = true,
+            (true, "```") => inside = false,
+            (true, _) => {
+                script.push_str(line);
+                script.push('\n');
+            }
+            _ => {}
+        }
+    }
+    script
+}
+
+/// docs/two-organisations.md run as written: every `sh` block, in order, in one shell with
+/// `hanse` on the PATH, in an empty directory, on free ports in place of the document's.
+#[test]
+fn the_two_organisations_walkthrough_runs_as_written() {
+    let doc = include_str!("../../docs/two-organisations.md");
+    let mut script = sh_blocks(doc);
+    assert!(
+        script.lines().count() > 20,
+        "the walkthrough has almost no commands:\n{script}"
+    );
+    for port in ["7801", "7802", "7901", "7902"] {
+        script = script.replace(port, &free_port().to_string());
+    }
+    let work = tempfile::tempdir().unwrap();
+    let bin = Path::new(HANSE).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // Its own process group, so a timeout stops the nodes it started in the background too.
+    let mut child = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .process_group(0)
+        .current_dir(work.path())
+        .env("PATH", path)
+        .env_remove("HANSE_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run bash");
+    // Drained on threads, so a chatty step never blocks on a full pipe.
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for bash") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let group = format!("-{}", child.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    match status {
+        Some(status) if status.success() => {
+            println!("walkthrough passed:\n{out}");
+        }
+        Some(status) => {
+            panic!("the walkthrough failed ({status}):\n--- stdout\n{out}\n--- stderr\n{err}")
+        }
+        None => panic!(
+            "the walkthrough did not finish within 300 s:\n--- stdout\n{out}\n--- stderr\n{err}"
+        ),
+    }
 }

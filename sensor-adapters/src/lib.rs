@@ -1,5 +1,6 @@
 //! Sensor sources for hanse: payload decoders, the declarative mapping from payload fields
-//! to SOSA observations and Smart Data Models entities, and MQTT connection set-up.
+//! to SOSA observations and Smart Data Models entities. Pure: no network, no runtime (the
+//! node owns the MQTT client).
 //!
 //! The crate does not store anything; the node feeds the [`Observation`]s it returns into
 //! its store in batches and acknowledges messages after they are durable.
@@ -10,11 +11,9 @@
 //! - [`Mapper`]: readings to [`Observation`]s, with units converted and values checked;
 //! - [`observation`]: observations and device descriptions as RDF quads;
 //! - [`units`]: UN/CEFACT unit codes, QUDT IRIs, conversions;
-//! - [`mqtt`]: QoS 1, persistent-session, manual-ack connections.
 
 pub mod formats;
 mod mapping;
-pub mod mqtt;
 pub mod observation;
 mod reading;
 pub mod source;

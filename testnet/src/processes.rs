@@ -122,6 +122,8 @@ pub fn prepare_at(root: &Path, endpoints: Vec<Endpoints>) -> Result<Testnet> {
             name: name.clone(),
             role,
             http_listen: endpoints.http,
+            p2p_listen: None,
+            mdns: false,
             force: true,
             identity: Some(identity.clone()),
         })?;

@@ -66,6 +66,9 @@ impl AccessService {
         else {
             return Response::Error("not a query".into());
         };
+        self.inner
+            .queries_answered
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let person = stated_person(on_behalf_of);
         let (text, purpose, person) = (text.as_str(), purpose.as_deref(), person.as_deref());
         let (agreement_ids, requested) = (&agreement_ids[..], &requested[..]);

@@ -45,7 +45,8 @@ pub enum AccessError {
 /// A provider's answer to a remote query, as the consumer API returns it.
 #[derive(Debug, Serialize)]
 pub struct RemoteAnswer {
-    /// `complete`, `truncated` (rows cut at `sparql.max_result_rows`) or `denied`.
+    /// `complete`, `partial` (set by the HTTP API when a dataset that could have answered was
+    /// left out), `truncated` (rows cut at `sparql.max_result_rows`) or `denied`.
     pub status: &'static str,
     /// The provider's reason for a denial.
     pub reason: Option<String>,
@@ -93,6 +94,8 @@ pub(super) struct Inner {
     /// Seeds differentially private noise: derived from the node key, so that the same
     /// question over the same data gets the same answer, across restarts too.
     pub(super) noise_secret: [u8; 32],
+    /// Members' queries answered since the node started (the console's "queries served").
+    pub(super) queries_answered: std::sync::atomic::AtomicU64,
 }
 
 /// The noise secret: a hash of the node key's (deterministic Ed25519) signature of a fixed
@@ -154,8 +157,16 @@ impl AccessService {
                 config,
                 answers: OpenAnswers::default(),
                 public_graphs: Default::default(),
+                queries_answered: Default::default(),
             }),
         }
+    }
+
+    /// Members' queries this node has answered since it started.
+    pub fn queries_answered(&self) -> u64 {
+        self.inner
+            .queries_answered
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The agreements this node holds (as provider or consumer).

@@ -77,6 +77,9 @@ pub struct RejectionRecord {
     pub from: Option<String>,
     /// Why.
     pub reason: String,
+    /// Whether it was only a copy of a version already held (a replay or a late gossip), not
+    /// a refusal of anything new.
+    pub stale: bool,
 }
 
 /// One dataset of the federated catalogue, as filters and source selection see it.
@@ -395,6 +398,7 @@ impl FederatedCatalog {
                 time: oxsdatatypes::DateTime::now().to_string(),
                 from: from.map(|p| p.to_string()),
                 reason: rejection.to_string(),
+                stale: matches!(rejection, Rejection::NotNewer { .. }),
             });
         }
     }
@@ -677,30 +681,4 @@ pub fn summarise(graph: &Graph, publisher: &PeerId, version: u64) -> Vec<Federat
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wkt_polygons_give_their_extent() {
-        let b = wkt_extent("POLYGON((4 50, 5 50, 5 52, 4 52, 4 50))").unwrap();
-        assert_eq!(
-            (b.min_lon, b.min_lat, b.max_lon, b.max_lat),
-            (4.0, 50.0, 5.0, 52.0)
-        );
-        assert!(wkt_extent("POLYGON EMPTY").is_none());
-    }
-
-    #[test]
-    fn bad_filters_name_the_parameter() {
-        let filter = DatasetFilter {
-            from: Some("yesterday".into()),
-            ..Default::default()
-        };
-        assert!(filter.compile().unwrap_err().starts_with("from:"));
-        let filter = DatasetFilter {
-            bbox: Some("1,2".into()),
-            ..Default::default()
-        };
-        assert!(filter.compile().unwrap_err().contains("bbox"));
-    }
-}
+mod tests;

@@ -3,7 +3,6 @@
 
 use super::DirArg;
 use super::api::Api;
-use anyhow::Context;
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -101,8 +100,7 @@ pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
                     "/api/agreements",
                     Some(("application/json", serde_json::to_vec(&body)?)),
                 )
-                .await
-                .context("the node must be running (`hanse serve`)")?;
+                .await?;
             let agreement: Value = serde_json::from_slice(&answer)?;
             println!(
                 "agreement {} {}: {} on {} for {} until {}",
@@ -122,7 +120,10 @@ pub async fn run(command: AccessCommand) -> anyhow::Result<()> {
                 "id", "status", "side", "dataset", "purpose", "budget left"
             );
             list.iter().for_each(print_row);
-            println!("({} agreements)", list.len());
+            println!(
+                "({})",
+                super::table::count(list.len(), "agreement", "agreements")
+            );
         }
         AccessCommand::Show { dir, id } => {
             let agreement: Value = serde_json::from_slice(

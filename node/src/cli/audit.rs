@@ -1,7 +1,7 @@
 //! `hanse audit show|verify`: read and check the access-decision log.
 
 use super::DirArg;
-use super::api::{Api, StateAccess};
+use super::api::StateAccess;
 use crate::audit::{AuditEntry, AuditLog};
 use anyhow::Context;
 use clap::Subcommand;
@@ -71,7 +71,7 @@ enum Source {
     /// The node is stopped: open its state database directly (holding the node lock).
     Offline(AuditLog, crate::node_dir::NodeLock),
     /// The node is running: ask its API.
-    Api(Api),
+    Api(crate::client::NodeClient),
 }
 
 impl Source {
@@ -92,20 +92,28 @@ fn print_entries(entries: &[AuditEntry], json: bool) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let decision = match e.record.decision {
+                crate::audit::AuditDecision::Allow => "allow",
+                crate::audit::AuditDecision::Deny => "deny",
+            };
+            vec![
+                e.seq.to_string(),
+                e.time.clone(),
+                decision.to_owned(),
+                e.record.requester.clone(),
+                e.record.dataset.clone(),
+                e.record.reason.clone(),
+            ]
+        })
+        .collect();
+    let header = ["seq", "time", "decision", "requester", "dataset", "reason"];
+    print!("{}", super::table::aligned(&header, &rows));
     println!(
-        "{:>6}  {:<29} {:<5}  {:<24} {:<40} reason",
-        "seq", "time", "", "requester", "dataset"
+        "({})",
+        super::table::count(entries.len(), "entry", "entries")
     );
-    for e in entries {
-        let decision = match e.record.decision {
-            crate::audit::AuditDecision::Allow => "allow",
-            crate::audit::AuditDecision::Deny => "deny",
-        };
-        println!(
-            "{:>6}  {:<29} {:<5}  {:<24} {:<40} {}",
-            e.seq, e.time, decision, e.record.requester, e.record.dataset, e.record.reason
-        );
-    }
-    println!("({} entries)", entries.len());
     Ok(())
 }

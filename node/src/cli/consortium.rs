@@ -200,9 +200,9 @@ pub async fn run(command: ConsortiumCommand) -> anyhow::Result<()> {
             signed.sign(&identity)?;
             write(&args.file, &signed)?;
             println!(
-                "signed version {} as {peer} ({} signature(s) now)",
+                "signed version {} as {peer} ({} now)",
                 signed.document.version,
-                signed.signatures.len()
+                super::table::count(signed.signatures.len(), "signature", "signatures")
             );
         }
         ConsortiumCommand::Show(args) => show(&read(&args.file)?),
@@ -309,6 +309,9 @@ fn show(signed: &SignedMembership) {
         {
             println!("  {:<16} {}", "", key);
         }
+        for address in &member.addresses {
+            println!("  {:<16} {}", "", address);
+        }
     }
     println!("signatures  {}", signed.signatures.len());
     for signature in &signed.signatures {
@@ -339,20 +342,19 @@ async fn install(args: InstallArgs) -> anyhow::Result<()> {
             .context("refused as a first membership document")?,
     }
     if existing.is_some() && dir.is_running() {
-        let token = dir.load_admin_token()?;
-        let url = format!("{}/api/consortium", api_url(config.http.listen));
-        let response = reqwest::Client::new()
-            .post(&url)
-            .bearer_auth(token.as_str())
-            .body(signed.to_json())
-            .send()
+        let client = crate::client::NodeClient::new(
+            api_url(config.http.listen),
+            Some(dir.load_admin_token()?),
+        );
+        let body = signed.to_json();
+        client
+            .send(
+                reqwest::Method::POST,
+                "/api/consortium",
+                Some(("application/json", body)),
+            )
             .await
-            .with_context(|| format!("cannot reach the running node at {url}"))?;
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        if !status.is_success() {
-            bail!("the node refused the update ({status}): {}", text.trim());
-        }
+            .context("the running node refused the update")?;
         println!(
             "installed version {} on the running node; it is gossiped to the consortium",
             signed.document.version

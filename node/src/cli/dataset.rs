@@ -5,7 +5,7 @@
 //! `catalog.publish_debounce_ms`).
 
 use super::DirArg;
-use super::api::{Api, StateAccess};
+use super::api::StateAccess;
 use crate::catalog::{AccessRights, DatasetDefinition, DatasetRegistry, NodeIris, Text, signing};
 use crate::node_dir::NodeLock;
 use anyhow::{Context, bail};
@@ -124,7 +124,7 @@ impl DefinitionArgs {
 /// Where datasets are read and written.
 enum Target {
     Offline(DatasetRegistry, NodeLock),
-    Api(Api),
+    Api(crate::client::NodeClient),
 }
 
 impl Target {

@@ -3,6 +3,7 @@
 
 use super::DirArg;
 use super::api::Api;
+use crate::client::NodeClient;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -66,7 +67,7 @@ pub async fn run(command: IngestCommand) -> anyhow::Result<()> {
     }
 }
 
-async fn status(api: &Api) -> anyhow::Result<()> {
+async fn status(api: &NodeClient) -> anyhow::Result<()> {
     let sources: Vec<Value> = serde_json::from_slice(&api.get("/api/ingest/status").await?)?;
     if sources.is_empty() {
         println!(
@@ -74,27 +75,37 @@ async fn status(api: &Api) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    println!(
-        "{:<20} {:<15} {:>10} {:>10} {:>12} {:>8} {:>8}  last error",
-        "source", "format", "received", "stored", "observations", "dead", "lag ms"
-    );
-    for s in &sources {
-        println!(
-            "{:<20} {:<15} {:>10} {:>10} {:>12} {:>8} {:>8}  {}",
-            s["source"].as_str().unwrap_or(""),
-            s["format"].as_str().unwrap_or(""),
-            s["received"],
-            s["messages_stored"],
-            s["observations_stored"],
-            s["dead_letters_waiting"],
-            s["lag_ms"],
-            s["last_error"]["reason"].as_str().unwrap_or("-"),
-        );
-    }
+    let count = |value: &Value| value.as_u64().map_or("-".to_owned(), |n| n.to_string());
+    let rows: Vec<Vec<String>> = sources
+        .iter()
+        .map(|s| {
+            vec![
+                s["source"].as_str().unwrap_or("").to_owned(),
+                s["format"].as_str().unwrap_or("").to_owned(),
+                count(&s["received"]),
+                count(&s["messages_stored"]),
+                count(&s["observations_stored"]),
+                count(&s["dead_letters_waiting"]),
+                count(&s["lag_ms"]),
+                s["last_error"]["reason"].as_str().unwrap_or("-").to_owned(),
+            ]
+        })
+        .collect();
+    let header = [
+        "source",
+        "format",
+        "received",
+        "stored",
+        "observations",
+        "dead",
+        "lag ms",
+        "last error",
+    ];
+    print!("{}", super::table::aligned(&header, &rows));
     Ok(())
 }
 
-async fn dead_letters(api: &Api, source: Option<&str>, replay: bool) -> anyhow::Result<()> {
+async fn dead_letters(api: &NodeClient, source: Option<&str>, replay: bool) -> anyhow::Result<()> {
     let query = source.map(|s| format!("?source={s}")).unwrap_or_default();
     if replay {
         let path = format!("/api/ingest/dead-letters/replay{query}");
@@ -112,7 +123,7 @@ async fn dead_letters(api: &Api, source: Option<&str>, replay: bool) -> anyhow::
         let short: String = payload.chars().take(60).collect();
         println!(
             "{:>6}  {}  {:<14} {:<24} {}\n        payload: {}{}",
-            letter["id"],
+            letter["id"].to_string(),
             letter["received_at"].as_str().unwrap_or(""),
             letter["source"].as_str().unwrap_or(""),
             letter["topic"].as_str().unwrap_or(""),
@@ -130,7 +141,7 @@ async fn dead_letters(api: &Api, source: Option<&str>, replay: bool) -> anyhow::
 }
 
 /// Streams the file in batches of rows, each sent as a CSV document with the header.
-async fn csv(api: &Api, file: &Path, source: &str, batch_rows: usize) -> anyhow::Result<()> {
+async fn csv(api: &NodeClient, file: &Path, source: &str, batch_rows: usize) -> anyhow::Result<()> {
     let input =
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let total = input.metadata()?.len();

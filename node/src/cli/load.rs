@@ -44,7 +44,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
             count
         }
         Err(NodeDirError::AlreadyRunning { .. }) => {
-            let api = Api {
+            let api = RunningNode {
                 url: api_url(config.http.listen),
                 max_body_bytes: config.http.max_body_bytes,
             };
@@ -62,7 +62,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
 }
 
 /// Where a running node's API is and how much it accepts per request.
-struct Api {
+struct RunningNode {
     url: String,
     max_body_bytes: usize,
 }
@@ -70,7 +70,7 @@ struct Api {
 /// Validates every file locally (so nothing is sent if any is bad), then posts them.
 async fn load_through_api(
     dir: &NodeDir,
-    api: Api,
+    api: RunningNode,
     sources: Vec<LoadSource>,
     graph: Option<NamedNode>,
     total_bytes: u64,

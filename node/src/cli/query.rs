@@ -120,15 +120,20 @@ fn print_report(body: &[u8]) {
             "  {:<24} {:<8} {:>6} rows {:>4} requests {:>6} ms {}",
             source["name"].as_str().unwrap_or("?"),
             source["status"].as_str().unwrap_or("?"),
-            source["rows"],
-            source["requests"],
-            source["millis"],
+            source["rows"].to_string(),
+            source["requests"].to_string(),
+            source["millis"].to_string(),
             source["error"].as_str().unwrap_or("")
         );
     }
     for skipped in report["skipped"].as_array().into_iter().flatten() {
+        let effect = if skipped["affects_answer"].as_bool() == Some(true) {
+            "could have answered part of the query"
+        } else {
+            "holds nothing the query asks for"
+        };
         eprintln!(
-            "  skipped {}/{}: {}",
+            "  skipped {}/{} ({effect}): {}",
             skipped["name"].as_str().unwrap_or("?"),
             skipped["dataset"].as_str().unwrap_or("?"),
             skipped["reason"].as_str().unwrap_or("?")

@@ -1,4 +1,4 @@
-//! Rendering SPARQL JSON results as an aligned text table.
+//! Aligned text tables: SPARQL JSON results, and the CLI's listings.
 
 use anyhow::Context;
 use oxigraph::model::{Literal, Term};
@@ -10,6 +10,38 @@ use std::io::Write;
 /// Widest a cell gets before it is cut with an ellipsis.
 const MAX_CELL: usize = 60;
 const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
+
+/// `rows` under `header`, each column as wide as its widest cell, two spaces apart (a last
+/// column is not padded), one line each.
+pub fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let text: Vec<String> = cells
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!("{}\n", text.join("  ").trim_end())
+    };
+    let mut out = line(&mut header.iter().copied());
+    for row in rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// "1 entry", "2 entries".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 /// Prints SPARQL JSON solutions as a table followed by the row count.
 pub fn print_solutions(json: &[u8], out: &mut impl Write) -> anyhow::Result<()> {
@@ -121,6 +153,21 @@ fn literal_cell(literal: &Literal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listings_line_up_whatever_the_cell_widths() {
+        let rows = vec![
+            vec!["1".to_owned(), "a-long-peer-id".to_owned(), "x".to_owned()],
+            vec!["12".to_owned(), "p".to_owned(), "y".to_owned()],
+        ];
+        let text = aligned(&["seq", "requester", "reason"], &rows);
+        assert_eq!(
+            text,
+            "seq  requester       reason\n1    a-long-peer-id  x\n12   p               y\n"
+        );
+        assert_eq!(count(1, "entry", "entries"), "1 entry");
+        assert_eq!(count(2, "entry", "entries"), "2 entries");
+    }
 
     #[test]
     fn renders_an_aligned_table() {

@@ -290,11 +290,22 @@ mod tests {
 
     #[test]
     fn template_parses_back_to_its_values() {
-        let text = Config::template("delft", Role::Research, "127.0.0.1:9000".parse().unwrap());
+        let text = Config::template(
+            "delft",
+            Role::Research,
+            "127.0.0.1:9000".parse().unwrap(),
+            "127.0.0.1:9100".parse().unwrap(),
+            false,
+        );
         let config = Config::parse(&text).unwrap();
         assert_eq!(config.node.name, "delft");
         assert_eq!(config.node.role, Role::Research);
         assert_eq!(config.http.listen.port(), 9000);
+        assert_eq!(
+            config.p2p.listen,
+            ["/ip4/127.0.0.1/tcp/9100", "/ip4/127.0.0.1/udp/9100/quic-v1"]
+        );
+        assert!(!config.p2p.mdns);
         assert_eq!(config.sparql.max_result_rows, 100_000);
         config.validate().unwrap();
     }

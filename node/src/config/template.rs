@@ -7,7 +7,13 @@ use std::net::SocketAddr;
 
 impl Config {
     /// The commented `hanse.toml` written by `hanse init`.
-    pub fn template(name: &str, role: Role, http_listen: SocketAddr) -> String {
+    pub fn template(
+        name: &str,
+        role: Role,
+        http_listen: SocketAddr,
+        p2p_listen: SocketAddr,
+        mdns: bool,
+    ) -> String {
         let d = Config::default();
         format!(
             r#"# hanse node configuration. Every key is optional; the values shown are the defaults
@@ -45,8 +51,8 @@ max_concurrent_queries = {max_queries}
 listen = [{p2p_listen}]
 # Members to dial at start, e.g. "/ip4/192.0.2.10/tcp/7979/p2p/12D3KooW...".
 bootstrap = []
-# Find members on the local network with mDNS.
-mdns = true
+# Find members on the local network with mDNS (`hanse init --mdns`).
+mdns = {mdns}
 # Most simultaneous connections to one peer, and in total.
 max_connections_per_peer = {per_peer}
 max_connections = {max_conn}
@@ -199,9 +205,7 @@ format = "text"
 "#,
             max_body = d.http.max_body_bytes,
             max_queries = d.http.max_concurrent_queries,
-            p2p_listen = d
-                .p2p
-                .listen
+            p2p_listen = super::p2p::P2pSection::listen_addresses(p2p_listen)
                 .iter()
                 .map(|a| format!("\"{a}\""))
                 .collect::<Vec<_>>()

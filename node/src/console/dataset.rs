@@ -73,12 +73,20 @@ fn find(state: &AppState, peer: &str, id: &str) -> Result<FederatedDataset, ApiE
         })
 }
 
-/// `GET /api/console/datasets/{peer}/{id}`
+/// `?purpose=`: the DPV purpose "may you use it" is answered for.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PurposeParam {
+    /// A DPV purpose IRI.
+    pub purpose: Option<String>,
+}
+
+/// `GET /api/console/datasets/{peer}/{id}[?purpose=]`
 #[tracing::instrument(skip_all, fields(%peer, %id))]
 pub async fn detail(
     State(state): State<AppState>,
     caller: Caller,
     Path((peer, id)): Path<(String, String)>,
+    axum::extract::Query(asked): axum::extract::Query<PurposeParam>,
 ) -> Result<Json<DatasetDetail>, ApiError> {
     let dataset = find(&state, &peer, &id)?;
     if !state.access.sees_entry(&caller, &dataset) {
@@ -120,14 +128,17 @@ pub async fn detail(
     } else {
         None
     };
-    // With an agreement, ask the federation's question for the agreement's purpose.
-    let purpose = agreement.as_ref().and_then(|id| {
-        state
-            .access
-            .agreements()
-            .get(id)
-            .ok()
-            .map(|a| a.terms.purpose)
+    // For the purpose the page asks about (the catalogue's), else with an agreement for the
+    // agreement's purpose.
+    let purpose = asked.purpose.or_else(|| {
+        agreement.as_ref().and_then(|id| {
+            state
+                .access
+                .agreements()
+                .get(id)
+                .ok()
+                .map(|a| a.terms.purpose)
+        })
     });
     let federation = state.federation.clone();
     let local = local_view(&state, &caller);

@@ -146,9 +146,10 @@ pub async fn overview(
             });
         }
         let version = versions.get(&member.peer_id).copied();
-        let rejected = rejections.iter().rev().find(|r| {
-            r.from.as_deref() == Some(member.peer_id.as_str()) && !r.reason.contains("not newer")
-        });
+        let rejected = rejections
+            .iter()
+            .rev()
+            .find(|r| r.from.as_deref() == Some(member.peer_id.as_str()) && !r.stale);
         let verification = match (version, rejected) {
             (_, Some(r)) => format!("rejected: {}", r.reason),
             (Some(_), None) => "verified".to_owned(),
@@ -193,7 +194,9 @@ pub async fn overview(
         serde_json::json!(own.as_ref().map(|o| o.version)),
     );
     health.insert("peers_connected", serde_json::json!(connected.len()));
-    health.insert("catalog_rejections", serde_json::json!(rejections.len()));
+    // Copies of versions already held are not refusals of anything.
+    let refused = rejections.iter().filter(|r| !r.stale).count();
+    health.insert("catalog_rejections", serde_json::json!(refused));
     health.insert(
         "dead_letters_waiting",
         serde_json::json!(sources.iter().map(|s| s.dead_letters_waiting).sum::<u64>()),
@@ -220,12 +223,9 @@ pub async fn overview(
                 .unwrap_or(0),
             observations_today: today,
             sources: sources.len(),
-            sources_healthy: sources
-                .iter()
-                .filter(|s| s.mqtt_connected != Some(false) && s.last_error.is_none())
-                .count(),
+            sources_healthy: sources.iter().filter(|s| s.is_healthy()).count(),
             agreements_active,
-            queries_served: console.queries_served(),
+            queries_served: console.queries_served() + state.access.queries_answered(),
         },
         health,
         tile_url: console.tile_url().map(str::to_owned),

@@ -56,6 +56,8 @@ pub async fn start(root: &Path, http: SocketAddr) -> anyhow::Result<DemoConsorti
                 name: member.name.into(),
                 role: member.role,
                 http_listen: address,
+                p2p_listen: None,
+                mdns: false,
                 force: false,
                 identity: Some(identity(index)),
             })?;

@@ -35,7 +35,7 @@ impl EmbeddedBroker {
         };
         let connections = rumqttd::ConnectionSettings {
             connection_timeout_ms: 60_000,
-            max_payload_size: hanse_sensors::mqtt::MAX_PACKET_BYTES,
+            max_payload_size: crate::ingest::mqtt_client::MAX_PACKET_BYTES,
             max_inflight_count: 500,
             auth: None,
             external_auth: None,

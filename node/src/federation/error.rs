@@ -19,6 +19,17 @@ pub enum FederationError {
         /// What went wrong.
         reason: String,
     },
+    /// A dataset that could have answered part of the query was left out (purpose, policy,
+    /// rights) and the query asked for `strict` answers.
+    #[error("{name}'s dataset `{dataset}` was left out (strict mode): {reason}")]
+    DatasetSkipped {
+        /// The member's name.
+        name: String,
+        /// The dataset id.
+        dataset: String,
+        /// Why.
+        reason: String,
+    },
     /// A sub-query answer or an intermediate join is too large.
     #[error(
         "an intermediate result exceeds {limit} rows (federation.max_intermediate_rows); make the query more selective"

@@ -4,6 +4,9 @@
 use super::sources::Skipped;
 use crate::p2p::Disclosure;
 use serde::Serialize;
+use spargebra::Query;
+use spargebra::algebra::GraphPattern;
+use spargebra::term::{NamedNodePattern, TriplePattern, Variable};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -44,7 +47,8 @@ pub struct SourceReport {
 /// The federation part of an answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct FederationReport {
-    /// `complete`, or `partial` when a source failed.
+    /// `complete`, or `partial` when a source failed or a dataset that could have answered
+    /// part of the query was skipped.
     pub status: &'static str,
     /// How the query was run: `single-source` (sent whole to one member) or `federated`.
     pub mode: &'static str,
@@ -136,7 +140,8 @@ impl ReportBuilder {
             .values()
             .cloned()
             .collect();
-        let complete = sources.iter().all(|s| s.status == SourceStatus::Complete);
+        let complete = sources.iter().all(|s| s.status == SourceStatus::Complete)
+            && !skipped.iter().any(|s| s.relevant);
         FederationReport {
             status: if complete { "complete" } else { "partial" },
             mode,
@@ -144,5 +149,53 @@ impl ReportBuilder {
             skipped,
             millis: elapsed.as_millis() as u64,
         }
+    }
+}
+
+/// Marks which of `skipped` could have contributed to `query`'s answer.
+pub fn mark_relevant(skipped: &mut [Skipped], query: &Query) {
+    let mut patterns = Vec::new();
+    let pattern = match query {
+        Query::Select { pattern, .. }
+        | Query::Construct { pattern, .. }
+        | Query::Describe { pattern, .. }
+        | Query::Ask { pattern, .. } => pattern,
+    };
+    triple_patterns(pattern, &mut patterns);
+    for dataset in skipped {
+        dataset.relevant = dataset.may_match_any(&patterns);
+    }
+}
+
+/// The triple patterns of `pattern`; a property path counts as a pattern with any predicate.
+fn triple_patterns(pattern: &GraphPattern, out: &mut Vec<TriplePattern>) {
+    match pattern {
+        GraphPattern::Bgp { patterns } => out.extend(patterns.iter().cloned()),
+        GraphPattern::Path {
+            subject, object, ..
+        } => out.push(TriplePattern {
+            subject: subject.clone(),
+            predicate: NamedNodePattern::Variable(Variable::new_unchecked("path")),
+            object: object.clone(),
+        }),
+        GraphPattern::Join { left, right }
+        | GraphPattern::LeftJoin { left, right, .. }
+        | GraphPattern::Lateral { left, right }
+        | GraphPattern::Union { left, right }
+        | GraphPattern::Minus { left, right } => {
+            triple_patterns(left, out);
+            triple_patterns(right, out);
+        }
+        GraphPattern::Filter { inner, .. }
+        | GraphPattern::Graph { inner, .. }
+        | GraphPattern::Extend { inner, .. }
+        | GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Project { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Slice { inner, .. }
+        | GraphPattern::Group { inner, .. }
+        | GraphPattern::Service { inner, .. } => triple_patterns(inner, out),
+        GraphPattern::Values { .. } => {}
     }
 }

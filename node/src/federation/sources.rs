@@ -203,18 +203,33 @@ pub struct Skipped {
     pub dataset: String,
     /// Why it was not asked.
     pub reason: Refusal,
+    /// What its catalogue entry says it holds; `None` when unknown (then it may hold anything).
+    pub shape: Option<SourceDataset>,
+    /// Whether it could have contributed to the query's answer (its classes and predicates
+    /// meet a triple pattern of the query): then the answer is partial without it.
+    pub relevant: bool,
+}
+
+impl Skipped {
+    /// Whether the dataset may hold a triple matching one of `patterns`.
+    pub fn may_match_any(&self, patterns: &[TriplePattern]) -> bool {
+        self.shape
+            .as_ref()
+            .is_none_or(|shape| patterns.iter().any(|p| shape.may_match(p)))
+    }
 }
 
 /// As federated answers report it: the reason in words and as a code.
 impl Serialize for Skipped {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = serializer.serialize_struct("Skipped", 5)?;
+        let mut out = serializer.serialize_struct("Skipped", 6)?;
         out.serialize_field("member", &self.member)?;
         out.serialize_field("name", &self.name)?;
         out.serialize_field("dataset", &self.dataset)?;
         out.serialize_field("reason", &self.reason.to_string())?;
         out.serialize_field("code", self.reason.code())?;
+        out.serialize_field("affects_answer", &self.relevant)?;
         out.end()
     }
 }
@@ -252,6 +267,8 @@ impl Sources {
                     name: source.name.clone(),
                     dataset: dataset.identifier.clone(),
                     reason: Refusal::AggregationOnly,
+                    shape: Some(dataset.clone()),
+                    relevant: true,
                 });
             }
             if !kept.datasets.is_empty() {
@@ -335,25 +352,28 @@ impl Sources {
                 agreements: Vec::new(),
             };
             for dataset in datasets {
-                match access.usable(&dataset, purpose, &offers, &agreements) {
+                let usable = access.usable(&dataset, purpose, &offers, &agreements);
+                let mut shape = SourceDataset::new(
+                    &dataset.identifier,
+                    dataset.classes,
+                    dataset.properties,
+                    dataset.graphs,
+                    dataset.subject_authorities,
+                    dataset.object_authorities,
+                );
+                match usable {
                     Ok(usable) => {
                         source.agreements.extend(usable.agreement);
-                        let mut usable_dataset = SourceDataset::new(
-                            &dataset.identifier,
-                            dataset.classes,
-                            dataset.properties,
-                            dataset.graphs,
-                            dataset.subject_authorities,
-                            dataset.object_authorities,
-                        );
-                        usable_dataset.aggregation_only = usable.aggregation_only;
-                        source.datasets.push(usable_dataset);
+                        shape.aggregation_only = usable.aggregation_only;
+                        source.datasets.push(shape);
                     }
                     Err(reason) => sources.skipped.push(Skipped {
                         member: source.member.clone(),
                         name: source.name.clone(),
                         dataset: dataset.identifier,
                         reason,
+                        shape: Some(shape),
+                        relevant: true,
                     }),
                 }
             }
@@ -375,31 +395,31 @@ fn own_source(catalog: &CatalogService, local: &LocalView) -> (Source, Vec<Skipp
         .unwrap_or_default()
         .into_iter()
         .partition(|d| local.datasets.contains(&d.id));
+    let shape = |definition: &crate::catalog::DatasetDefinition| {
+        let stats = catalog.statistics(&definition.id).unwrap_or_default();
+        SourceDataset::new(
+            &definition.id,
+            stats.classes.into_keys(),
+            stats.properties.into_keys(),
+            definition.graphs.clone(),
+            stats.subject_authorities,
+            stats.object_authorities,
+        )
+    };
     let skipped = unreadable
-        .into_iter()
+        .iter()
         .map(|definition| Skipped {
             member: me.clone(),
             name: name.clone(),
-            dataset: definition.id,
+            dataset: definition.id.clone(),
             reason: Refusal::NotReadable {
                 who: local.who.clone(),
             },
+            shape: Some(shape(definition)),
+            relevant: true,
         })
         .collect();
-    let datasets = readable
-        .iter()
-        .map(|definition| {
-            let stats = catalog.statistics(&definition.id).unwrap_or_default();
-            SourceDataset::new(
-                &definition.id,
-                stats.classes.into_keys(),
-                stats.properties.into_keys(),
-                definition.graphs.clone(),
-                stats.subject_authorities,
-                stats.object_authorities,
-            )
-        })
-        .collect();
+    let datasets = readable.iter().map(shape).collect();
     let source = Source {
         location: Location::Local,
         name,

@@ -166,21 +166,50 @@ pub struct RemoteQueryBody {
     datasets: Vec<String>,
 }
 
-/// `POST /api/remote/sparql`: asks one member; the answer says `complete` or `denied`
-/// with the provider's reason, and for an aggregation-only dataset what was withheld, the
-/// noise added and the budget left (`privacy`).
+/// The answer to `POST /api/remote/sparql`.
+#[derive(Debug, Serialize)]
+pub struct RemoteQueryReply {
+    /// The provider's answer.
+    #[serde(flatten)]
+    answer: crate::access::RemoteAnswer,
+    /// With no `datasets` named: the provider's datasets this node may not use for the
+    /// purpose that could have answered part of the query (then `status` is `partial`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    left_out: Vec<crate::federation::Skipped>,
+}
+
+/// `POST /api/remote/sparql`: asks one member; the answer says `complete`, `partial` (a
+/// dataset that could have answered was left out, listed in `left_out`) or `denied` with the
+/// provider's reason, and for an aggregation-only dataset what was withheld, the noise added
+/// and the budget left (`privacy`).
 #[tracing::instrument(skip_all)]
 pub async fn remote_query(
     State(state): State<AppState>,
     caller: Caller,
     Json(body): Json<RemoteQueryBody>,
-) -> Result<Json<crate::access::RemoteAnswer>, ApiError> {
+) -> Result<Json<RemoteQueryReply>, ApiError> {
     state
         .access
         .permit(&caller, Action::UseAgreements(body.purpose.as_deref()))?;
     let network = state.network.as_ref().ok_or(AccessError::NoNetwork)?;
     let provider = super::parse_peer(&body.provider)?;
-    let answer = state
+    // Without named datasets the provider uses whatever this node may: say what that leaves out.
+    let left_out = match (
+        body.datasets.is_empty(),
+        state.sparql.parse_query(&body.query).await,
+    ) {
+        (true, Ok(query)) => {
+            let (federation, purpose) = (state.federation.clone(), body.purpose.clone());
+            let provider = provider.to_string();
+            tokio::task::spawn_blocking(move || {
+                federation.left_out(&provider, &query, purpose.as_deref())
+            })
+            .await
+            .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let mut answer = state
         .access
         .remote_query(
             network,
@@ -194,5 +223,8 @@ pub async fn remote_query(
             },
         )
         .await?;
-    Ok(Json(answer))
+    if !left_out.is_empty() && answer.status == "complete" {
+        answer.status = "partial";
+    }
+    Ok(Json(RemoteQueryReply { answer, left_out }))
 }

@@ -90,6 +90,8 @@ impl From<crate::federation::FederationError> for ApiError {
             E::Sparql(e) => e.into(),
             E::Timeout { .. } => Self::new(StatusCode::GATEWAY_TIMEOUT, error.to_string()),
             E::SourceFailed { .. } => Self::new(StatusCode::BAD_GATEWAY, error.to_string()),
+            // The caller may not use the dataset for what it asked: not a server fault.
+            E::DatasetSkipped { .. } => Self::new(StatusCode::FORBIDDEN, error.to_string()),
             E::TooManyRows { .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
             e if e.is_client_error() => Self::new(StatusCode::BAD_REQUEST, e.to_string()),
             e => Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),

@@ -7,9 +7,9 @@
 //! delivers the message again from the persistent session.
 
 use super::IngestService;
+use super::mqtt_client::{Event, Incoming, MqttConnection, Publish, connect, try_subscribe};
 use super::status::SourceCounters;
 use super::writer::{WriteError, WriteOutcome};
-use hanse_sensors::mqtt::{Event, Incoming, MqttConnection, Publish, connect, try_subscribe};
 use hanse_sensors::source::{MAX_MQTT_CONNECTIONS, MqttSettings};
 use std::collections::VecDeque;
 use std::time::Duration;

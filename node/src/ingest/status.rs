@@ -136,3 +136,29 @@ impl SourceCounters {
         }
     }
 }
+
+impl SourceStatus {
+    /// Whether the source works: its broker connection (if any) is up, and it stored
+    /// something since its last error (one refused message does not make a source unhealthy).
+    pub fn is_healthy(&self) -> bool {
+        if self.mqtt_connected == Some(false) {
+            return false;
+        }
+        match (&self.last_error, &self.last_stored_at) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(error), Some(stored)) => {
+                let parse = |text: &str| {
+                    time::OffsetDateTime::parse(
+                        text,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                };
+                match (parse(stored), parse(&error.at)) {
+                    (Ok(stored), Ok(error)) => stored > error,
+                    _ => false,
+                }
+            }
+        }
+    }
+}

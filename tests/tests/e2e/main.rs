@@ -6,6 +6,8 @@ mod aggregates;
 mod catalogue;
 mod console;
 mod federation;
+mod flood;
+mod fuzz_seeds;
 mod gate;
 mod hostile;
 mod http_api;

@@ -216,3 +216,46 @@ async fn a_removed_member_is_disconnected() -> Result<()> {
     assert!(replay.text().await?.contains("not newer"));
     stop(running).await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_clash_says_address_in_use() -> Result<()> {
+    let nodes = prepare(2, 13)?;
+    let document = consortium(&nodes.iter().collect::<Vec<_>>())?;
+    for node in &nodes {
+        node.install(&document)?;
+    }
+    let first = start(&nodes[0], &[]).await?;
+    let p2p = first.handle.p2p_address().await?;
+    let taken_p2p = p2p.split("/p2p/").next().unwrap_or_default().to_owned();
+
+    // The second node asks for the first one's p2p address...
+    let mut config = nodes[1].dir.load_config()?;
+    config.p2p.listen = vec![taken_p2p.clone()];
+    config.p2p.mdns = false;
+    let error = match hanse_node::Node::spawn(&nodes[1].dir, config).await {
+        Ok(_) => anyhow::bail!("a second node listened on {taken_p2p}"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        error.contains(&taken_p2p) && error.contains("p2p.listen"),
+        "{error}"
+    );
+    assert!(
+        error.to_lowercase().contains("address already in use"),
+        "{error}"
+    );
+
+    // ...and for its HTTP address.
+    let mut config = nodes[1].dir.load_config()?;
+    config.http.listen = first.handle.http_addr();
+    let error = match hanse_node::Node::spawn(&nodes[1].dir, config).await {
+        Ok(_) => anyhow::bail!("a second node listened on the first one's HTTP address"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains("http.listen"), "{error}");
+    assert!(
+        error.to_lowercase().contains("address already in use"),
+        "{error}"
+    );
+    stop(vec![first]).await
+}

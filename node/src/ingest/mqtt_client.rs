@@ -1,8 +1,9 @@
 //! The MQTT connection of a source: options from the mapping file, QoS 1, a persistent
 //! session and manual acknowledgements, so the broker redelivers anything the node had not
-//! durably stored when it stopped.
+//! durably stored when it stopped. (The mapping itself, in `hanse-sensors`, knows nothing of
+//! networks: this client is the node's.)
 
-use crate::source::{MAX_MQTT_CONNECTIONS, MqttSettings};
+use hanse_sensors::source::{MAX_MQTT_CONNECTIONS, MqttSettings};
 use rumqttc::{MqttOptions, QoS, Transport};
 use std::time::Duration;
 
