@@ -260,7 +260,13 @@ impl FederationService {
         let max_rows = self.inner.sparql.limits().max_result_rows;
         if let Some(source) = plan.single_source {
             tracing::debug!(source = %sources.list[source].name, "single-source query");
-            let datasets = sources.list[source].dataset_ids();
+            // Only the datasets that can match the query, so the provider's audit log names
+            // what was read; all of them when the catalogue cannot tell.
+            let patterns = report::query_patterns(&query);
+            let datasets = match sources.list[source].datasets_for(&patterns) {
+                relevant if relevant.is_empty() => sources.list[source].dataset_ids(),
+                relevant => relevant,
+            };
             let table = executor.ask(source, query, datasets).await?;
             let body = tokio::task::spawn_blocking(move || {
                 write_results(table.into_results(is_ask), format, max_rows, timeout)

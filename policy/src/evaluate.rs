@@ -102,19 +102,29 @@ impl ConstraintReport {
     }
 }
 
+/// How a reason names a rule: its IRI, or for a rule without one (a blank node, whose label
+/// means nothing to a reader and changes with every parse) its place in the policy.
+fn rule_name(id: &str, kind: &str, index: usize) -> String {
+    if id.starts_with("_:") {
+        format!("the policy's {kind} {}", index + 1)
+    } else {
+        id.to_owned()
+    }
+}
+
 /// Evaluates `policy` for `request` in `world`.
 pub fn evaluate(policy: &Policy, request: &Request, world: &WorldState) -> Decision {
     let mut rules = Vec::new();
     let mut granted_by = None;
     let mut denied_by = None;
-    for rule in &policy.permissions {
+    for (index, rule) in policy.permissions.iter().enumerate() {
         let report = evaluate_rule(rule, request, world);
         if report.active && granted_by.is_none() {
-            granted_by = Some(rule.id.clone());
+            granted_by = Some(rule_name(&rule.id, "permission", index));
         }
         rules.push(report);
     }
-    for rule in &policy.prohibitions {
+    for (index, rule) in policy.prohibitions.iter().enumerate() {
         let report = evaluate_rule(rule, request, world);
         // Fail closed: a prohibition applies unless a premise fails or a constraint is
         // positively unsatisfied; an unevaluable constraint keeps it applying.
@@ -124,7 +134,7 @@ pub fn evaluate(policy: &Policy, request: &Request, world: &WorldState) -> Decis
                 .iter()
                 .all(|c| !matches!(c.outcome, Outcome::Unsatisfied));
         if applies && denied_by.is_none() {
-            denied_by = Some(rule.id.clone());
+            denied_by = Some(rule_name(&rule.id, "prohibition", index));
         }
         rules.push(report);
     }

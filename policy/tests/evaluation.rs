@@ -424,3 +424,18 @@ fn temporal_resolution_is_compared_and_fails_closed_when_unknown() {
     };
     assert!(!evaluate(&policies[0], &request, &minutes).permitted);
 }
+
+#[test]
+fn reasons_name_rules_by_iri_or_by_their_place() {
+    let named = decide_with(&atomic("odrl:count", "lteq", "10"), &request(), &world());
+    assert_eq!(named.reason, "permitted by http://example.org/r");
+    // A rule without an IRI is named by its place, not by a blank node label.
+    let text = format!(
+        "{PREFIXES}ex:p a odrl:Offer ; odrl:permission [ odrl:action odrl:use ; odrl:target ex:water ] ;\n\
+         odrl:prohibition [ odrl:action odrl:use ; odrl:target ex:other ] .\n"
+    );
+    let policies = parse_policy_turtle(&text).unwrap();
+    let decision = evaluate(&policies[0], &request(), &world());
+    assert!(decision.permitted, "{}", decision.reason);
+    assert_eq!(decision.reason, "permitted by the policy's permission 1");
+}

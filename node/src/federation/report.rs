@@ -154,6 +154,14 @@ impl ReportBuilder {
 
 /// Marks which of `skipped` could have contributed to `query`'s answer.
 pub fn mark_relevant(skipped: &mut [Skipped], query: &Query) {
+    let patterns = query_patterns(query);
+    for dataset in skipped {
+        dataset.relevant = dataset.may_match_any(&patterns);
+    }
+}
+
+/// The triple patterns of `query`; a property path counts as a pattern with any predicate.
+pub fn query_patterns(query: &Query) -> Vec<TriplePattern> {
     let mut patterns = Vec::new();
     let pattern = match query {
         Query::Select { pattern, .. }
@@ -162,9 +170,7 @@ pub fn mark_relevant(skipped: &mut [Skipped], query: &Query) {
         | Query::Ask { pattern, .. } => pattern,
     };
     triple_patterns(pattern, &mut patterns);
-    for dataset in skipped {
-        dataset.relevant = dataset.may_match_any(&patterns);
-    }
+    patterns
 }
 
 /// The triple patterns of `pattern`; a property path counts as a pattern with any predicate.
