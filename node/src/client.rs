@@ -99,19 +99,7 @@ impl NodeClient {
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<(reqwest::StatusCode, Vec<u8>), ClientError> {
         let (url, request) = self.request(method, path, body);
-        let response = request
-            .send()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|source| ClientError::Unreachable { url, source })?;
-        Ok((status, body.to_vec()))
+        deliver(url, request).await
     }
 
     fn request(
@@ -202,20 +190,9 @@ impl NodeClient {
         url: String,
         request: reqwest::RequestBuilder,
     ) -> Result<Vec<u8>, ClientError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|source| ClientError::Unreachable { url, source })?;
+        let (status, body) = deliver(url, request).await?;
         if status.is_success() {
-            Ok(body.to_vec())
+            Ok(body)
         } else {
             Err(ClientError::Status {
                 status,
@@ -223,4 +200,24 @@ impl NodeClient {
             })
         }
     }
+}
+
+/// Sends `request` to `url` and reads the whole answer, whatever its status.
+async fn deliver(
+    url: String,
+    request: reqwest::RequestBuilder,
+) -> Result<(reqwest::StatusCode, Vec<u8>), ClientError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|source| ClientError::Unreachable {
+            url: url.clone(),
+            source,
+        })?;
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|source| ClientError::Unreachable { url, source })?;
+    Ok((status, body.to_vec()))
 }

@@ -163,13 +163,7 @@ pub fn mark_relevant(skipped: &mut [Skipped], query: &Query) {
 /// The triple patterns of `query`; a property path counts as a pattern with any predicate.
 pub fn query_patterns(query: &Query) -> Vec<TriplePattern> {
     let mut patterns = Vec::new();
-    let pattern = match query {
-        Query::Select { pattern, .. }
-        | Query::Construct { pattern, .. }
-        | Query::Describe { pattern, .. }
-        | Query::Ask { pattern, .. } => pattern,
-    };
-    triple_patterns(pattern, &mut patterns);
+    triple_patterns(crate::store::sparql::query_pattern(query), &mut patterns);
     patterns
 }
 
