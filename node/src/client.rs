@@ -1,5 +1,5 @@
-//! The client of a running node's HTTP API: the CLI's way to a serving node, and the
-//! client the testnet and the tests use where they act as one caller.
+//! The one client of a running node's HTTP API, for the CLI, the testnet and the tests: each
+//! [`NodeClient`] is one caller (a visitor, or the holder of one token) of one node.
 
 use crate::store::graph_store::GraphTarget;
 use crate::trust::admin_token::AdminToken;
@@ -25,48 +25,129 @@ pub enum ClientError {
         /// The node's explanation.
         message: String,
     },
-    /// The client could not be built (a token that cannot go in a header, a TLS backend
-    /// that fails to start).
-    #[error("cannot build the HTTP client: {0}")]
-    Build(String),
+    /// The node answered, but not in the form asked for.
+    #[error("cannot read the node's answer to {path}: {message}")]
+    Unreadable {
+        /// The path asked.
+        path: String,
+        /// What is wrong with the answer.
+        message: String,
+    },
 }
 
-/// An HTTP client that sends `Authorization: Bearer <token>` with every request (a request
-/// that sets its own `Authorization` keeps it): for scripts, benchmarks and tests that act
-/// as one caller throughout.
-pub fn bearer_client(token: &str) -> Result<reqwest::Client, ClientError> {
-    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|e| ClientError::Build(format!("the token cannot be sent: {e}")))?;
-    value.set_sensitive(true);
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::AUTHORIZATION, value);
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .map_err(|e| ClientError::Build(e.to_string()))
+/// A bearer credential the client sends (an admin or user token, an OIDC JWT); never
+/// printed.
+#[derive(Clone)]
+struct Bearer(String);
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Bearer(***)")
+    }
 }
 
-/// Client for one node's API.
+/// Client for one node's API, acting as one caller throughout: a visitor (no credentials)
+/// or the holder of one bearer token.
 #[derive(Debug, Clone)]
 pub struct NodeClient {
     base: String,
-    token: Option<AdminToken>,
+    bearer: Option<Bearer>,
+    timeout: Duration,
+    follow_redirects: bool,
     http: reqwest::Client,
+}
+
+/// Bounded: a hung node must not hang the CLI, a benchmark or a test forever.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn http_client(timeout: Duration, follow_redirects: bool) -> reqwest::Client {
+    let redirects = if follow_redirects {
+        reqwest::redirect::Policy::default()
+    } else {
+        reqwest::redirect::Policy::none()
+    };
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(redirects)
+        .build()
+        .unwrap_or_default()
 }
 
 impl NodeClient {
     /// A client for the node at `base` (e.g. `http://127.0.0.1:7878`), optionally with the
     /// admin token for writes.
     pub fn new(base: impl Into<String>, token: Option<AdminToken>) -> Self {
+        Self::with(base, token.map(|t| Bearer(t.as_str().to_owned())))
+    }
+
+    /// A client without credentials: what a visitor sees.
+    pub fn visitor(base: impl Into<String>) -> Self {
+        Self::with(base, None)
+    }
+
+    /// A client that presents `token` (a user token, an OIDC JWT, a source's ingest token)
+    /// as `Authorization: Bearer` with every request.
+    pub fn bearer(base: impl Into<String>, token: &str) -> Self {
+        Self::with(base, Some(Bearer(token.trim().to_owned())))
+    }
+
+    fn with(base: impl Into<String>, bearer: Option<Bearer>) -> Self {
         Self {
             base: base.into().trim_end_matches('/').to_owned(),
-            token,
-            // Bounded: a hung node must not hang the CLI forever.
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(600))
-                .build()
-                .unwrap_or_default(),
+            bearer,
+            timeout: DEFAULT_TIMEOUT,
+            follow_redirects: true,
+            http: http_client(DEFAULT_TIMEOUT, true),
         }
+    }
+
+    /// The same caller with answers bounded by `timeout` instead of ten minutes.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self.http = http_client(self.timeout, self.follow_redirects);
+        self
+    }
+
+    /// The same caller, but redirects come back as answers instead of being followed (to
+    /// see where a sign-in sends a browser).
+    pub fn without_redirects(mut self) -> Self {
+        self.follow_redirects = false;
+        self.http = http_client(self.timeout, self.follow_redirects);
+        self
+    }
+
+    /// The URL of `path` (which starts with `/`) on this node.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request for `method path` carrying this client's credentials, to add headers or a
+    /// body to and send: for callers that need the answer's status and headers as they are.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, self.url(path));
+        match &self.bearer {
+            Some(Bearer(token)) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// `GET path` as a request to send (see [`NodeClient::request`]).
+    pub fn get_request(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, path)
+    }
+
+    /// `POST path` as a request to send (see [`NodeClient::request`]).
+    pub fn post_request(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, path)
+    }
+
+    /// `GET path`, parsed as JSON; the node's message as the error otherwise.
+    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, ClientError> {
+        let body = self.get(path).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Unreadable {
+            path: path.to_owned(),
+            message: format!("not JSON: {e}"),
+        })
     }
 
     /// The node's base URL, e.g. `http://127.0.0.1:7878`.
@@ -87,7 +168,7 @@ impl NodeClient {
         path: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<Vec<u8>, ClientError> {
-        let (url, request) = self.request(method, path, body);
+        let (url, request) = self.request_with(method, path, body);
         self.finish(url, request).await
     }
 
@@ -98,25 +179,21 @@ impl NodeClient {
         path: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<(reqwest::StatusCode, Vec<u8>), ClientError> {
-        let (url, request) = self.request(method, path, body);
+        let (url, request) = self.request_with(method, path, body);
         deliver(url, request).await
     }
 
-    fn request(
+    fn request_with(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> (String, reqwest::RequestBuilder) {
-        let url = format!("{}{path}", self.base);
-        let mut request = self.http.request(method, &url);
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token.as_str());
-        }
+        let mut request = self.request(method, path);
         if let Some((content_type, body)) = body {
             request = request.header("content-type", content_type).body(body);
         }
-        (url, request)
+        (self.url(path), request)
     }
 
     /// Sends a SPARQL query and returns the body in the `accept`ed format.
@@ -135,21 +212,17 @@ impl NodeClient {
         let encoded: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)
             .finish();
-        let url = if encoded.is_empty() {
-            format!("{}/sparql", self.base)
+        let path = if encoded.is_empty() {
+            "/sparql".to_owned()
         } else {
-            format!("{}/sparql?{encoded}", self.base)
+            format!("/sparql?{encoded}")
         };
         let request = self
-            .http
-            .post(&url)
+            .request(reqwest::Method::POST, &path)
             .header("content-type", "application/sparql-query")
             .header("accept", accept)
             .body(query.to_owned());
-        let request = match &self.token {
-            Some(token) => request.bearer_auth(token.as_str()),
-            None => request,
-        };
+        let url = self.url(&path);
         self.finish(url, request).await
     }
 
@@ -160,23 +233,20 @@ impl NodeClient {
         media_type: &str,
         body: Vec<u8>,
     ) -> Result<u64, ClientError> {
-        let url = match target {
+        let path = match target {
             GraphTarget::Named(iri) => {
                 let encoded: String =
                     form_urlencoded::byte_serialize(iri.as_str().as_bytes()).collect();
-                format!("{}/store?graph={encoded}", self.base)
+                format!("/store?graph={encoded}")
             }
-            GraphTarget::Default => format!("{}/store?default", self.base),
-            GraphTarget::Dataset => format!("{}/store", self.base),
+            GraphTarget::Default => "/store?default".to_owned(),
+            GraphTarget::Dataset => "/store".to_owned(),
         };
-        let mut request = self
-            .http
-            .post(&url)
+        let request = self
+            .request(reqwest::Method::POST, &path)
             .header("content-type", media_type)
             .body(body);
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token.as_str());
-        }
+        let url = self.url(&path);
         let answer = self.finish(url, request).await?;
         let quads = serde_json::from_slice::<serde_json::Value>(&answer)
             .ok()

@@ -17,6 +17,7 @@
 
 use crate::local_consortium::LocalConsortium;
 use anyhow::{Context, Result, bail};
+use hanse_node::client::{ClientError, NodeClient};
 use hanse_node::demo::data::{AIR_QUALITY, BICYCLE_COUNTS, SensorSample, sensor_observations};
 use hanse_node::test_utils::OPEN_OFFER;
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
@@ -235,10 +236,16 @@ async fn measure(
         config.catalog.publish_debounce_ms = 0;
     })
     .await?;
-    // Federated queries act with node 0's agreements: they are asked as its operator.
-    let operator = consortium.nodes[0].dir.load_admin_token()?;
-    let http = hanse_node::client::bearer_client(operator.as_str())?;
     let urls: Vec<String> = consortium.running.iter().map(|h| h.http_url()).collect();
+    // Each node's operator: node 0's asks the federated queries (they act with its
+    // agreements), the others' describe their data.
+    let operators: Vec<NodeClient> = consortium
+        .nodes
+        .iter()
+        .zip(&urls)
+        .map(|(node, url)| Ok(NodeClient::new(url, Some(node.dir.load_admin_token()?))))
+        .collect::<Result<_>>()?;
+    let asker = &operators[0];
     let peers: Vec<String> = consortium
         .networks
         .iter()
@@ -247,11 +254,6 @@ async fn measure(
     let cities = n - 2;
     let mut datasets = 0;
     for (i, handle) in consortium.running.iter().enumerate().skip(1) {
-        let token = consortium.nodes[i]
-            .dir
-            .load_admin_token()?
-            .as_str()
-            .to_owned();
         let data = if i == 1 {
             vec![("reference", reference_data(cities))]
         } else {
@@ -263,9 +265,8 @@ async fn measure(
                 _ => bail!("data in the default graph"),
             };
             handle.store().extend(quads)?;
-            let response = http
-                .post(format!("{}/api/datasets", urls[i]))
-                .bearer_auth(&token)
+            let response = operators[i]
+                .post_request("/api/datasets")
                 .json(&json!({ "id": id, "title": id, "description": "benchmark data",
                     "graphs": [graph], "access_rights": "public",
                     "licence": "https://creativecommons.org/licenses/by/4.0/", "policy": OPEN_OFFER }))
@@ -279,12 +280,10 @@ async fn measure(
     }
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let held: Vec<Value> = http
-            .get(format!("{}/api/catalog/federated", urls[0]))
-            .send()
-            .await?
-            .json()
-            .await?;
+        let held = asker.get_json("/api/catalog/federated").await?;
+        let held = held
+            .as_array()
+            .context("/api/catalog/federated is not a list")?;
         if held.len() == datasets
             && held
                 .iter()
@@ -325,8 +324,8 @@ async fn measure(
     for query in QUERIES {
         let plain = plain_query(query);
         let ideal = ideal_query(query, &peers[1], &peers[2..]);
-        let hanse = time_hanse(&http, &urls[0], &plain, "federated=true", options.runs).await;
-        let best = time_hanse(&http, &urls[0], &ideal, "", options.runs).await;
+        let hanse = time_hanse(asker, &plain, &[("federated", "true")], options.runs).await;
+        let best = time_hanse(asker, &ideal, &[], options.runs).await;
         let other = match comunica {
             Some(dir) => {
                 comunica_query(
@@ -431,33 +430,26 @@ fn ideal_query(query: &BenchQuery, region: &str, city_peers: &[String]) -> Strin
     )
 }
 
-/// Times `runs` answers from node 0's `/sparql` (median); requests from the federation report.
+/// Times `runs` answers from `asker`'s `/sparql` with `params` (median); requests from the
+/// federation report.
 async fn time_hanse(
-    http: &reqwest::Client,
-    url: &str,
+    asker: &NodeClient,
     query: &str,
-    params: &str,
+    params: &[(&str, &str)],
     runs: usize,
 ) -> Outcome {
     let mut times = Vec::new();
     let mut last = Outcome::default();
     for _ in 0..runs.max(1) {
         let started = Instant::now();
-        let response = http
-            .post(format!("{url}/sparql?{params}"))
-            .header("content-type", "application/sparql-query")
-            .header("accept", "application/sparql-results+json")
-            .body(query.to_owned())
-            .send()
+        let answer = asker
+            .query_with(query, "application/sparql-results+json", params)
             .await;
-        let body = match response {
-            Ok(r) if r.status().is_success() => r.json::<Value>().await.ok(),
-            Ok(r) => {
-                last.error = Some(format!(
-                    "{}: {}",
-                    r.status(),
-                    r.text().await.unwrap_or_default()
-                ));
+        let body = match answer {
+            Ok(body) => serde_json::from_slice::<Value>(&body).ok(),
+            // The status first, as the table's narrow column shows the start of the error.
+            Err(ClientError::Status { status, message }) => {
+                last.error = Some(format!("{status}: {message}"));
                 return last;
             }
             Err(e) => {

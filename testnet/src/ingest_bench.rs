@@ -16,6 +16,7 @@
 use crate::mqtt_load::{self, Broker, BrokerKind, MAX_METER_FIELDS, Publisher};
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
+use hanse_node::client::NodeClient;
 use hanse_node::test_utils::Mosquitto;
 use oxigraph::model::{GraphNameRef, NamedNodeRef};
 use oxigraph::store::Store;
@@ -48,16 +49,10 @@ pub struct IngestBenchOptions {
     pub broker: Option<BrokerKind>,
 }
 
-/// The meters source's stored observations, asked with its token (the node shows a source's
-/// status to callers who may read its graph).
-async fn observations_stored(client: &reqwest::Client, url: &str, token: &str) -> Result<u64> {
-    let status: serde_json::Value = client
-        .get(format!("{url}/api/ingest/status"))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .json()
-        .await?;
+/// The meters source's stored observations, asked with `client` holding the source's token
+/// (the node shows a source's status to callers who may read its graph).
+async fn observations_stored(client: &NodeClient) -> Result<u64> {
+    let status = client.get_json("/api/ingest/status").await?;
     status[0]["observations_stored"]
         .as_u64()
         .context("no observations_stored in /api/ingest/status")
@@ -88,11 +83,9 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
         c.ingest.max_http_bytes = 64 * 1024 * 1024;
     })
     .await?;
-    let url = node.http_url();
-    let token = std::fs::read_to_string(tmp.path().join("secrets/meters.token"))?
-        .trim()
-        .to_owned();
-    let client = reqwest::Client::new();
+    let token = std::fs::read_to_string(tmp.path().join("secrets/meters.token"))?;
+    // The source's own token: what a meter gateway pushing to it would hold.
+    let client = NodeClient::bearer(node.http_url(), &token);
     println!(
         "bench ingest: {fields} observations per message; {} over HTTP in batches of {} messages ({} in flight), {} over MQTT QoS 1 through {} ({sessions} sessions)",
         options.observations,
@@ -120,11 +113,10 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(",")
         );
-        let (client, url, token) = (client.clone(), url.clone(), token.clone());
+        let client = client.clone();
         in_flight.spawn(async move {
             let response = client
-                .post(format!("{url}/api/ingest/meters?topic=meters/http"))
-                .bearer_auth(token)
+                .post_request("/api/ingest/meters?topic=meters/http")
                 .header("content-type", "application/json")
                 .body(body)
                 .send()
@@ -139,7 +131,7 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
         done??;
     }
     let http_time = started.elapsed();
-    let http_observations = observations_stored(&client, &url, &token).await?;
+    let http_observations = observations_stored(&client).await?;
     let graph = NamedNodeRef::new(mqtt_load::METER_GRAPH)?;
     let quads: Vec<_> = node
         .store()
@@ -153,7 +145,7 @@ pub async fn run(options: IngestBenchOptions) -> Result<()> {
     let started = Instant::now();
     let publisher = Publisher::start(broker.addr(), "mqtt", mqtt_messages, fields, 0);
     loop {
-        let stored = observations_stored(&client, &url, &token).await?;
+        let stored = observations_stored(&client).await?;
         if stored >= target {
             break;
         }

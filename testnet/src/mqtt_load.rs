@@ -2,6 +2,7 @@
 //! JSON on `meters/{device}`, counting what the broker acknowledged.
 
 use anyhow::{Context, Result, bail};
+use hanse_node::client::NodeClient;
 use hanse_node::demo::mqtt_broker::EmbeddedBroker;
 use hanse_node::test_utils::Mosquitto;
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
@@ -237,10 +238,10 @@ impl Publisher {
     }
 }
 
-/// Observations in the meter graph of the node at `url` (`token`: its admin token).
-pub async fn meter_observations(client: &reqwest::Client, url: &str, token: &str) -> Result<u64> {
+/// Observations in the meter graph of `client`'s node (`client`: its operator).
+pub async fn meter_observations(client: &NodeClient) -> Result<u64> {
     let query = format!(
         "SELECT (COUNT(?o) AS ?n) WHERE {{ GRAPH <{METER_GRAPH}> {{ ?o a <http://www.w3.org/ns/sosa/Observation> }} }}"
     );
-    crate::processes::sparql_count(client, url, token, query).await
+    crate::processes::sparql_count(client, &query).await
 }

@@ -33,6 +33,7 @@ use anchors::{
 };
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
+use hanse_node::client::NodeClient;
 use oxigraph::model::Quad;
 use serde_json::Value;
 use std::ops::Range;
@@ -56,12 +57,17 @@ pub struct NgsiLdBenchOptions {
 /// Entities re-sent with their next reading in the update phase (at most all stored).
 const UPDATES: usize = 10_000;
 
+/// The NGSI-LD API's path on the node.
+const NGSI_LD: &str = "/ngsi-ld/v1";
+
+/// The batch upsert's path on the node.
+const UPSERT: &str = "/ngsi-ld/v1/entityOperations/upsert";
+
 /// The bench's clients: upsert entities over HTTP in batches of [`BATCH`], `clients` batches
 /// at a time (as several IoT agents would), and keep what that took.
 struct Upserts {
-    http: reqwest::Client,
-    url: String,
-    token: String,
+    /// The node's operator.
+    operator: NodeClient,
     /// Batches in flight at once.
     clients: usize,
     /// Entities sent.
@@ -97,12 +103,11 @@ impl Upserts {
         let cpu = process_cpu_seconds();
         let mut clients = tokio::task::JoinSet::new();
         for share in shares {
-            let (http, url, token) = (self.http.clone(), self.url.clone(), self.token.clone());
+            let operator = self.operator.clone();
             clients.spawn(async move {
                 for body in share {
-                    let response = http
-                        .post(&url)
-                        .bearer_auth(&token)
+                    let response = operator
+                        .post_request(UPSERT)
                         .header("content-type", "application/ld+json")
                         .body(body)
                         .send()
@@ -171,19 +176,15 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
         config.http.max_concurrent_queries = 2;
     })
     .await?;
-    let token = node_dir.load_admin_token()?.as_str().to_owned();
+    let operator = NodeClient::new(node.http_url(), Some(node_dir.load_admin_token()?));
     let store = node.store().clone();
-    let http = reqwest::Client::new();
-    let base = format!("{}/ngsi-ld/v1", node.http_url());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "hanse-testnet bench ngsi-ld: {cores} cores, sizes {:?}, {} timed runs per query and method",
         sizes, options.runs
     );
     let upserts = || Upserts {
-        http: http.clone(),
-        url: format!("{base}/entityOperations/upsert"),
-        token: token.clone(),
+        operator: operator.clone(),
         clients: options.clients,
         sent: 0,
         time: Duration::ZERO,
@@ -199,9 +200,8 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
             let mut returned = 0;
             for run in 0..options.runs + 3 {
                 let t = Instant::now();
-                let response = http
-                    .get(format!("{base}{path}"))
-                    .bearer_auth(&token)
+                let response = operator
+                    .get_request(&format!("{NGSI_LD}{path}"))
                     .send()
                     .await?;
                 let status = response.status();

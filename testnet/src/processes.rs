@@ -10,6 +10,7 @@ use crate::netns::Endpoints;
 use anyhow::{Context, Result, bail};
 use hanse_node::NodeIdentity;
 use hanse_node::catalog::{AccessRights, DatasetDefinition};
+use hanse_node::client::NodeClient;
 use hanse_node::config::{CONFIG_FILE, Config, Role};
 use hanse_node::demo::data::{self as demo_data, SensorSample};
 use hanse_node::node_dir::{InitOptions, NodeDir};
@@ -48,6 +49,17 @@ impl TestnetNode {
     /// The libp2p listen address (`p2p` without its `/p2p/<PeerId>`).
     pub fn listen(&self) -> &str {
         self.p2p.split("/p2p/").next().unwrap_or_default()
+    }
+
+    /// A client of its API without credentials: what a visitor sees.
+    pub fn visitor(&self) -> NodeClient {
+        NodeClient::visitor(&self.url)
+    }
+
+    /// A client of its API as its operator (with its admin token), who sees every graph.
+    pub fn operator(&self) -> Result<NodeClient> {
+        let token = NodeDir::new(&self.dir).load_admin_token()?;
+        Ok(NodeClient::new(&self.url, Some(token)))
     }
 }
 
@@ -236,55 +248,36 @@ pub fn resident_mb(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// The `?n` of a `SELECT (COUNT(…) AS ?n)` query on the node at `url`, asked as its
-/// operator (`token`: the node's admin token), so every graph counts.
-pub async fn sparql_count(
-    client: &reqwest::Client,
-    url: &str,
-    token: &str,
-    query: String,
-) -> Result<u64> {
-    let answer: serde_json::Value = client
-        .post(format!("{url}/sparql"))
-        .bearer_auth(token)
-        .header("content-type", "application/sparql-query")
-        .header("accept", "application/sparql-results+json")
-        .body(query)
-        .send()
-        .await?
-        .json()
+/// The `?n` of a `SELECT (COUNT(…) AS ?n)` query asked with `client`: a node's operator
+/// (see [`TestnetNode::operator`]), so every graph counts.
+pub async fn sparql_count(client: &NodeClient, query: &str) -> Result<u64> {
+    let body = client
+        .query(query, "application/sparql-results+json")
         .await?;
+    let answer: serde_json::Value = serde_json::from_slice(&body)?;
     answer["results"]["bindings"][0]["n"]["value"]
         .as_str()
         .and_then(|v| v.parse().ok())
         .context("no count in the answer")
 }
 
-/// A node's `/api/catalog/status`, if it answers.
-pub async fn catalog_status(
-    client: &reqwest::Client,
-    node: &TestnetNode,
-) -> Option<serde_json::Value> {
-    client
-        .get(format!("{}/api/catalog/status", node.url))
-        .send()
-        .await
-        .ok()?
-        .json()
-        .await
-        .ok()
+/// The `/api/catalog/status` of `client`'s node, if it answers.
+pub async fn catalog_status(client: &NodeClient) -> Option<serde_json::Value> {
+    client.get_json("/api/catalog/status").await.ok()
 }
 
 /// Waits until every node answers and holds the catalogue of every member.
 pub async fn wait_converged(nodes: &[TestnetNode], limit: Duration) -> Result<Duration> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()?;
+    // A hung node must not stall the polling of the others.
+    let clients: Vec<NodeClient> = nodes
+        .iter()
+        .map(|node| node.visitor().with_timeout(Duration::from_secs(5)))
+        .collect();
     let started = Instant::now();
     loop {
         let mut complete = 0;
-        for node in nodes {
-            if let Some(status) = catalog_status(&client, node).await
+        for client in &clients {
+            if let Some(status) = catalog_status(client).await
                 && status["members"].as_array().map(Vec::len) == Some(nodes.len())
             {
                 complete += 1;
@@ -295,8 +288,8 @@ pub async fn wait_converged(nodes: &[TestnetNode], limit: Duration) -> Result<Du
         }
         if started.elapsed() > limit {
             let mut report = String::new();
-            for node in nodes {
-                report.push_str(&diagnose(&client, node).await);
+            for (node, client) in nodes.iter().zip(&clients) {
+                report.push_str(&diagnose(client, node).await);
             }
             bail!(
                 "only {complete} of {} nodes hold every catalogue after {limit:?}:\n{report}",
@@ -309,12 +302,12 @@ pub async fn wait_converged(nodes: &[TestnetNode], limit: Duration) -> Result<Du
 
 /// One line per node for a failure report: alive or not, members held, and the end of its
 /// log, so that a CI failure can be read without the (deleted) node directories.
-async fn diagnose(client: &reqwest::Client, node: &TestnetNode) -> String {
+async fn diagnose(client: &NodeClient, node: &TestnetNode) -> String {
     let alive = node.pid.is_some_and(|pid| {
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .is_ok_and(|stat| !stat.contains(") Z ") && !stat.contains(") X "))
     });
-    let members = match catalog_status(client, node).await {
+    let members = match catalog_status(client).await {
         Some(status) => format!(
             "holds {} catalogues",
             status["members"].as_array().map_or(0, Vec::len)

@@ -21,6 +21,7 @@ use crate::mqtt_load::{self, Broker, BrokerKind, Publisher};
 use crate::netns::{Endpoints, NamespaceNet};
 use crate::processes::{self, TestnetNode, spawn_node, wait_converged};
 use anyhow::{Context, Result, bail};
+use hanse_node::client::NodeClient;
 use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -103,67 +104,69 @@ async fn with_processes(
     steps(&testnet.nodes, &mut children.0).await
 }
 
-fn token(node: &TestnetNode) -> Result<String> {
-    Ok(std::fs::read_to_string(node.dir.join("admin.token"))?
-        .trim()
-        .to_owned())
+/// How long a scenario waits for one answer: a hung node fails the step that asked it
+/// instead of stalling the scenario.
+const ANSWER_LIMIT: Duration = Duration::from_secs(5);
+
+/// A node of a scenario with its two callers: a visitor, and the node's operator.
+struct Peer<'a> {
+    node: &'a TestnetNode,
+    visitor: NodeClient,
+    operator: NodeClient,
 }
 
-async fn block(
-    client: &reqwest::Client,
-    node: &TestnetNode,
-    others: &[&TestnetNode],
-    blocked: bool,
-) -> Result<()> {
+impl<'a> Peer<'a> {
+    /// `node`'s callers, each answer bounded by [`ANSWER_LIMIT`].
+    fn of(node: &'a TestnetNode) -> Result<Self> {
+        Ok(Self {
+            node,
+            visitor: node.visitor().with_timeout(ANSWER_LIMIT),
+            operator: node.operator()?.with_timeout(ANSWER_LIMIT),
+        })
+    }
+}
+
+async fn block(peer: &Peer<'_>, others: &[&TestnetNode], blocked: bool) -> Result<()> {
     let peers: Vec<&str> = others.iter().map(|n| n.peer_id.as_str()).collect();
-    let response = client
-        .post(format!("{}/api/network/block", node.url))
-        .bearer_auth(token(node)?)
+    let response = peer
+        .operator
+        .post_request("/api/network/block")
         .json(&serde_json::json!({ "peers": peers, "blocked": blocked }))
         .send()
         .await?;
     if !response.status().is_success() {
-        bail!("{}: block refused: {}", node.name, response.text().await?);
+        bail!(
+            "{}: block refused: {}",
+            peer.node.name,
+            response.text().await?
+        );
     }
     Ok(())
 }
 
-async fn connected(client: &reqwest::Client, node: &TestnetNode) -> Result<usize> {
-    let peers: serde_json::Value = client
-        .get(format!("{}/api/peers", node.url))
-        .bearer_auth(token(node)?)
-        .send()
-        .await?
-        .json()
-        .await?;
+async fn connected(peer: &Peer<'_>) -> Result<usize> {
+    let peers = peer.operator.get_json("/api/peers").await?;
     Ok(peers.as_array().map_or(0, Vec::len))
 }
 
 /// Every member's own catalogue version, read from the member itself.
-async fn own_versions(
-    client: &reqwest::Client,
-    nodes: &[TestnetNode],
-) -> Result<Vec<(String, u64)>> {
+async fn own_versions(peers: &[Peer<'_>]) -> Result<Vec<(String, u64)>> {
     let mut versions = Vec::new();
-    for node in nodes {
-        let status = processes::catalog_status(client, node)
+    for peer in peers {
+        let status = processes::catalog_status(&peer.visitor)
             .await
-            .with_context(|| format!("{} does not answer", node.name))?;
+            .with_context(|| format!("{} does not answer", peer.node.name))?;
         versions.push((
-            node.peer_id.clone(),
+            peer.node.peer_id.clone(),
             status["own_version"].as_u64().unwrap_or(0),
         ));
     }
     Ok(versions)
 }
 
-/// Whether `node` holds at least `versions` of every member.
-async fn holds_all(
-    client: &reqwest::Client,
-    node: &TestnetNode,
-    versions: &[(String, u64)],
-) -> bool {
-    let Some(status) = processes::catalog_status(client, node).await else {
+/// Whether `peer` holds at least `versions` of every member.
+async fn holds_all(peer: &Peer<'_>, versions: &[(String, u64)]) -> bool {
+    let Some(status) = processes::catalog_status(&peer.visitor).await else {
         return false;
     };
     let members = status["members"].as_array().cloned().unwrap_or_default();
@@ -174,29 +177,24 @@ async fn holds_all(
     })
 }
 
-async fn change_dataset(client: &reqwest::Client, node: &TestnetNode, round: usize) -> Result<()> {
-    let mut dataset: serde_json::Value = client
-        .get(format!("{}/api/datasets/air-quality", node.url))
-        .send()
-        .await?
-        .json()
-        .await?;
+async fn change_dataset(peer: &Peer<'_>, round: usize) -> Result<()> {
+    let mut dataset = peer.visitor.get_json("/api/datasets/air-quality").await?;
     dataset["keywords"] = serde_json::json!([format!("round-{round}")]);
     for derived in ["iri", "statistics", "modified"] {
         if let Some(object) = dataset.as_object_mut() {
             object.remove(derived);
         }
     }
-    let response = client
-        .put(format!("{}/api/datasets/air-quality", node.url))
-        .bearer_auth(token(node)?)
+    let response = peer
+        .operator
+        .request(reqwest::Method::PUT, "/api/datasets/air-quality")
         .json(&dataset)
         .send()
         .await?;
     if !response.status().is_success() {
         bail!(
             "{}: dataset update refused: {}",
-            node.name,
+            peer.node.name,
             response.text().await?
         );
     }
@@ -239,40 +237,36 @@ async fn partition_heal(root: &Path, partition: Duration, partition_by: Partitio
 /// Nodes on the first side of the partition; the rest are on the second.
 const FIRST_SIDE: usize = 3;
 
-/// Splits `nodes` into the first [`FIRST_SIDE`] and the rest.
-async fn split(
-    client: &reqwest::Client,
-    nodes: &[TestnetNode],
-    net: Option<&NamespaceNet>,
-) -> Result<()> {
+/// Splits `peers` into the first [`FIRST_SIDE`] and the rest.
+async fn split(peers: &[Peer<'_>], net: Option<&NamespaceNet>) -> Result<()> {
     if let Some(net) = net {
-        let second_side: Vec<usize> = (FIRST_SIDE..nodes.len()).collect();
+        let second_side: Vec<usize> = (FIRST_SIDE..peers.len()).collect();
         return net.partition(&second_side);
     }
-    let (left, right) = nodes.split_at(FIRST_SIDE);
-    let left_refs: Vec<&TestnetNode> = left.iter().collect();
-    let right_refs: Vec<&TestnetNode> = right.iter().collect();
-    for node in left {
-        block(client, node, &right_refs, true).await?;
+    let (left, right) = peers.split_at(FIRST_SIDE);
+    let left_refs: Vec<&TestnetNode> = left.iter().map(|p| p.node).collect();
+    let right_refs: Vec<&TestnetNode> = right.iter().map(|p| p.node).collect();
+    for peer in left {
+        block(peer, &right_refs, true).await?;
     }
-    for node in right {
-        block(client, node, &left_refs, true).await?;
+    for peer in right {
+        block(peer, &left_refs, true).await?;
     }
     Ok(())
 }
 
 /// Undoes [`split`].
-async fn heal(
-    client: &reqwest::Client,
-    nodes: &[TestnetNode],
-    net: Option<&NamespaceNet>,
-) -> Result<()> {
+async fn heal(peers: &[Peer<'_>], net: Option<&NamespaceNet>) -> Result<()> {
     if let Some(net) = net {
         return net.heal();
     }
-    for node in nodes {
-        let others: Vec<&TestnetNode> = nodes.iter().filter(|n| n.name != node.name).collect();
-        block(client, node, &others, false).await?;
+    for peer in peers {
+        let others: Vec<&TestnetNode> = peers
+            .iter()
+            .map(|p| p.node)
+            .filter(|n| n.name != peer.node.name)
+            .collect();
+        block(peer, &others, false).await?;
     }
     Ok(())
 }
@@ -282,9 +276,7 @@ async fn partition_heal_steps(
     partition: Duration,
     net: Option<&NamespaceNet>,
 ) -> Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()?;
+    let peers: Vec<Peer> = nodes.iter().map(Peer::of).collect::<Result<_>>()?;
     let converged = wait_converged(nodes, Duration::from_secs(120)).await?;
     match net {
         Some(_) => println!(
@@ -301,20 +293,20 @@ async fn partition_heal_steps(
             converged.as_secs_f64()
         ),
     }
-    let (left, right) = nodes.split_at(FIRST_SIDE);
-    split(&client, nodes, net).await?;
+    let (left, right) = peers.split_at(FIRST_SIDE);
+    split(&peers, net).await?;
     let started = Instant::now();
     // Across namespaces nothing is refused: each node notices the silence itself (failed
     // pings close the connection).
     let notice_limit = Duration::from_secs(60);
     loop {
         let mut split = 0;
-        for node in nodes {
-            if connected(&client, node).await? == 2 {
+        for peer in &peers {
+            if connected(peer).await? == 2 {
                 split += 1;
             }
         }
-        if split == nodes.len() {
+        if split == peers.len() {
             break;
         }
         if started.elapsed() > notice_limit {
@@ -341,8 +333,8 @@ async fn partition_heal_steps(
     let mut round = 0;
     loop {
         round += 1;
-        change_dataset(&client, &left[1], round).await?;
-        change_dataset(&client, &right[1], round).await?;
+        change_dataset(&left[1], round).await?;
+        change_dataset(&right[1], round).await?;
         if split_at.elapsed() >= partition {
             break;
         }
@@ -350,23 +342,23 @@ async fn partition_heal_steps(
     }
     // While split, neither side can know the other's latest version.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let latest = own_versions(&client, nodes).await?;
-    if holds_all(&client, &left[0], &latest).await {
+    let latest = own_versions(&peers).await?;
+    if holds_all(&left[0], &latest).await {
         bail!(
             "node00 holds the other side's latest catalogue during the partition: not partitioned"
         );
     }
-    heal(&client, nodes, net).await?;
+    heal(&peers, net).await?;
     let healed = Instant::now();
     loop {
-        let latest = own_versions(&client, nodes).await?;
+        let latest = own_versions(&peers).await?;
         let mut current = 0;
-        for node in nodes {
-            if holds_all(&client, node, &latest).await {
+        for peer in &peers {
+            if holds_all(peer, &latest).await {
                 current += 1;
             }
         }
-        if current == nodes.len() {
+        if current == peers.len() {
             println!(
                 "healed: all 6 federated catalogues hold every member's latest version ({} changes per side) {:.1} s after healing",
                 round,
@@ -393,28 +385,19 @@ fn batch(n: usize) -> String {
         .collect()
 }
 
-async fn count_subjects(client: &reqwest::Client, node: &TestnetNode) -> Result<u64> {
+async fn count_subjects(peer: &Peer<'_>) -> Result<u64> {
     let query = format!(
         "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s <urn:ex:seq> ?b }} }}"
     );
-    processes::sparql_count(client, &node.url, &token(node)?, query).await
+    processes::sparql_count(&peer.operator, &query).await
 }
 
 /// Waits until the node's MQTT source is subscribed (messages sent before are not queued
 /// for it).
-async fn wait_mqtt_connected(client: &reqwest::Client, node: &TestnetNode) -> Result<()> {
+async fn wait_mqtt_connected(peer: &Peer<'_>) -> Result<()> {
     // A visitor sees only the sources writing public graphs: ask as the operator.
-    let token = token(node)?;
     for _ in 0..300 {
-        let status: Option<serde_json::Value> = match client
-            .get(format!("{}/api/ingest/status", node.url))
-            .bearer_auth(&token)
-            .send()
-            .await
-        {
-            Ok(response) => response.json().await.ok(),
-            Err(_) => None,
-        };
+        let status = peer.operator.get_json("/api/ingest/status").await.ok();
         if status.is_some_and(|s| s[0]["mqtt_connected"] == true) {
             // The subscription follows the connection acknowledgement.
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -422,18 +405,18 @@ async fn wait_mqtt_connected(client: &reqwest::Client, node: &TestnetNode) -> Re
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    bail!("{}: the MQTT source did not connect within 30 s", node.name)
+    bail!(
+        "{}: the MQTT source did not connect within 30 s",
+        peer.node.name
+    )
 }
 
-async fn wait_http(
-    client: &reqwest::Client,
-    node: &TestnetNode,
-    limit: Duration,
-) -> Result<Duration> {
+async fn wait_http(peer: &Peer<'_>, limit: Duration) -> Result<Duration> {
     let started = Instant::now();
     while started.elapsed() < limit {
-        if client
-            .get(format!("{}/health", node.url))
+        if peer
+            .visitor
+            .get_request("/health")
             .send()
             .await
             .is_ok_and(|r| r.status().is_success())
@@ -442,7 +425,7 @@ async fn wait_http(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    bail!("{} did not answer within {limit:?}", node.name)
+    bail!("{} did not answer within {limit:?}", peer.node.name)
 }
 
 async fn crash_restart(root: &Path, mqtt: MqttChoice) -> Result<()> {
@@ -479,11 +462,7 @@ async fn crash_restart_steps(
         "3 nodes up, catalogues converged in {:.1} s",
         converged.as_secs_f64()
     );
-    let victim = &nodes[1];
-    let token = token(victim)?;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()?;
+    let victim = Peer::of(&nodes[1])?;
 
     // The written graph is a dataset, so its statistics (and node 1's catalogue) change.
     let dataset = serde_json::json!({
@@ -491,9 +470,9 @@ async fn crash_restart_steps(
         "graphs": [GRAPH], "access_rights": "public",
         "policy": "@prefix odrl: <http://www.w3.org/ns/odrl/2/> . <#o> a odrl:Offer ; odrl:permission [ odrl:action odrl:use ; odrl:target <> ] ."
     });
-    let created = client
-        .post(format!("{}/api/datasets", victim.url))
-        .bearer_auth(&token)
+    let created = victim
+        .operator
+        .post_request("/api/datasets")
         .json(&dataset)
         .send()
         .await?;
@@ -503,14 +482,13 @@ async fn crash_restart_steps(
 
     // The writer: one batch of 10 subjects per request; a 2xx answer is an acknowledgement.
     let writer = {
-        let (client, url, token) = (client.clone(), victim.url.clone(), token.clone());
+        let operator = victim.operator.clone();
         tokio::spawn(async move {
             let mut acknowledged = 0usize;
             loop {
-                let response = client
-                    .post(format!("{url}/store"))
+                let response = operator
+                    .post_request("/store")
                     .query(&[("graph", GRAPH)])
-                    .bearer_auth(&token)
                     .header("content-type", "application/n-triples")
                     .body(batch(acknowledged))
                     .send()
@@ -532,7 +510,7 @@ async fn crash_restart_steps(
             }
         })
     };
-    wait_mqtt_connected(&client, victim).await?;
+    wait_mqtt_connected(&victim).await?;
     let publisher = Publisher::start(broker.addr(), "meter-1", u64::MAX, 1, 2000);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     processes::signal(children[1].id(), "KILL")?;
@@ -548,13 +526,13 @@ async fn crash_restart_steps(
     // Readings go on while the node is down; the broker keeps them for its session.
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    children[1] = spawn_node(victim)?;
-    let reopened = wait_http(&client, victim, Duration::from_secs(60)).await?;
+    children[1] = spawn_node(victim.node)?;
+    let reopened = wait_http(&victim, Duration::from_secs(60)).await?;
     println!(
         "node01 restarted: store opened without repair, serving after {:.2} s",
         reopened.as_secs_f64()
     );
-    let stored = count_subjects(&client, victim).await? as usize;
+    let stored = count_subjects(&victim).await? as usize;
     let expected = acknowledged * 10;
     // A request in flight at the kill may have committed without its answer arriving.
     if stored != expected && stored != expected + 10 {
@@ -568,7 +546,7 @@ async fn crash_restart_steps(
     let started = Instant::now();
     let mut stored = 0;
     while started.elapsed() < Duration::from_secs(60) {
-        stored = mqtt_load::meter_observations(&client, &victim.url, &token).await?;
+        stored = mqtt_load::meter_observations(&victim.operator).await?;
         if stored >= published {
             break;
         }
@@ -586,22 +564,23 @@ async fn crash_restart_steps(
     // The restarted node re-signs its catalogue with the new statistics at start.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let own = loop {
-        if let Some(status) = processes::catalog_status(&client, victim).await
+        if let Some(status) = processes::catalog_status(&victim.visitor).await
             && let Some(version) = status["own_version"].as_u64()
         {
             break version;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    let others = [&nodes[0], &nodes[2]].map(|node| node.visitor().with_timeout(ANSWER_LIMIT));
     let started = Instant::now();
     loop {
         let mut current = 0;
-        for peer in [&nodes[0], &nodes[2]] {
-            if let Some(status) = processes::catalog_status(&client, peer).await
+        for other in &others {
+            if let Some(status) = processes::catalog_status(other).await
                 && status["members"].as_array().is_some_and(|members| {
                     members
                         .iter()
-                        .any(|m| m[0] == victim.peer_id.as_str() && m[1].as_u64() >= Some(own))
+                        .any(|m| m[0] == victim.node.peer_id.as_str() && m[1].as_u64() >= Some(own))
                 })
             {
                 current += 1;

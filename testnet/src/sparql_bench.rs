@@ -18,6 +18,7 @@
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
 use hanse_node::catalog::{AccessRights, DatasetDefinition};
+use hanse_node::client::NodeClient;
 use hanse_node::demo::data as demo_data;
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
@@ -138,7 +139,7 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
         config.sparql.query_timeout_secs = 600;
     })
     .await?;
-    let admin = node_dir.load_admin_token()?.as_str().to_owned();
+    let admin = node_dir.load_admin_token()?;
     let store = node.store().clone();
     let started = Instant::now();
     let (sensors, hours) = (options.sensors, options.hours);
@@ -165,9 +166,8 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
     dataset.access_rights = AccessRights::Public;
     dataset.policy = Some(OPEN_OFFER.into());
     node.catalog().datasets().create(dataset)?;
-    let operator = hanse_node::client::bearer_client(&admin)?;
-    let visitor = reqwest::Client::new();
-    let url = format!("{}/sparql", node.http_url());
+    let operator = NodeClient::new(node.http_url(), Some(admin));
+    let visitor = NodeClient::visitor(node.http_url());
     println!(
         "\n{:<28} {:>6} {:>9} {:>11} {:>10} {:>9} {:>11} {:>10} {:>10} {:>13}",
         "query",
@@ -187,7 +187,7 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
         let mut times: [Vec<Duration>; 5] = Default::default();
         let mut rows = 0;
         for run in 0..options.runs + 3 {
-            let (r, elapsed) = timed_run(&store, &query, &view, &url, &operator, &visitor).await?;
+            let (r, elapsed) = timed_run(&store, &query, &view, &operator, &visitor).await?;
             if run >= 3 {
                 for (samples, time) in times.iter_mut().zip(elapsed) {
                     samples.push(time);
@@ -221,10 +221,11 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
 }
 
 /// `GET /sparql?query=` with `client`, the whole body read; the time taken.
-async fn over_http(client: &reqwest::Client, url: &str, name_query: &str) -> Result<Duration> {
+async fn over_http(client: &NodeClient, name_query: &str) -> Result<Duration> {
     let t = Instant::now();
+    // A GET, as a browser or a dashboard asks (`NodeClient::query` POSTs).
     let response = client
-        .get(url)
+        .get_request("/sparql")
         .query(&[("query", name_query)])
         .header("accept", "application/sparql-results+json")
         .send()
@@ -247,9 +248,8 @@ async fn timed_run(
     store: &Store,
     query: &str,
     view: &[NamedNode],
-    url: &str,
-    operator: &reqwest::Client,
-    visitor: &reqwest::Client,
+    operator: &NodeClient,
+    visitor: &NodeClient,
 ) -> Result<(usize, [Duration; 5])> {
     let blocking = |serialise: bool, view: Option<Vec<NamedNode>>| {
         let (store, query) = (store.clone(), query.to_owned());
@@ -261,9 +261,9 @@ async fn timed_run(
     };
     let (rows, d) = blocking(false, None).await??;
     let (_, dj) = blocking(true, None).await??;
-    let h = over_http(operator, url, query).await?;
+    let h = over_http(operator, query).await?;
     let (view_rows, vj) = blocking(true, Some(view.to_vec())).await??;
-    let v = over_http(visitor, url, query).await?;
+    let v = over_http(visitor, query).await?;
     if view_rows != rows {
         bail!(
             "the public view answers {view_rows} rows, the whole store {rows}: the benchmark data must all be public"

@@ -72,13 +72,7 @@ fn load(node: &Running, graph: &str, rows: &[(String, String, i64)]) -> Result<(
 }
 
 async fn post(node: &Running, path: &str, body: Value) -> Result<(u16, Value)> {
-    let response = node
-        .http
-        .post(node.url(path))
-        .bearer_auth(&node.token)
-        .json(&body)
-        .send()
-        .await?;
+    let response = node.http.post_request(path).json(&body).send().await?;
     status_and_body(response).await
 }
 
@@ -278,8 +272,7 @@ async fn restricted_data_is_served_only_under_agreements_and_audited() -> Result
     // Every decision of the utility is in its audit log, and the log verifies.
     let entries: Value = utility
         .http
-        .get(utility.url("/api/audit"))
-        .bearer_auth(&utility.token)
+        .get_request("/api/audit")
         .send()
         .await?
         .json()

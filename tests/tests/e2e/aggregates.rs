@@ -4,9 +4,10 @@
 //! research node sends every attack we know through the real remote-query path (HTTP API,
 //! libp2p, the provider's guard) and none gets an individual's value or identifier out.
 
-use crate::support::{Running, client_with_token, full_mesh, mesh, start, status_and_body, stop};
+use crate::support::{Running, full_mesh, mesh, start, status_and_body, stop};
 use anyhow::{Context, Result, ensure};
 use hanse_node::Role;
+use hanse_node::client::NodeClient;
 use hanse_node::demo::data::water_consumption;
 use hanse_node::test_utils::{PreparedNode, prepare_nodes, test_consortium_with_roles};
 use hanse_vocab::{hanse, sosa};
@@ -144,23 +145,12 @@ struct Scene {
 }
 
 async fn post(node: &Running, path: &str, body: Value) -> Result<(u16, Value)> {
-    let response = node
-        .http
-        .post(node.url(path))
-        .bearer_auth(&node.token)
-        .json(&body)
-        .send()
-        .await?;
+    let response = node.http.post_request(path).json(&body).send().await?;
     status_and_body(response).await
 }
 
 async fn get(node: &Running, path: &str) -> Result<Value> {
-    let response = node
-        .http
-        .get(node.url(path))
-        .bearer_auth(&node.token)
-        .send()
-        .await?;
+    let response = node.http.get_request(path).send().await?;
     Ok(status_and_body(response).await?.1)
 }
 
@@ -612,7 +602,7 @@ async fn budget_outlives_agreements(scene: &mut Scene) -> Result<()> {
     )
     .await?;
     ensure!(status == 201, "{alice}");
-    let alice = client_with_token(alice["token"].as_str().context("token")?)?;
+    let alice = alice["token"].as_str().context("token")?.to_owned();
     let (status, again) = post(
         research,
         "/api/agreements",
@@ -627,8 +617,8 @@ async fn budget_outlives_agreements(scene: &mut Scene) -> Result<()> {
     );
     let provider = scene.utility.clone();
     let ask = |node: &Running, query: &'static str| {
-        let request = alice
-            .post(node.url("/api/remote/sparql"))
+        let request = NodeClient::bearer(node.handle.http_url(), &alice)
+            .post_request("/api/remote/sparql")
             .json(&json!({ "provider": provider,
                 "query": format!("{PREFIXES}SELECT ?d (COUNT(DISTINCT ?h) AS ?n) WHERE {{ {STAR} FILTER(?d != \"{query}\") }} GROUP BY ?d"),
                 "purpose": ACADEMIC, "agreements": [second.clone()], "datasets": ["consumption-small"] }));
@@ -688,7 +678,7 @@ async fn federated_report(scene: &Scene) -> Result<()> {
         || async {
             let datasets: Vec<Value> = research
                 .http
-                .get(research.url("/api/catalog/federated"))
+                .get_request("/api/catalog/federated")
                 .send()
                 .await?
                 .json()
@@ -711,7 +701,7 @@ async fn federated_report(scene: &Scene) -> Result<()> {
     let purpose = RESEARCH.replace('#', "%23");
     let response = research
         .http
-        .post(research.url(&format!("/sparql?federated=true&purpose={purpose}")))
+        .post_request(&format!("/sparql?federated=true&purpose={purpose}"))
         .header("content-type", "application/sparql-query")
         .header("accept", "application/sparql-results+json")
         .body(query.clone())

@@ -305,8 +305,7 @@ const QUERIES: &[&str] = &[
 async fn post_dataset(node: &Running, dataset: &Dataset, graph: &str) -> Result<()> {
     let response = node
         .http
-        .post(node.url("/api/datasets"))
-        .bearer_auth(&node.token)
+        .post_request("/api/datasets")
         .json(&json!({
             "id": dataset.id, "title": format!("{} of {}", dataset.id, node.name),
             "description": "Test data", "graphs": [graph], "access_rights": dataset.access,
@@ -375,7 +374,7 @@ async fn start_consortium(seed: u8) -> Result<(Vec<PreparedNode>, Vec<Running>, 
         || async {
             let datasets: Vec<Value> = research
                 .http
-                .get(research.url("/api/catalog/federated"))
+                .get_request("/api/catalog/federated")
                 .send()
                 .await?
                 .json()
@@ -445,7 +444,7 @@ async fn explicit_service(running: &[Running], reference: &Store) -> Result<()> 
 async fn sparql(node: &Running, query: &str, params: &str) -> Result<(u16, Value)> {
     let response = node
         .http
-        .post(node.url(&format!("/sparql?{params}")))
+        .post_request(&format!("/sparql?{params}"))
         .header("content-type", "application/sparql-query")
         .header("accept", "application/sparql-results+json")
         .body(query.to_owned())
@@ -677,14 +676,11 @@ async fn a_member_killed_during_a_query_is_marked_failed_and_the_answer_partial(
         .to_string();
     // Kill Delft while the query runs (its process would simply vanish: no goodbye).
     let asking = {
-        let (http, url) = (
-            research.http.clone(),
-            research.url("/sparql?federated=true"),
-        );
+        let http = research.http.clone();
         tokio::spawn(async move {
             let started = Instant::now();
             let response = http
-                .post(url)
+                .post_request("/sparql?federated=true")
                 .query(&[("purpose", RESEARCH)])
                 .header("content-type", "application/sparql-query")
                 .header("accept", "application/sparql-results+json")

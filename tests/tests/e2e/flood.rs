@@ -117,12 +117,7 @@ async fn a_member_flooding_gossip_and_requests_leaves_the_node_bounded_and_answe
         .buffer_unordered(400);
     let during = async {
         // The node's own users are served while a member floods it.
-        let status = target
-            .visitor
-            .get(target.url("/health"))
-            .send()
-            .await?
-            .status();
+        let status = target.visitor.get_request("/health").send().await?.status();
         anyhow::Ok(status)
     };
     let (answers, health): (Vec<_>, _) = tokio::join!(answers.collect(), during);

@@ -7,6 +7,7 @@
 
 use crate::ngsi_ld::{Api, CORE};
 use anyhow::{Context, Result, bail, ensure};
+use hanse_node::client::NodeClient;
 use hanse_node::http::{Access, ROUTES, RouteAccess};
 use hanse_node::test_utils::OPEN_OFFER;
 use hanse_node::trust::test_issuer::TestIssuer;
@@ -172,7 +173,7 @@ async fn start() -> Result<Gate> {
     .await?;
     let admin = node_dir.load_admin_token()?.as_str().to_owned();
     let base = node.http_url();
-    let http = crate::support::client_with_token(&admin)?;
+    let http = NodeClient::bearer(&base, &admin);
     // Three datasets, one entity type each: open, restricted, non-public.
     for (id, access, claimed, graph) in [
         ("open", "public", "Bench", "https://gate.example/g/open"),
@@ -198,7 +199,7 @@ async fn start() -> Result<Gate> {
             "access_rights": access, "conforms_to": [type_of(claimed)], "policy": OPEN_OFFER,
         });
         let response = http
-            .post(format!("{base}/api/datasets"))
+            .post_request("/api/datasets")
             .json(&definition)
             .send()
             .await?;
@@ -228,7 +229,7 @@ async fn start() -> Result<Gate> {
     let kpi = json!({"id": "top", "title": "Most seats", "unit": "seats",
         "query": "SELECT (MAX(?v) AS ?value) WHERE { ?s ?p ?v . FILTER(isNumeric(?v)) }"});
     let response = http
-        .post(format!("{base}/api/console/kpis"))
+        .post_request("/api/console/kpis")
         .json(&kpi)
         .send()
         .await?;
@@ -241,7 +242,7 @@ async fn start() -> Result<Gate> {
         (Who::Eve, "eve", vec!["editor"]),
     ] {
         let response = http
-            .post(format!("{base}/api/users"))
+            .post_request("/api/users")
             .json(&json!({"name": name, "roles": roles}))
             .send()
             .await?;
@@ -263,9 +264,8 @@ async fn start() -> Result<Gate> {
     let sensor = std::fs::read_to_string(dir.path().join("secrets/meters.token"))?;
     tokens.push((Who::Sensor, sensor.trim().to_owned()));
     // One reading from the source, into the restricted dataset.
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/ingest/meters"))
-        .bearer_auth(sensor.trim())
+    let response = NodeClient::bearer(&base, &sensor)
+        .post_request("/api/ingest/meters")
         .json(&json!({"meter": "m-1", "at": "2026-12-01T10:00:00Z", "values": {"litres": 555}}))
         .send()
         .await?;
@@ -404,17 +404,14 @@ fn sample(row: &RouteAccess, gate: &Gate, who: Who) -> Result<Sample> {
 /// What `who` got for `row`: status and body (the live stream only its status).
 async fn ask(gate: &Gate, row: &RouteAccess, who: Who) -> Result<(u16, String)> {
     let sample = sample(row, gate, who)?;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    let mut request = client.request(
-        sample.method.clone(),
-        format!("{}{}", gate.base, sample.path),
-    );
-    if let Some(token) = gate.token(who) {
-        request = request.bearer_auth(token);
-    }
+    let client = match gate.token(who) {
+        Some(token) => NodeClient::bearer(&gate.base, token),
+        None => NodeClient::visitor(&gate.base),
+    };
+    let mut request = client
+        .with_timeout(Duration::from_secs(60))
+        .without_redirects()
+        .request(sample.method.clone(), &sample.path);
     if let Some(content_type) = sample.content_type {
         request = request
             .header("content-type", content_type)
@@ -734,6 +731,8 @@ async fn people_sign_in_through_the_issuer_with_pkce() -> Result<()> {
         );
     })
     .await?;
+    // A browser, not a client of the node's API: it follows the sign-in across two hosts
+    // (the node and the issuer) and keeps the session cookie itself.
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

@@ -190,7 +190,7 @@ fn load(node: &Running) -> Result<()> {
 async fn sparql(node: &Running, text: &str) -> Result<(u16, Value)> {
     let response = node
         .http
-        .post(node.url("/sparql"))
+        .post_request("/sparql")
         .header("content-type", "application/sparql-query")
         .header("accept", "application/sparql-results+json")
         .body(text.to_owned())
@@ -202,8 +202,7 @@ async fn sparql(node: &Running, text: &str) -> Result<(u16, Value)> {
 async fn update(node: &Running, text: &str) -> Result<(u16, Value)> {
     let response = node
         .http
-        .post(node.url("/sparql"))
-        .bearer_auth(&node.token)
+        .post_request("/sparql")
         .header("content-type", "application/sparql-update")
         .body(text.to_owned())
         .send()
@@ -220,8 +219,7 @@ async fn provider_and_consumer(seed: u8) -> Result<(Vec<PreparedNode>, Vec<Runni
     load(provider)?;
     let created = provider
         .http
-        .post(provider.url("/api/datasets"))
-        .bearer_auth(&provider.token)
+        .post_request("/api/datasets")
         .json(&json!({ "id": "sensors", "title": "Sensors", "description": "Sensor readings", "graphs": [GRAPH],
                        "access_rights": "public", "policy": OPEN_OFFER }))
         .send()
@@ -345,7 +343,7 @@ async fn queries_at_the_limits_still_answer_locally_remotely_and_federated() -> 
         || async {
             let datasets: Vec<Value> = consumer
                 .http
-                .get(consumer.url("/api/catalog/federated"))
+                .get_request("/api/catalog/federated")
                 .send()
                 .await?
                 .json()
@@ -397,7 +395,7 @@ async fn queries_at_the_limits_still_answer_locally_remotely_and_federated() -> 
         );
         let response = consumer
             .http
-            .post(consumer.url("/sparql?federated=true"))
+            .post_request("/sparql?federated=true")
             .header("content-type", "application/sparql-query")
             .header("accept", "application/sparql-results+json")
             .body(text.clone())

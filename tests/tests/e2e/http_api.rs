@@ -2,19 +2,19 @@
 //! and errors. Each test starts its own node on an ephemeral loopback port.
 
 use anyhow::Result;
+use hanse_node::client::NodeClient;
 use hanse_node::{Config, Node, NodeHandle};
-use reqwest::{Client, StatusCode, header};
+use reqwest::{StatusCode, header};
 use std::collections::BTreeSet;
 use tempfile::TempDir;
 
 struct TestNode {
     node: Option<NodeHandle>,
-    url: String,
     token: String,
     /// The operator (sends the admin token).
-    http: Client,
+    http: NodeClient,
     /// A visitor (no credentials).
-    visitor: Client,
+    visitor: NodeClient,
     _dir: TempDir,
 }
 
@@ -28,25 +28,19 @@ impl TestNode {
         let (node, node_dir) = Node::spawn_for_tests(dir.path(), configure).await?;
         let token = node_dir.load_admin_token()?.as_str().to_owned();
         Ok(Self {
-            url: node.http_url(),
-            http: crate::support::client_with_token(&token)?,
-            visitor: Client::new(),
+            http: NodeClient::bearer(node.http_url(), &token),
+            visitor: NodeClient::visitor(node.http_url()),
             token,
             node: Some(node),
             _dir: dir,
         })
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
-    }
-
     async fn put_turtle(&self, graph: &str, turtle: &str) -> Result<reqwest::Response> {
         Ok(self
             .http
-            .put(self.url("/store"))
+            .request(reqwest::Method::PUT, "/store")
             .query(&[("graph", graph)])
-            .bearer_auth(&self.token)
             .header(header::CONTENT_TYPE, "text/turtle")
             .body(turtle.to_owned())
             .send()
@@ -56,7 +50,7 @@ impl TestNode {
     async fn select(&self, query: &str) -> Result<serde_json::Value> {
         let response = self
             .http
-            .get(self.url("/sparql"))
+            .get_request("/sparql")
             .query(&[("query", query)])
             .send()
             .await?;
@@ -119,7 +113,7 @@ async fn query_by_get_post_and_form_agree() -> Result<()> {
 
     let by_post: serde_json::Value = node
         .http
-        .post(node.url("/sparql"))
+        .post_request("/sparql")
         .header(header::CONTENT_TYPE, "application/sparql-query")
         .body(query.clone())
         .send()
@@ -130,7 +124,7 @@ async fn query_by_get_post_and_form_agree() -> Result<()> {
 
     let by_form: serde_json::Value = node
         .http
-        .post(node.url("/sparql"))
+        .post_request("/sparql")
         .form(&[("query", query.as_str())])
         .send()
         .await?
@@ -173,7 +167,7 @@ async fn every_result_format_is_negotiated() -> Result<()> {
     for (accept, content_type, needle) in cases {
         let response = node
             .http
-            .get(node.url("/sparql"))
+            .get_request("/sparql")
             .query(&[("query", &select)])
             .header(header::ACCEPT, accept)
             .send()
@@ -189,7 +183,7 @@ async fn every_result_format_is_negotiated() -> Result<()> {
 
     let ask = node
         .http
-        .get(node.url("/sparql"))
+        .get_request("/sparql")
         .query(&[("query", "ASK { GRAPH ?g { ?s ?p ?o } }")])
         .header(header::ACCEPT, "application/sparql-results+xml")
         .send()
@@ -210,7 +204,7 @@ async fn every_result_format_is_negotiated() -> Result<()> {
     ] {
         let response = node
             .http
-            .get(node.url("/sparql"))
+            .get_request("/sparql")
             .query(&[("query", &construct)])
             .header(header::ACCEPT, accept)
             .send()
@@ -226,7 +220,7 @@ async fn every_result_format_is_negotiated() -> Result<()> {
 
     let refused = node
         .http
-        .get(node.url("/sparql"))
+        .get_request("/sparql")
         .query(&[("query", &select)])
         .header(header::ACCEPT, "image/png")
         .send()
@@ -243,7 +237,7 @@ async fn updates_require_the_admin_token() -> Result<()> {
     let send = |auth: Option<&str>| {
         let mut request = node
             .visitor
-            .post(node.url("/sparql"))
+            .post_request("/sparql")
             .header(header::CONTENT_TYPE, "application/sparql-update")
             .body(update);
         if let Some(token) = auth {
@@ -262,7 +256,7 @@ async fn updates_require_the_admin_token() -> Result<()> {
     assert_eq!(node.count().await?, 0);
     let form_without_token = node
         .visitor
-        .post(node.url("/sparql"))
+        .post_request("/sparql")
         .form(&[("update", update)])
         .send()
         .await?;
@@ -276,7 +270,7 @@ async fn updates_require_the_admin_token() -> Result<()> {
     assert_eq!(node.count().await?, 1);
     let update_by_get = node
         .http
-        .get(node.url("/sparql"))
+        .get_request("/sparql")
         .query(&[("update", update)])
         .send()
         .await?;
@@ -289,7 +283,7 @@ async fn graph_store_round_trip() -> Result<()> {
     let node = TestNode::start().await?;
     let without_token = node
         .visitor
-        .put(node.url("/store"))
+        .request(reqwest::Method::PUT, "/store")
         .query(&[("graph", G1)])
         .header(header::CONTENT_TYPE, "text/turtle")
         .body(DATA)
@@ -304,7 +298,7 @@ async fn graph_store_round_trip() -> Result<()> {
     assert_eq!(node.put_turtle(G1, DATA).await?.status(), StatusCode::OK);
     let got = node
         .http
-        .get(node.url("/store"))
+        .get_request("/store")
         .query(&[("graph", G1)])
         .header(header::ACCEPT, "application/n-triples")
         .send()
@@ -324,9 +318,8 @@ async fn graph_store_round_trip() -> Result<()> {
 
     let added = node
         .http
-        .post(node.url("/store"))
+        .post_request("/store")
         .query(&[("default", "")])
-        .bearer_auth(&node.token)
         .header(header::CONTENT_TYPE, "application/n-triples")
         .body("<http://e/s> <http://e/p> \"in default\" .\n")
         .send()
@@ -334,7 +327,7 @@ async fn graph_store_round_trip() -> Result<()> {
     assert_eq!(added.status(), StatusCode::OK);
     let default = node
         .http
-        .get(node.url("/store?default"))
+        .get_request("/store?default")
         .header(header::ACCEPT, "application/n-triples")
         .send()
         .await?
@@ -344,16 +337,15 @@ async fn graph_store_round_trip() -> Result<()> {
 
     let delete = || {
         node.http
-            .delete(node.url("/store"))
+            .request(reqwest::Method::DELETE, "/store")
             .query(&[("graph", G1)])
-            .bearer_auth(&node.token)
             .send()
     };
     assert_eq!(delete().await?.status(), StatusCode::NO_CONTENT);
     assert_eq!(delete().await?.status(), StatusCode::NOT_FOUND);
     let gone = node
         .http
-        .get(node.url("/store"))
+        .get_request("/store")
         .query(&[("graph", G1)])
         .send()
         .await?;
@@ -372,7 +364,7 @@ async fn dataset_parameters_select_graphs() -> Result<()> {
     let run = |query: &str, params: Vec<(&'static str, &'static str)>| {
         let mut all = vec![("query", query.to_owned())];
         all.extend(params.into_iter().map(|(k, v)| (k, v.to_owned())));
-        node.http.get(node.url("/sparql")).query(&all).send()
+        node.http.get_request("/sparql").query(&all).send()
     };
     let default_is_g1: serde_json::Value =
         run("SELECT ?v { ?s ?p ?v }", vec![("default-graph-uri", G1)])
@@ -430,7 +422,7 @@ async fn timeout_and_result_limit_are_clear_errors() -> Result<()> {
 
     let too_many = node
         .http
-        .get(node.url("/sparql"))
+        .get_request("/sparql")
         .query(&[("query", "SELECT * { GRAPH ?g { ?s ?p ?o } }")])
         .send()
         .await?;
@@ -438,7 +430,7 @@ async fn timeout_and_result_limit_are_clear_errors() -> Result<()> {
     assert!(too_many.text().await?.contains("sparql.max_result_rows"));
     let too_many_triples = node
         .http
-        .get(node.url("/sparql"))
+        .get_request("/sparql")
         .query(&[(
             "query",
             "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
@@ -448,7 +440,7 @@ async fn timeout_and_result_limit_are_clear_errors() -> Result<()> {
     assert_eq!(too_many_triples.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let at_limit = node
         .http
-        .get(node.url("/sparql"))
+        .get_request("/sparql")
         .query(&[("query", "SELECT * { GRAPH ?g { ?s ?p ?o } } LIMIT 5")])
         .send()
         .await?;
@@ -459,7 +451,7 @@ async fn timeout_and_result_limit_are_clear_errors() -> Result<()> {
     let started = std::time::Instant::now();
     let timed_out = node
         .http
-        .get(node.url("/sparql"))
+        .get_request("/sparql")
         .query(&[("query", slow)])
         .send()
         .await?;
@@ -484,7 +476,7 @@ async fn malformed_input_is_rejected_and_nothing_is_half_written() -> Result<()>
 
     let bad_query = node
         .http
-        .get(node.url("/sparql"))
+        .get_request("/sparql")
         .query(&[("query", "SELECT * WHERE { ?s ?p }")])
         .send()
         .await?;
@@ -497,8 +489,7 @@ async fn malformed_input_is_rejected_and_nothing_is_half_written() -> Result<()>
 
     let bad_update = node
         .http
-        .post(node.url("/sparql"))
-        .bearer_auth(&node.token)
+        .post_request("/sparql")
         .header(header::CONTENT_TYPE, "application/sparql-update")
         .body("INSERT DATA { <http://e/s> <http://e/p> }")
         .send()
@@ -510,9 +501,8 @@ async fn malformed_input_is_rejected_and_nothing_is_half_written() -> Result<()>
     for method in [reqwest::Method::POST, reqwest::Method::PUT] {
         let response = node
             .http
-            .request(method.clone(), node.url("/store"))
+            .request(method.clone(), "/store")
             .query(&[("graph", G1)])
-            .bearer_auth(&node.token)
             .header(header::CONTENT_TYPE, "text/turtle")
             .body(bad_turtle)
             .send()
@@ -526,7 +516,7 @@ async fn malformed_input_is_rejected_and_nothing_is_half_written() -> Result<()>
     assert_eq!(new_graph.status(), StatusCode::BAD_REQUEST);
     let absent = node
         .http
-        .get(node.url("/store"))
+        .get_request("/store")
         .query(&[("graph", G2)])
         .send()
         .await?;
@@ -534,9 +524,8 @@ async fn malformed_input_is_rejected_and_nothing_is_half_written() -> Result<()>
 
     let unsupported = node
         .http
-        .post(node.url("/store"))
+        .post_request("/store")
         .query(&[("graph", G1)])
-        .bearer_auth(&node.token)
         .header(header::CONTENT_TYPE, "text/csv")
         .body("a,b")
         .send()
@@ -545,9 +534,8 @@ async fn malformed_input_is_rejected_and_nothing_is_half_written() -> Result<()>
 
     let oversized = node
         .http
-        .post(node.url("/store"))
+        .post_request("/store")
         .query(&[("graph", G1)])
-        .bearer_auth(&node.token)
         .header(header::CONTENT_TYPE, "application/n-triples")
         .body("<http://e/s> <http://e/p> 1 .\n".repeat(500))
         .send()
@@ -564,7 +552,7 @@ async fn health_and_node_info() -> Result<()> {
     node.put_turtle(G1, DATA).await?;
     let health: serde_json::Value = node
         .http
-        .get(node.url("/health"))
+        .get_request("/health")
         .send()
         .await?
         .json()
@@ -573,7 +561,7 @@ async fn health_and_node_info() -> Result<()> {
     assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
     let info: serde_json::Value = node
         .http
-        .get(node.url("/api/node"))
+        .get_request("/api/node")
         .send()
         .await?
         .json()
@@ -619,12 +607,11 @@ async fn audit_log_is_admin_only_and_verifiable() -> Result<()> {
             person: Some("user:alice".into()),
         })?;
     }
-    let anonymous = node.visitor.get(node.url("/api/audit")).send().await?;
+    let anonymous = node.visitor.get_request("/api/audit").send().await?;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     let entries: serde_json::Value = node
         .http
-        .get(node.url("/api/audit?from=1"))
-        .bearer_auth(&node.token)
+        .get_request("/api/audit?from=1")
         .send()
         .await?
         .json()
@@ -633,8 +620,7 @@ async fn audit_log_is_admin_only_and_verifiable() -> Result<()> {
     assert_eq!(entries[0]["decision"], "deny");
     let verified: serde_json::Value = node
         .http
-        .get(node.url("/api/audit/verify"))
-        .bearer_auth(&node.token)
+        .get_request("/api/audit/verify")
         .send()
         .await?
         .json()

@@ -6,6 +6,7 @@
 
 use super::support::{air_quality_source, eventually, status_and_body};
 use anyhow::{Context, Result, bail};
+use hanse_node::client::NodeClient;
 use hanse_node::demo::mqtt_broker::EmbeddedBroker;
 use hanse_node::test_utils::Mosquitto;
 use hanse_node::{Node, NodeHandle};
@@ -201,9 +202,8 @@ fn triples(turtle: &str) -> Result<BTreeSet<String>> {
 }
 
 async fn graph(node: &NodeHandle, token: &str, graph: &str) -> Result<BTreeSet<String>> {
-    let text = reqwest::Client::new()
-        .get(format!("{}/store", node.http_url()))
-        .bearer_auth(token)
+    let text = NodeClient::bearer(node.http_url(), token)
+        .get_request("/store")
         .query(&[("graph", graph)])
         .header("accept", "application/n-triples")
         .send()
@@ -215,9 +215,8 @@ async fn graph(node: &NodeHandle, token: &str, graph: &str) -> Result<BTreeSet<S
 }
 
 async fn ingest_status(node: &NodeHandle, token: &str) -> Result<serde_json::Value> {
-    Ok(reqwest::Client::new()
-        .get(format!("{}/api/ingest/status", node.http_url()))
-        .bearer_auth(token)
+    Ok(NodeClient::bearer(node.http_url(), token)
+        .get_request("/api/ingest/status")
         .send()
         .await?
         .json()
@@ -362,9 +361,9 @@ values = ["open", "closed"]
 "#;
 
 struct Api {
-    http: reqwest::Client,
+    /// The node's operator.
+    http: NodeClient,
     base: String,
-    admin: String,
 }
 
 impl Api {
@@ -374,10 +373,8 @@ impl Api {
         content_type: &str,
         body: String,
     ) -> Result<(u16, serde_json::Value)> {
-        let response = self
-            .http
-            .post(format!("{}/api/ingest/parking", self.base))
-            .bearer_auth(token)
+        let response = NodeClient::bearer(&self.base, token)
+            .post_request("/api/ingest/parking")
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -388,8 +385,7 @@ impl Api {
     async fn admin_post(&self, path: &str) -> Result<serde_json::Value> {
         Ok(self
             .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.admin)
+            .post_request(path)
             .send()
             .await?
             .error_for_status()?
@@ -400,7 +396,7 @@ impl Api {
     async fn select(&self, query: &str) -> Result<Vec<serde_json::Value>> {
         let results: serde_json::Value = self
             .http
-            .get(format!("{}/sparql", self.base))
+            .get_request("/sparql")
             .query(&[("query", query)])
             .header("accept", "application/sparql-results+json")
             .send()
@@ -439,16 +435,15 @@ async fn http_push_dead_letters_replay_latest_state_and_retention() -> Result<()
         .to_owned();
     let admin = dir.load_admin_token()?.as_str().to_owned();
     let api = Api {
-        http: crate::support::client_with_token(&admin)?,
+        http: NodeClient::bearer(node.http_url(), &admin),
         base: node.http_url(),
-        admin,
     };
-    let visitor = reqwest::Client::new();
+    let visitor = NodeClient::visitor(node.http_url());
     let json = "application/json";
 
     // Tokens: none, wrong, unknown source.
     let none = visitor
-        .post(format!("{}/api/ingest/parking", api.base))
+        .post_request("/api/ingest/parking")
         .body("{}")
         .send()
         .await?;
@@ -456,17 +451,15 @@ async fn http_push_dead_letters_replay_latest_state_and_retention() -> Result<()
     // A token nobody holds is refused as such (401), never taken for a visitor.
     assert_eq!(api.push("not-the-token", json, "{}".into()).await?.0, 401);
     // A source's token pushes for that source only; an unknown source is named as such.
-    let other = api
-        .http
-        .post(format!("{}/api/ingest/nope", api.base))
-        .bearer_auth(&token)
+    let other = NodeClient::bearer(&api.base, &token)
+        .post_request("/api/ingest/nope")
         .body("{}")
         .send()
         .await?;
     assert_eq!(other.status(), 403);
     let unknown = api
         .http
-        .post(format!("{}/api/ingest/nope", api.base))
+        .post_request("/api/ingest/nope")
         .body("{}")
         .send()
         .await?;
@@ -556,11 +549,7 @@ async fn http_push_dead_letters_replay_latest_state_and_retention() -> Result<()
 
     let letters: Vec<serde_json::Value> = api
         .http
-        .get(format!(
-            "{}/api/ingest/dead-letters?source=parking",
-            api.base
-        ))
-        .bearer_auth(&api.admin)
+        .get_request("/api/ingest/dead-letters?source=parking")
         .send()
         .await?
         .json()
@@ -576,7 +565,7 @@ async fn http_push_dead_letters_replay_latest_state_and_retention() -> Result<()
         "the raw payload is kept exactly"
     );
     let forbidden = visitor
-        .get(format!("{}/api/ingest/dead-letters", api.base))
+        .get_request("/api/ingest/dead-letters")
         .send()
         .await?;
     assert_eq!(forbidden.status(), 401, "dead letters need the admin token");

@@ -15,7 +15,7 @@ async fn five_members_form_a_mesh_from_one_bootstrap_address() -> Result<()> {
     // Every peer entry carries what an operator needs.
     let peers: serde_json::Value = running[2]
         .http
-        .get(running[2].url("/api/peers"))
+        .get_request("/api/peers")
         .send()
         .await?
         .json()
@@ -52,7 +52,7 @@ async fn five_members_form_a_mesh_from_one_bootstrap_address() -> Result<()> {
     );
     let status: serde_json::Value = running[3]
         .http
-        .get(running[3].url("/api/consortium"))
+        .get_request("/api/consortium")
         .send()
         .await?
         .json()
@@ -160,7 +160,7 @@ async fn a_removed_member_is_disconnected() -> Result<()> {
     let steward = &running[0];
     let unauthorised = steward
         .visitor
-        .post(steward.url("/api/consortium"))
+        .post_request("/api/consortium")
         .body(update.to_json())
         .send()
         .await?;
@@ -168,8 +168,7 @@ async fn a_removed_member_is_disconnected() -> Result<()> {
     let started = std::time::Instant::now();
     let accepted = steward
         .http
-        .post(steward.url("/api/consortium"))
-        .bearer_auth(&steward.token)
+        .post_request("/api/consortium")
         .body(update.to_json())
         .send()
         .await?;
@@ -186,7 +185,7 @@ async fn a_removed_member_is_disconnected() -> Result<()> {
         eventually(Duration::from_secs(10), "version 2 adopted", || async {
             let status: serde_json::Value = node
                 .http
-                .get(node.url("/api/consortium"))
+                .get_request("/api/consortium")
                 .send()
                 .await?
                 .json()
@@ -207,8 +206,7 @@ async fn a_removed_member_is_disconnected() -> Result<()> {
     // Replaying the old version is refused with a clear reason.
     let replay = steward
         .http
-        .post(steward.url("/api/consortium"))
-        .bearer_auth(&steward.token)
+        .post_request("/api/consortium")
         .body(document.to_json())
         .send()
         .await?;

@@ -8,6 +8,7 @@
 
 use super::support::{air_quality_source, eventually, status_and_body};
 use anyhow::{Context, Result, ensure};
+use hanse_node::client::NodeClient;
 use hanse_node::demo::mqtt_broker::EmbeddedBroker;
 use hanse_node::store::subject_filter::SubjectFilter;
 use hanse_node::test_utils::OPEN_OFFER;
@@ -55,22 +56,22 @@ fn context_files() -> BTreeMap<String, PathBuf> {
 
 /// The NGSI-LD API of one node, called with the admin token.
 pub(super) struct Api {
-    http: reqwest::Client,
-    base: String,
+    http: NodeClient,
+    /// The admin token, for callers that are not this client (OWSLib).
     pub(super) token: String,
 }
 
 impl Api {
     pub(super) fn new(node: &NodeHandle, token: &str) -> Self {
         Self {
-            http: reqwest::Client::new(),
-            base: format!("{}/ngsi-ld/v1", node.http_url()),
+            http: NodeClient::bearer(node.http_url(), token),
             token: token.to_owned(),
         }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    /// The node path of an NGSI-LD API `path`.
+    fn ngsi(path: &str) -> String {
+        format!("/ngsi-ld/v1{path}")
     }
 
     pub(super) async fn post(
@@ -79,15 +80,14 @@ impl Api {
         content_type: &str,
         body: String,
     ) -> Result<(u16, Value)> {
-        self.post_to(&self.url(path), content_type, body).await
+        self.post_to(&Self::ngsi(path), content_type, body).await
     }
 
-    /// POST with the admin token to any URL of the node.
-    async fn post_to(&self, url: &str, content_type: &str, body: String) -> Result<(u16, Value)> {
+    /// POST with the admin token to any path of the node.
+    async fn post_to(&self, path: &str, content_type: &str, body: String) -> Result<(u16, Value)> {
         let response = self
             .http
-            .post(url)
-            .bearer_auth(&self.token)
+            .post_request(path)
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -103,8 +103,7 @@ impl Api {
     ) -> Result<(u16, Value, reqwest::header::HeaderMap)> {
         let response = self
             .http
-            .get(self.url(path))
-            .bearer_auth(&self.token)
+            .get_request(&Self::ngsi(path))
             .header(
                 "link",
                 format!("<{context}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""),
@@ -116,11 +115,10 @@ impl Api {
         Ok((status, body, headers))
     }
 
-    async fn sparql(&self, node: &NodeHandle, query: &str) -> Result<Value> {
+    async fn sparql(&self, query: &str) -> Result<Value> {
         Ok(self
             .http
-            .get(format!("{}/sparql", node.http_url()))
-            .bearer_auth(&self.token)
+            .get_request("/sparql")
             .query(&[("query", query)])
             .header("accept", "application/sparql-results+json")
             .send()
@@ -277,7 +275,7 @@ async fn sdm_examples_round_trip_and_are_the_rdf_sparql_expects() -> Result<()> 
         let attr_iri = term_iri(&context_file, &attr)?;
         let select =
             format!("SELECT ?v WHERE {{ GRAPH ?g {{ <{id}> a <{type_iri}> ; <{attr_iri}> ?v }} }}");
-        let rows = api.sparql(&node, &select).await?;
+        let rows = api.sparql(&select).await?;
         let v = rows["results"]["bindings"][0]["v"]["value"]
             .as_str()
             .context("value")?;
@@ -294,15 +292,17 @@ async fn sdm_examples_round_trip_and_are_the_rdf_sparql_expects() -> Result<()> 
                  ASK {{ GRAPH ?g {{ <{id}> geo:hasGeometry/geo:asWKT ?w }} FILTER(geof:sfIntersects(?w, \"{wkt}\"^^geo:wktLiteral)) }}"
             );
             ensure!(
-                api.sparql(&node, &ask).await?["boolean"] == true,
+                api.sparql(&ask).await?["boolean"] == true,
                 "{model}: GeoSPARQL {ask}"
             );
         }
 
         let response = api
             .http
-            .delete(api.url(&format!("/entities/{encoded}")))
-            .bearer_auth(&api.token)
+            .request(
+                reqwest::Method::DELETE,
+                &Api::ngsi(&format!("/entities/{encoded}")),
+            )
             .send()
             .await?;
         ensure!(response.status().as_u16() == 204, "{model}: delete");
@@ -400,8 +400,7 @@ async fn a_reading_ingested_over_mqtt_shows_in_its_entity() -> Result<()> {
         || async {
             let status: Value = api
                 .http
-                .get(format!("{}/api/ingest/status", node.http_url()))
-                .bearer_auth(&api.token)
+                .get_request("/api/ingest/status")
                 .send()
                 .await?
                 .json()
@@ -505,14 +504,13 @@ async fn concurrent_writes_of_the_same_entities_leave_one_state_each() -> Result
     // Exactly one writer created the entities; the others replaced them.
     statuses.sort();
     ensure!(statuses == [201, 204, 204, 204, 204, 204], "{statuses:?}");
-    let states = count(&api, &node, &format!("?s <{}> ?o", hanse::NGSI_LD_STATE)).await?;
+    let states = count(&api, &format!("?s <{}> ?o", hanse::NGSI_LD_STATE)).await?;
     let readings = count(
         &api,
-        &node,
         "?s <https://uri.etsi.org/ngsi-ld/default-context/reading> ?o",
     )
     .await?;
-    let observations = count(&api, &node, &format!("?o a <{}>", sosa::OBSERVATION)).await?;
+    let observations = count(&api, &format!("?o a <{}>", sosa::OBSERVATION)).await?;
     ensure!(
         (states, readings) == (ENTITIES, ENTITIES),
         "{states} states and {readings} readings for {ENTITIES} entities"
@@ -562,9 +560,10 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
     let turtle = format!(
         "<urn:ngsi-ld:Meter:uploaded> a <https://uri.etsi.org/ngsi-ld/default-context/Meter> ; <{READING}> 1 ."
     );
-    let store =
-        reqwest::Url::parse_with_params(&format!("{}/store", node.http_url()), [("graph", GRAPH)])?;
-    let (status, body) = api.post_to(store.as_str(), "text/turtle", turtle).await?;
+    let graph: String = form_urlencoded::byte_serialize(GRAPH.as_bytes()).collect();
+    let (status, body) = api
+        .post_to(&format!("/store?graph={graph}"), "text/turtle", turtle)
+        .await?;
     ensure!((200..300).contains(&status), "{status} {body}");
     ensure!(
         subjects.is_ready(),
@@ -576,7 +575,7 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
         "the uploaded entity was created again: {status} {body}"
     );
     ensure!(
-        count(&api, &node, &readings_of("uploaded")).await? == 1,
+        count(&api, &readings_of("uploaded")).await? == 1,
         "the uploaded reading was not replaced"
     );
 
@@ -584,11 +583,7 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
         "INSERT DATA {{ GRAPH <{GRAPH}> {{ <urn:ngsi-ld:Meter:updated> a <https://uri.etsi.org/ngsi-ld/default-context/Meter> ; <{READING}> 1 }} }}"
     );
     let (status, body) = api
-        .post_to(
-            &format!("{}/sparql", node.http_url()),
-            "application/sparql-update",
-            update,
-        )
+        .post_to("/sparql", "application/sparql-update", update)
         .await?;
     ensure!((200..300).contains(&status), "{status} {body}");
     ensure!(
@@ -602,7 +597,7 @@ async fn entities_stored_by_other_writers_are_replaced_not_created_again() -> Re
         "only the new meter is created: {body}"
     );
     ensure!(
-        count(&api, &node, &readings_of("updated")).await? == 1,
+        count(&api, &readings_of("updated")).await? == 1,
         "the updated reading was not replaced"
     );
     // Rebuilt after the update, the filter knows the entity the update stored.
@@ -623,12 +618,11 @@ async fn filter_ready(subjects: &SubjectFilter, what: &str) -> Result<()> {
 }
 
 /// How many matches of the triple `pattern` the named graphs hold.
-async fn count(api: &Api, node: &NodeHandle, pattern: &str) -> Result<usize> {
+async fn count(api: &Api, pattern: &str) -> Result<usize> {
     let rows = api
-        .sparql(
-            node,
-            &format!("SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ {pattern} }} }}"),
-        )
+        .sparql(&format!(
+            "SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ {pattern} }} }}"
+        ))
         .await?;
     rows["results"]["bindings"][0]["n"]["value"]
         .as_str()
@@ -637,8 +631,8 @@ async fn count(api: &Api, node: &NodeHandle, pattern: &str) -> Result<usize> {
         .context("a count")
 }
 
-async fn quad_count(api: &Api, node: &NodeHandle) -> Result<usize> {
-    count(api, node, "?s ?p ?o").await
+async fn quad_count(api: &Api) -> Result<usize> {
+    count(api, "?s ?p ?o").await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -649,7 +643,7 @@ async fn bad_payloads_get_problem_details_and_change_nothing() -> Result<()> {
     let good = json!({"id": "urn:ngsi-ld:Thing:1", "type": "Thing",
         "temperature": {"type": "Property", "value": 21.5}, "@context": CORE});
     ensure!(api.post("/entities", LD, good.to_string()).await?.0 == 201);
-    let before = quad_count(&api, &node).await?;
+    let before = quad_count(&api).await?;
     let entity = |extra: Value| {
         let mut e = json!({"id": "urn:ngsi-ld:Thing:2", "type": "Thing", "@context": CORE});
         for (k, v) in extra.as_object().into_iter().flatten() {
@@ -809,15 +803,14 @@ async fn bad_payloads_get_problem_details_and_change_nothing() -> Result<()> {
     );
     let response = api
         .http
-        .get(api.url("/entities/urn:ngsi-ld:Thing:1"))
+        .get_request(&Api::ngsi("/entities/urn:ngsi-ld:Thing:1"))
         .header("accept", "text/html")
         .send()
         .await?;
     ensure!(response.status().as_u16() == 406, "Accept text/html");
     // Writes without a token are refused.
-    let response = api
-        .http
-        .post(api.url("/entities"))
+    let response = NodeClient::visitor(node.http_url())
+        .post_request(&Api::ngsi("/entities"))
         .header("content-type", LD)
         .body(entity(json!({})))
         .send()
@@ -827,10 +820,7 @@ async fn bad_payloads_get_problem_details_and_change_nothing() -> Result<()> {
         "a write without token: {}",
         response.status()
     );
-    ensure!(
-        quad_count(&api, &node).await? == before,
-        "the store changed"
-    );
+    ensure!(quad_count(&api).await? == before, "the store changed");
     let (_, still, _) = api.get("/entities/urn:ngsi-ld:Thing:1", CORE).await?;
     ensure!(still["temperature"]["value"] == json!(21.5), "{still}");
     println!(
@@ -847,7 +837,7 @@ async fn restricted_datasets_are_not_served_to_callers_without_rights() -> Resul
     let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
     let admin = dir.load_admin_token()?.as_str().to_owned();
     let api = Api::new(&node, &admin);
-    let http = reqwest::Client::new();
+    let visitor = NodeClient::visitor(node.http_url());
     let type_of = |name: &str| format!("https://uri.etsi.org/ngsi-ld/default-context/{name}");
     for (id, access, claimed) in [
         ("open", "public", "Bench"),
@@ -859,9 +849,9 @@ async fn restricted_datasets_are_not_served_to_callers_without_rights() -> Resul
             "access_rights": access, "conforms_to": [type_of(claimed)],
             "policy": OPEN_OFFER,
         });
-        let response = http
-            .post(format!("{}/api/datasets", node.http_url()))
-            .bearer_auth(&admin)
+        let response = api
+            .http
+            .post_request("/api/datasets")
             .json(&definition)
             .send()
             .await?;
@@ -880,19 +870,13 @@ async fn restricted_datasets_are_not_served_to_callers_without_rights() -> Resul
     }
     // Each entity went to the graph of the dataset that claims its type.
     let rows = api
-        .sparql(
-            &node,
-            "SELECT ?g { GRAPH ?g { <urn:ngsi-ld:Meter:1> a ?t } }",
-        )
+        .sparql("SELECT ?g { GRAPH ?g { <urn:ngsi-ld:Meter:1> a ?t } }")
         .await?;
     ensure!(
         rows["results"]["bindings"][0]["g"]["value"] == "https://t.example/g/closed",
         "{rows}"
     );
-    let anonymous = |path: &str| {
-        http.get(format!("{}/ngsi-ld/v1{path}", node.http_url()))
-            .send()
-    };
+    let anonymous = |path: &str| visitor.get_request(&Api::ngsi(path)).send();
     let (_, open) = status_and_body(anonymous("/entities?type=Bench").await?).await?;
     ensure!(
         open.as_array().is_some_and(|a| a.len() == 1),

@@ -199,7 +199,7 @@ fn malformed_frames() -> Vec<(&'static str, Vec<u8>)> {
 /// A node answers a member's ordinary remote query and its health check.
 async fn serves_members(from: &Running, provider: &Running) -> Result<()> {
     remote_query(from, provider, "ASK {}").await?;
-    let health = provider.http.get(provider.url("/health")).send().await?;
+    let health = provider.http.get_request("/health").send().await?;
     ensure!(health.status() == 200);
     Ok(())
 }

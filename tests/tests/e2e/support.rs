@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use hanse_node::NodeHandle;
+use hanse_node::client::NodeClient;
 use hanse_node::test_utils::{PreparedNode, test_consortium};
 use hanse_node::trust::consortium::SignedMembership;
 use std::time::{Duration, Instant};
@@ -11,24 +12,14 @@ use std::time::{Duration, Instant};
 pub struct Running {
     pub name: String,
     pub handle: NodeHandle,
-    /// A client that sends the node's admin token with every request: the node's operator.
-    pub http: reqwest::Client,
+    /// The node's operator: a client that sends the node's admin token with every request.
+    pub http: NodeClient,
     /// A client without credentials: a visitor.
-    pub visitor: reqwest::Client,
+    pub visitor: NodeClient,
     pub token: String,
 }
 
-/// An HTTP client that sends `token` as `Authorization: Bearer` with every request (a request
-/// that sets its own `Authorization` keeps it).
-pub fn client_with_token(token: &str) -> Result<reqwest::Client> {
-    Ok(hanse_node::client::bearer_client(token)?)
-}
-
 impl Running {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.handle.http_url())
-    }
-
     /// The node's PeerId, as the API names members.
     pub fn peer_id(&self) -> Result<String> {
         Ok(self
@@ -43,7 +34,7 @@ impl Running {
     pub async fn peer_names(&self) -> Result<Vec<String>> {
         let peers: serde_json::Value = self
             .http
-            .get(self.url("/api/peers"))
+            .get_request("/api/peers")
             .send()
             .await?
             .json()
@@ -63,11 +54,12 @@ impl Running {
 pub async fn start(node: &PreparedNode, bootstrap: &[String]) -> Result<Running> {
     let handle = node.start(bootstrap).await?;
     let token = node.dir.load_admin_token()?.as_str().to_owned();
+    let base = handle.http_url();
     Ok(Running {
         name: node.name.clone(),
         handle,
-        http: client_with_token(&token)?,
-        visitor: reqwest::Client::new(),
+        http: NodeClient::bearer(&base, &token),
+        visitor: NodeClient::visitor(base),
         token,
     })
 }
@@ -157,8 +149,7 @@ pub async fn remote_query(
 ) -> Result<serde_json::Value> {
     let response = from
         .http
-        .post(from.url("/api/remote/sparql"))
-        .bearer_auth(&from.token)
+        .post_request("/api/remote/sparql")
         .json(&serde_json::json!({ "provider": provider.peer_id()?, "query": query }))
         .send()
         .await?;
@@ -172,7 +163,7 @@ pub async fn remote_query(
 pub async fn data_quads(node: &Running) -> Result<i64> {
     let response = node
         .http
-        .post(node.url("/sparql"))
+        .post_request("/sparql")
         .header("content-type", "application/sparql-query")
         .header("accept", "application/sparql-results+json")
         .body(r#"SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), "hanse:")) }"#)
