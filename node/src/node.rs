@@ -29,6 +29,7 @@ use crate::p2p::NetworkClient;
 use crate::requests;
 use crate::store::state::NodeState;
 use crate::store::subject_filter::SubjectFilter;
+use axum::serve::ListenerExt;
 use oxigraph::store::Store;
 use services::{Consortium, Services};
 use std::net::SocketAddr;
@@ -165,6 +166,14 @@ fn start_tasks(
     tasks.spawn(HTTP_SERVER, async move {
         // The client address decides whether loopback counts as the operator.
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        // An answer leaves as soon as it is written: with Nagle's algorithm on, the last
+        // segment of a multi-segment answer waits for the client's acknowledgement of the
+        // one before.
+        let listener = listener.tap_io(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY on an HTTP connection: {e}");
+            }
+        });
         axum::serve(listener, service)
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
