@@ -2,10 +2,16 @@
 """Removes the hanse crates' own build outputs that earlier clones left in shared target
 directories.
 
-`.ci/run` keeps the build in a cache outside the clone so RocksDB is compiled once. Cargo keys
-a path dependency's outputs by its path, though, so every fresh clone adds another copy of
-each hanse library, binary and test binary (about 1 GB a clone, instrumented fuzz targets
-included): thirty clones filled a 250 GB disk. Third-party crates are shared across clones
+`.ci/run` keeps the build in a cache outside the clone so RocksDB is compiled once. Each
+clone's build of the hanse crates leaves its outputs there (about 1 GB a clone, instrumented
+fuzz targets included, when they were built in CI): thirty clones filled a 250 GB disk.
+
+Cargo names a workspace member's outputs by its path *relative to the workspace* and decides
+freshness by file times. So clones share output names, and a checkout whose edits are older
+than another clone's build of the same profile and features reuses that build (seen on
+2026-12-07: a working tree built after a CI clone saw the clone's older code). A fresh clone
+is always newer than every output, so CI is not affected; after running `.ci/run` from a clone,
+`touch` the files edited in the working tree before building it against the same cache. Third-party crates are shared across clones
 and stay; a hanse output older than `--older-than` minutes is from an earlier clone (or is
 rebuilt in a minute), so it goes.
 
