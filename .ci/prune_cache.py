@@ -6,12 +6,12 @@ directories.
 clone's build of the hanse crates leaves its outputs there (about 1 GB a clone, instrumented
 fuzz targets included, when they were built in CI): thirty clones filled a 250 GB disk.
 
-Cargo names a workspace member's outputs by its path *relative to the workspace* and decides
-freshness by file times. So clones share output names, and a checkout whose edits are older
-than another clone's build of the same profile and features reuses that build (seen on
-2026-12-07: a working tree built after a CI clone saw the clone's older code). A fresh clone
-is always newer than every output, so CI is not affected; after running `.ci/run` from a clone,
-`touch` the files edited in the working tree before building it against the same cache. Third-party crates are shared across clones
+Outputs of two checkouts can also collide: on 2026-12-07 `cargo clippy --workspace` in a
+working tree, run after a CI clone had built the same profile and features, reused the
+clone's (older) build of `hanse-node`, because the working tree's edited files were older
+than the clone's outputs (cargo decides freshness by file times). A fresh clone is newer
+than every output, so CI is not affected; after running `.ci/run` from a clone, `touch` the
+files edited in the working tree before building it against the same cache. Third-party crates are shared across clones
 and stay; a hanse output older than `--older-than` minutes is from an earlier clone (or is
 rebuilt in a minute), so it goes.
 
