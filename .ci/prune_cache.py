@@ -11,9 +11,10 @@ working tree, run after a CI clone had built the same profile and features, reus
 clone's (older) build of `hanse-node`, because the working tree's edited files were older
 than the clone's outputs (cargo decides freshness by file times). A fresh clone is newer
 than every output, so CI is not affected; after running `.ci/run` from a clone, `touch` the
-files edited in the working tree before building it against the same cache. Third-party crates are shared across clones
-and stay; a hanse output older than `--older-than` minutes is from an earlier clone (or is
-rebuilt in a minute), so it goes.
+files edited in the working tree before building it against the same cache.
+
+Third-party crates are shared across clones and stay; a hanse output older than
+`--older-than` minutes is from an earlier clone (or is rebuilt in a minute), so it goes.
 
     .ci/prune_cache.py [--older-than MINUTES] TARGET_DIR...
 """
