@@ -24,6 +24,7 @@ pub mod mqtt_load;
 pub mod netns;
 pub mod network_bench;
 pub mod ngsi_ld_bench;
+pub mod oxigraph_server;
 pub mod processes;
 pub mod scenario;
 pub mod sparql_bench;

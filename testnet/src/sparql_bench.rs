@@ -15,8 +15,12 @@
 //! anchor is oxigraph evaluating the same query over the same graphs (its dataset set to
 //! them) with JSON: `visitor ÷ view+JSON` is what the gate and the endpoint cost together.
 //! The visitor's query is also sent to the node's router in process (`no socket`), without
-//! TCP and HTTP parsing: what the application costs apart from the transport.
+//! TCP and HTTP parsing: what the application costs apart from the transport. And, where
+//! oxigraph-cli is installed (`--oxigraph`, or `oxigraph` on `PATH`), to `oxigraph serve` on a
+//! copy of the store with the public graph as its dataset (`default-graph-uri`,
+//! `named-graph-uri`): endpoint against endpoint, both paying loopback HTTP.
 
+use crate::oxigraph_server::{OxigraphServer, find_binary};
 use anyhow::{Context, Result, bail};
 use hanse_node::Node;
 use hanse_node::catalog::{AccessRights, DatasetDefinition};
@@ -26,6 +30,7 @@ use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// An open offer: anyone may read the benchmark's dataset.
@@ -44,6 +49,10 @@ pub struct SparqlBenchOptions {
     /// Timed runs per query and method (after 3 warm-up runs).
     #[arg(long, default_value_t = 30)]
     pub runs: usize,
+    /// oxigraph-cli's `oxigraph` binary, for the `oxigraph serve` column (default: `oxigraph`
+    /// on `PATH`; the column is left out when there is none).
+    #[arg(long)]
+    pub oxigraph: Option<PathBuf>,
 }
 
 const PREFIXES: &str = "PREFIX sosa: <http://www.w3.org/ns/sosa/>\n\
@@ -184,8 +193,22 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
     let operator = NodeClient::new(node.http_url(), Some(admin));
     let visitor = NodeClient::visitor(node.http_url());
     let router = node.router();
+    let server = match find_binary(options.oxigraph.clone()) {
+        Some(binary) => Some(OxigraphServer::start(&binary, &store, dir.path()).await?),
+        None => {
+            println!(
+                "oxigraph serve: left out, no `oxigraph` (give --oxigraph PATH; cargo install oxigraph-cli --version 0.5.13)"
+            );
+            None
+        }
+    };
+    let anchor = server.as_ref().map(|s| OxigraphEndpoint {
+        client: reqwest::Client::new(),
+        url: s.query_url(),
+        graph: demo_data::AIR_QUALITY_GRAPH,
+    });
     println!(
-        "\n{:<28} {:>6} {:>9} {:>11} {:>10} {:>9} {:>11} {:>10} {:>10} {:>10} {:>13}",
+        "\n{:<28} {:>6} {:>9} {:>11} {:>10} {:>9} {:>11} {:>10} {:>10} {:>10} {:>13} {:>9} {:>10}",
         "query",
         "rows",
         "direct ms",
@@ -196,16 +219,25 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
         "visitor ms",
         "÷view+JSON",
         "no socket",
-        "/sparql÷dir"
+        "/sparql÷dir",
+        "ox serve",
+        "vis÷serve"
     );
-    let (mut worst, mut worst_visitor): (f64, f64) = (0.0, 0.0);
+    let (mut worst, mut worst_visitor, mut worst_served): (f64, f64, f64) = (0.0, 0.0, 0.0);
     for (name, text) in queries() {
         let query = format!("{PREFIXES}{text}");
-        let mut times: [Vec<Duration>; 6] = Default::default();
+        let mut times: [Vec<Duration>; 7] = Default::default();
         let mut rows = 0;
         for run in 0..options.runs + 3 {
-            let (r, elapsed) =
-                timed_run(&store, &query, &view, &operator, &visitor, &router).await?;
+            let (r, elapsed) = timed_run(
+                &store,
+                &query,
+                &view,
+                [&operator, &visitor],
+                &router,
+                anchor.as_ref(),
+            )
+            .await?;
             if run >= 3 {
                 for (samples, time) in times.iter_mut().zip(elapsed) {
                     samples.push(time);
@@ -213,16 +245,22 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
             }
             rows = r;
         }
-        let [d, dj, h, vj, v, app] = times.clone().map(|mut t| median(&mut t));
         let ratio_json = paired_ratio(&times[2], &times[1]);
         let ratio_visitor = paired_ratio(&times[4], &times[3]);
         let ratio_direct = paired_ratio(&times[2], &times[0]);
+        let served = anchor.is_some().then(|| paired_ratio(&times[4], &times[6]));
+        let [d, dj, h, vj, v, app, ox] = times.map(|mut t| median(&mut t));
         if rows <= 10_000 {
             worst = worst.max(ratio_json);
             worst_visitor = worst_visitor.max(ratio_visitor);
+            worst_served = worst_served.max(served.unwrap_or(0.0));
         }
+        let (ox, served) = match served {
+            Some(ratio) => (format!("{:.3}", ms(ox)), format!("{ratio:.2}x")),
+            None => ("-".into(), "-".into()),
+        };
         println!(
-            "{name:<28} {rows:>6} {:>9.3} {:>11.3} {:>10.3} {ratio_json:>8.2}x {:>11.3} {:>10.3} {ratio_visitor:>9.2}x {:>10.3} {ratio_direct:>12.2}x",
+            "{name:<28} {rows:>6} {:>9.3} {:>11.3} {:>10.3} {ratio_json:>8.2}x {:>11.3} {:>10.3} {ratio_visitor:>9.2}x {:>10.3} {ratio_direct:>12.2}x {ox:>9} {served:>10}",
             ms(d),
             ms(dj),
             ms(h),
@@ -235,6 +273,12 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
         "\nworst for results <= 10k rows: operator /sparql ÷ direct+JSON {worst:.2}x; visitor /sparql ÷ oxigraph over the same public graphs (+JSON) {worst_visitor:.2}x (goal <= 1.10x for both); times are medians of {} runs, ratios medians of the runs' paired ratios",
         options.runs
     );
+    if anchor.is_some() {
+        println!(
+            "visitor /sparql ÷ oxigraph serve over the same graphs, worst for results <= 10k rows: {worst_served:.2}x"
+        );
+    }
+    drop(server);
     node.shutdown().await?;
     Ok(())
 }
@@ -268,6 +312,35 @@ fn answered(route: &str, status: axum::http::StatusCode, body: &[u8]) -> Result<
     Ok(())
 }
 
+/// `oxigraph serve`'s query endpoint, asked over the benchmark's public graph.
+struct OxigraphEndpoint {
+    client: reqwest::Client,
+    url: String,
+    graph: &'static str,
+}
+
+/// `GET /query?query=` to `oxigraph serve` with the public graph as the dataset, the whole
+/// body read; the time taken.
+async fn over_oxigraph_server(endpoint: &OxigraphEndpoint, query: &str) -> Result<Duration> {
+    let t = Instant::now();
+    let response = endpoint
+        .client
+        .get(&endpoint.url)
+        .query(&[
+            ("query", query),
+            ("default-graph-uri", endpoint.graph),
+            ("named-graph-uri", endpoint.graph),
+        ])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .await?;
+    let status = response.status();
+    let body = response.bytes().await?;
+    let elapsed = t.elapsed();
+    answered("oxigraph serve /query", status, &body)?;
+    Ok(elapsed)
+}
+
 /// The visitor's `GET /sparql?query=` handed to the node's router in process (no TCP, no
 /// HTTP parsing), the whole body read; the time taken.
 async fn without_socket(router: &axum::Router, query: &str) -> Result<Duration> {
@@ -292,17 +365,17 @@ async fn without_socket(router: &axum::Router, query: &str) -> Result<Duration> 
     Ok(elapsed)
 }
 
-/// One run of a query six ways, interleaved: direct, direct+JSON, operator over HTTP,
-/// oxigraph over the public graphs +JSON, visitor over HTTP, visitor without a socket. The
-/// rows of the direct run.
+/// One run of a query seven ways, interleaved: direct, direct+JSON, operator over HTTP,
+/// oxigraph over the public graphs +JSON, visitor over HTTP, visitor without a socket and
+/// (when there is one) `oxigraph serve`, a zero time otherwise. The rows of the direct run.
 async fn timed_run(
     store: &Store,
     query: &str,
     view: &[NamedNode],
-    operator: &NodeClient,
-    visitor: &NodeClient,
+    [operator, visitor]: [&NodeClient; 2],
     router: &axum::Router,
-) -> Result<(usize, [Duration; 6])> {
+    anchor: Option<&OxigraphEndpoint>,
+) -> Result<(usize, [Duration; 7])> {
     let blocking = |serialise: bool, view: Option<Vec<NamedNode>>| {
         let (store, query) = (store.clone(), query.to_owned());
         tokio::task::spawn_blocking(move || {
@@ -317,10 +390,14 @@ async fn timed_run(
     let (view_rows, vj) = blocking(true, Some(view.to_vec())).await??;
     let v = over_http(visitor, query).await?;
     let app = without_socket(router, query).await?;
+    let served = match anchor {
+        Some(endpoint) => Some(over_oxigraph_server(endpoint, query).await?),
+        None => None,
+    };
     if view_rows != rows {
         bail!(
             "the public view answers {view_rows} rows, the whole store {rows}: the benchmark data must all be public"
         );
     }
-    Ok((rows, [d, dj, h, vj, v, app]))
+    Ok((rows, [d, dj, h, vj, v, app, served.unwrap_or_default()]))
 }

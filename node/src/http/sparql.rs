@@ -10,7 +10,9 @@ use crate::access::Action;
 use crate::federation::FederatedQueryOptions;
 use crate::federation::report::FederationReport;
 use crate::store::rdf_format::{rdf_formats, result_format_aliases, result_formats};
-use crate::store::sparql::{DatasetParams, QueryForm, ResultFormat, query_form, uses_service};
+use crate::store::sparql::{
+    DatasetParams, QueryForm, ResultFormat, TextAnswer, query_form, uses_service,
+};
 use crate::trust::caller::Caller;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -161,11 +163,25 @@ async fn run_query(
     text: &str,
     params: &ProtocolParams,
 ) -> Result<Response, ApiError> {
-    let query = state.sparql.parse_query(text).await?;
-    let format = choose_format(headers, query_form(&query))?;
     let federation = &params.federation;
+    let query = if federation.federated {
+        state.sparql.parse_query(text).await?
+    } else {
+        // A plain query is parsed and answered on one query thread; what comes back parsed
+        // calls SERVICE, or has no acceptable format (refused just below).
+        let visible = state.access.rights(caller).read;
+        let accept = headers.clone();
+        let format_for = move |form| choose_format(&accept, form).ok();
+        match (state.sparql)
+            .answer_visible(text, &params.dataset, visible, format_for)
+            .await?
+        {
+            TextAnswer::Written { body, format } => return Ok(results(body, format, None)),
+            TextAnswer::Parsed(query) => *query,
+        }
+    };
+    let format = choose_format(headers, query_form(&query))?;
     let service = uses_service(&query);
-    let rights = state.access.rights(caller);
     // Federated queries and SERVICE calls act with this node's membership and agreements
     // for the purpose the query states (or the node's default purpose).
     let options = if federation.federated || service {
@@ -196,6 +212,7 @@ async fn run_query(
             .await?;
         (answer.body, Some(answer.report))
     } else {
+        let rights = state.access.rights(caller);
         let body = state
             .sparql
             .query_visible(query, &params.dataset, &rights.read, format)
@@ -206,6 +223,11 @@ async fn run_query(
         Some(report) => with_report(body, format, report)?,
         None => body,
     };
+    Ok(results(body, format, report))
+}
+
+/// A query's answer: `body` in `format`, with the federation's status when it has a report.
+fn results(body: Vec<u8>, format: ResultFormat, report: Option<FederationReport>) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -218,7 +240,7 @@ async fn run_query(
             HeaderValue::from_static(report.status),
         );
     }
-    Ok(response)
+    response
 }
 
 /// Adds the federation report to SPARQL JSON results as a top-level `federation` member

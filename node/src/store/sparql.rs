@@ -38,4 +38,4 @@ pub use request::{
     DatasetParams, QueryForm, ResultFormat, query_form, query_pattern, uses_service,
 };
 pub(crate) use results::write_results;
-pub use service::SparqlService;
+pub use service::{SparqlService, TextAnswer};

@@ -4,7 +4,9 @@
 //! syntax error's position.
 
 use super::error::SparqlError;
-use super::limits::{QueryShapeLimits, check_query, check_text, check_update, check_update_text};
+use super::limits::{
+    QueryShape, QueryShapeLimits, check_query, check_text, check_update, check_update_text,
+};
 use super::query_thread;
 use spargebra::{Query, SparqlParser, Update};
 
@@ -13,12 +15,20 @@ pub async fn parse_query(text: &str, limits: &QueryShapeLimits) -> Result<Query,
     check_text(text, limits)?;
     let (text, limits) = (text.to_owned(), *limits);
     query_thread::run(limits.stack_bytes(), move || {
-        let query = SparqlParser::new().parse_query(&text)?;
-        // A refused query is dropped here, on the thread sized for its depth.
-        check_query(&query, &limits)?;
-        Ok(query)
+        parse_on_query_thread(&text, &limits).map(|(query, _)| query)
     })
     .await?
+}
+
+/// Parses a query whose text passed [`check_text`] and checks its algebra; only on a query
+/// thread (a refused query is dropped here, on the thread sized for its depth).
+pub(super) fn parse_on_query_thread(
+    text: &str,
+    limits: &QueryShapeLimits,
+) -> Result<(Query, QueryShape), SparqlError> {
+    let query = SparqlParser::new().parse_query(text)?;
+    let shape = check_query(&query, limits)?;
+    Ok((query, shape))
 }
 
 /// Parses an update within `limits` (the length limit applies outside `INSERT DATA` /
