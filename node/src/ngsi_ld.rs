@@ -22,6 +22,7 @@
 //! | [`geojson`] | GeoJSON, `geo` geometries and WKT |
 //! | [`query`] | query evaluation and paging |
 //! | [`render`] | compacted output: normalized, keyValues, GeoJSON |
+//! | [`temporal`] | the temporal API: histories from SOSA observations, aggregation |
 //! | [`error`] | [`NgsiLdError`] and ProblemDetails |
 
 mod claims;
@@ -41,6 +42,7 @@ pub mod render;
 pub mod selectors;
 pub mod service;
 pub mod state;
+pub mod temporal;
 pub mod terms;
 mod writes;
 

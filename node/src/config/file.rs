@@ -238,12 +238,13 @@ impl Config {
         let ngsi = &self.ngsi_ld;
         if ngsi.max_batch_entities == 0
             || ngsi.max_page_size == 0
+            || ngsi.max_temporal_instances == 0
             || ngsi.max_query_bytes == 0
             || ngsi.max_json_depth == 0
             || ngsi.context_timeout_secs == 0
         {
             return Err(ConfigError::Invalid {
-                key: "ngsi_ld.max_batch_entities / max_page_size / max_query_bytes / max_json_depth / context_timeout_secs",
+                key: "ngsi_ld.max_batch_entities / max_page_size / max_temporal_instances / max_query_bytes / max_json_depth / context_timeout_secs",
                 message: "must be at least 1".into(),
             });
         }

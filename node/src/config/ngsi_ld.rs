@@ -19,6 +19,9 @@ pub struct NgsiLdSection {
     pub max_batch_entities: usize,
     /// Largest `limit` of a query.
     pub max_page_size: usize,
+    /// Most instances of one attribute in a temporal answer; past it the answer is cut
+    /// (206 with `Content-Range`).
+    pub max_temporal_instances: usize,
     /// Longest `q` or `scopeQ` expression, in bytes.
     pub max_query_bytes: usize,
     /// Deepest nesting of a JSON payload (objects and arrays).
@@ -43,6 +46,7 @@ impl Default for NgsiLdSection {
             open_loopback: false,
             max_batch_entities: 1000,
             max_page_size: 1000,
+            max_temporal_instances: 10_000,
             max_query_bytes: 4096,
             max_json_depth: 32,
             context_timeout_secs: 5,

@@ -156,6 +156,8 @@ bound_join_block = {fed_block}
 # largest page of a query.
 max_batch_entities = {ngsi_batch}
 max_page_size = {ngsi_page}
+# Most instances of one attribute in a temporal answer (past it: 206 with Content-Range).
+max_temporal_instances = {ngsi_temporal}
 # Longest q / scopeQ expression (bytes) and deepest JSON nesting accepted.
 max_query_bytes = {ngsi_q}
 max_json_depth = {ngsi_depth}
@@ -249,6 +251,7 @@ format = "text"
             fed_block = d.federation.bound_join_block,
             ngsi_batch = d.ngsi_ld.max_batch_entities,
             ngsi_page = d.ngsi_ld.max_page_size,
+            ngsi_temporal = d.ngsi_ld.max_temporal_instances,
             ngsi_q = d.ngsi_ld.max_query_bytes,
             ngsi_depth = d.ngsi_ld.max_json_depth,
             ngsi_ctx_timeout = d.ngsi_ld.context_timeout_secs,

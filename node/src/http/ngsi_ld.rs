@@ -7,6 +7,7 @@
 //! | `request` | the caller's rights, @context, media types, bounded JSON bodies, answers |
 //! | `entities` | `/entities`, `/entities/{id}`, `/entities/{id}/attrs[/{attr}]` |
 //! | `batch` | `/entityOperations/{create,upsert,update,delete,query}` |
+//! | `temporal` | `/temporal/entities/{id}`: an entity's history |
 //! | `unsupported` | the common checks, then 501, for endpoints not implemented yet |
 //! | `discovery` | `/types`, `/types/{type}`, `/attributes`, `/attributes/{attr}` |
 
@@ -14,6 +15,7 @@ mod batch;
 mod discovery;
 mod entities;
 mod request;
+mod temporal;
 mod unsupported;
 
 pub use request::caller_rights;
@@ -60,5 +62,12 @@ pub fn routes() -> Router<AppState> {
     let router = both(router, "/types", get(discovery::types));
     let router = both(router, "/types/{name}", get(discovery::type_info));
     let router = both(router, "/attributes", get(discovery::attribute_list));
-    both(router, "/attributes/{name}", get(discovery::attribute)).fallback(unsupported::fallback)
+    let router = both(router, "/attributes/{name}", get(discovery::attribute));
+    // The temporal API's other operations are not built yet: 501, as for the unknown.
+    let router = both(
+        router,
+        "/temporal/entities/{id}",
+        get(temporal::retrieve).fallback(unsupported::fallback),
+    );
+    router.fallback(unsupported::fallback)
 }

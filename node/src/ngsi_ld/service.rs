@@ -13,6 +13,7 @@ use super::entity_store::{Stored, geometry_node, read};
 use super::error::NgsiLdError;
 use super::model::Entity;
 use super::query::{EntityQuery, Page, is_entity};
+use super::temporal::{History, TemporalQuery, history};
 use crate::access::visibility::Rights;
 use crate::catalog::{CatalogService, DatasetDefinition};
 use crate::config::NgsiLdSection;
@@ -177,6 +178,23 @@ impl NgsiLdService {
             read(&inner.store, &id, &visible)?
                 .filter(is_entity)
                 .map(|s| s.entity())
+                .ok_or_else(|| not_found(id.as_str()))
+        })
+        .await
+    }
+
+    /// The history of one entity (its observations), as the caller may see it.
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn history(
+        &self,
+        rights: &Rights,
+        id: &str,
+        query: TemporalQuery,
+    ) -> Result<History, NgsiLdError> {
+        let id = entity_iri(id)?;
+        let visible = rights.read.clone();
+        self.blocking(move |inner, deadline| {
+            history(&inner.store, &id, &visible, &query, deadline)?
                 .ok_or_else(|| not_found(id.as_str()))
         })
         .await

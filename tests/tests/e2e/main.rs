@@ -15,6 +15,7 @@ mod ingest;
 mod malformed;
 mod network;
 mod ngsi_ld;
+mod ngsi_ld_temporal;
 mod ogc_features;
 mod p2p_frames;
 mod support;

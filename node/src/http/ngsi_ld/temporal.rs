@@ -1,0 +1,138 @@
+//! `GET /temporal/entities/{id}`: an entity's history, read from its SOSA observations
+//! through the caller's rights (see [`crate::ngsi_ld::temporal`]).
+
+use super::entities::Answer;
+use super::request::{Call, answer, params, read_call};
+use crate::http::AppState;
+use crate::ngsi_ld::NgsiLdError;
+use crate::ngsi_ld::model::check_name;
+use crate::ngsi_ld::temporal::aggregate::{Aggregation, Method};
+use crate::ngsi_ld::temporal::render::{Representation, temporal_entity};
+use crate::ngsi_ld::temporal::{History, TemporalQuery, TimeProperty, TimeRel};
+use crate::trust::caller::Caller;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// `GET /temporal/entities/{id}`
+#[tracing::instrument(skip_all, fields(id = %id))]
+pub async fn retrieve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let call = read_call(&state, &caller, &headers, false).await?;
+    let params = params(raw.as_deref());
+    let (query, representation) = temporal_request(&state, &call, &params)?;
+    let (time_property, window) = (query.time_property, query.timerel);
+    let history = state.ngsi_ld.history(&call.rights, &id, query).await?;
+    let body = temporal_entity(
+        &history,
+        &call.context,
+        &representation,
+        time_property,
+        window.and_then(|w| w.start()),
+    )?;
+    if !history.truncated {
+        return Ok(answer(&call, StatusCode::OK, Value::Object(body)));
+    }
+    let mut response = answer(&call, StatusCode::PARTIAL_CONTENT, Value::Object(body));
+    if let Some(range) = content_range(&history) {
+        response.headers_mut().insert(header::CONTENT_RANGE, range);
+    }
+    Ok(response)
+}
+
+/// The temporal parameters of a request: what to read and how to show it.
+fn temporal_request(
+    state: &AppState,
+    call: &Call,
+    params: &HashMap<String, String>,
+) -> Result<(TemporalQuery, Representation), NgsiLdError> {
+    let mut query = TemporalQuery {
+        max_instances: state.ngsi_ld.config().max_temporal_instances,
+        ..TemporalQuery::default()
+    };
+    if let Some(attrs) = params.get("attrs").or_else(|| params.get("pick")) {
+        for name in attrs.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            check_name(name)?;
+            query.attrs.push(call.context.expand(name));
+        }
+    }
+    query.timerel = TimeRel::parse(
+        params.get("timerel").map(String::as_str),
+        params.get("timeAt").map(String::as_str),
+        params.get("endTimeAt").map(String::as_str),
+    )?;
+    if let Some(property) = params.get("timeproperty") {
+        query.time_property = TimeProperty::parse(property)?;
+    }
+    if let Some(last_n) = params.get("lastN") {
+        query.last_n = Some(
+            last_n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    NgsiLdError::BadRequestData(format!(
+                        "lastN `{last_n}` is not a positive integer"
+                    ))
+                })?,
+        );
+    }
+    let mut asked = Vec::new();
+    for list in [params.get("options"), params.get("format")]
+        .into_iter()
+        .flatten()
+    {
+        asked.extend(list.split(',').map(str::trim).filter(|o| !o.is_empty()));
+    }
+    let (mut values, mut aggregated) = (false, false);
+    for option in asked {
+        match option {
+            "temporalValues" | "keyValues" | "simplified" | "concise" => values = true,
+            "aggregatedValues" => aggregated = true,
+            "normalized" | "sysAttrs" => {}
+            other => {
+                return Err(NgsiLdError::BadRequestData(format!(
+                    "unknown option `{other}` (temporalValues, aggregatedValues, normalized)"
+                )));
+            }
+        }
+    }
+    let methods = params.get("aggrMethods");
+    let representation = if aggregated || methods.is_some() {
+        let methods = methods.ok_or_else(|| {
+            NgsiLdError::BadRequestData("aggregatedValues needs aggrMethods".into())
+        })?;
+        Representation::Aggregated(Aggregation {
+            methods: Method::parse_list(methods)?,
+            period: params
+                .get("aggrPeriodDuration")
+                .map(|p| Aggregation::parse_period(p))
+                .transpose()?,
+        })
+    } else if values {
+        Representation::TemporalValues
+    } else {
+        Representation::Normalized
+    };
+    Ok((query, representation))
+}
+
+/// `date-time <first>-<last>/*`: the times a cut answer covers (the spec's temporal paging).
+fn content_range(history: &History) -> Option<HeaderValue> {
+    // Each attribute's instances are in time order.
+    let firsts = history.attributes.values().filter_map(|i| i.first());
+    let lasts = history.attributes.values().filter_map(|i| i.last());
+    let first = firsts
+        .map(|i| i.at)
+        .reduce(|a, b| if b < a { b } else { a })?;
+    let last = lasts
+        .map(|i| i.at)
+        .reduce(|a, b| if b > a { b } else { a })?;
+    HeaderValue::from_str(&format!("date-time {first}-{last}/*")).ok()
+}
