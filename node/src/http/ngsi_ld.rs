@@ -7,7 +7,7 @@
 //! | `request` | the caller's rights, @context, media types, bounded JSON bodies, answers |
 //! | `entities` | `/entities`, `/entities/{id}`, `/entities/{id}/attrs[/{attr}]` |
 //! | `batch` | `/entityOperations/{create,upsert,update,delete,query}` |
-//! | `temporal` | `/temporal/entities/{id}`: an entity's history |
+//! | `temporal` | `/temporal/entities[/{id}]`: entities' histories |
 //! | `unsupported` | the common checks, then 501, for endpoints not implemented yet |
 //! | `discovery` | `/types`, `/types/{type}`, `/attributes`, `/attributes/{attr}` |
 
@@ -64,6 +64,11 @@ pub fn routes() -> Router<AppState> {
     let router = both(router, "/attributes", get(discovery::attribute_list));
     let router = both(router, "/attributes/{name}", get(discovery::attribute));
     // The temporal API's other operations are not built yet: 501, as for the unknown.
+    let router = both(
+        router,
+        "/temporal/entities",
+        get(temporal::query).fallback(unsupported::fallback),
+    );
     let router = both(
         router,
         "/temporal/entities/{id}",

@@ -200,6 +200,30 @@ impl NgsiLdService {
         .await
     }
 
+    /// The histories of `ids` (a query's page), in their order; an entity gone since the
+    /// page was read is left out.
+    #[tracing::instrument(skip_all, fields(entities = ids.len()))]
+    pub async fn histories(
+        &self,
+        rights: &Rights,
+        ids: Vec<String>,
+        query: TemporalQuery,
+    ) -> Result<Vec<History>, NgsiLdError> {
+        let ids = ids
+            .iter()
+            .map(|id| entity_iri(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let visible = rights.read.clone();
+        self.blocking(move |inner, deadline| {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in &ids {
+                found.extend(history(&inner.store, id, &visible, &query, deadline)?);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     /// A page of entities matching `query`.
     #[tracing::instrument(skip_all)]
     pub async fn query(&self, rights: &Rights, query: EntityQuery) -> Result<Page, NgsiLdError> {

@@ -1,6 +1,7 @@
 //! The NGSI-LD temporal API end to end: readings written through NGSI-LD come back from
 //! `/temporal/entities/{id}` exactly as the observations stored (as SPARQL sees them), in
-//! each representation, through the caller's rights; bad parameters are a 400 naming them.
+//! each representation, by id and by query, through the caller's rights; bad parameters are
+//! a 400 naming them.
 
 use super::ngsi_ld::{CORE, LD};
 use super::support::status_and_body;
@@ -173,6 +174,40 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
     ensure!(status == 404, "visitor, restricted: {status} {body}");
     let (status, _) = status_and_body(temporal(&operator, METER, "").await?).await?;
     ensure!(status == 200, "operator, restricted: {status}");
+
+    // A temporal query selects entities as GET /entities does, through the same gate.
+    let query = |client: &NodeClient| {
+        client
+            .get_request("/ngsi-ld/v1/temporal/entities?type=Bench,Meter&lastN=1&count=true")
+            .send()
+    };
+    let response = query(&operator).await?;
+    let count = response.headers().get("NGSILD-Results-Count").cloned();
+    let (status, both) = status_and_body(response).await?;
+    let ids: Vec<&str> = both
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    ensure!(
+        status == 200 && ids == [BENCH, METER] && count.is_some_and(|c| c == "2"),
+        "operator's query: {status} {both}"
+    );
+    ensure!(
+        both[1]["v"]
+            .as_array()
+            .is_some_and(|i| i.len() == 1 && i[0]["value"] == 20.0),
+        "lastN=1 per entity: {both}"
+    );
+    let (_, public) = status_and_body(query(&visitor).await?).await?;
+    let ids: Vec<&str> = public
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    ensure!(ids == [BENCH], "visitor's query: {public}");
 
     // Bad parameters name themselves; operations not built yet say so.
     for (query, named) in [

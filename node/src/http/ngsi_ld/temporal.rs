@@ -1,7 +1,9 @@
-//! `GET /temporal/entities/{id}`: an entity's history, read from its SOSA observations
-//! through the caller's rights (see [`crate::ngsi_ld::temporal`]).
+//! `GET /temporal/entities/{id}` and `GET /temporal/entities`: entities' histories, read
+//! from their SOSA observations through the caller's rights (see
+//! [`crate::ngsi_ld::temporal`]). A temporal query selects its entities as `GET /entities`
+//! does (type, id, idPattern, attrs, q, scopeQ, geo, limit/offset, count).
 
-use super::entities::Answer;
+use super::entities::{Answer, entity_query};
 use super::request::{Call, answer, params, read_call};
 use crate::http::AppState;
 use crate::ngsi_ld::NgsiLdError;
@@ -40,8 +42,54 @@ pub async fn retrieve(
         return Ok(answer(&call, StatusCode::OK, Value::Object(body)));
     }
     let mut response = answer(&call, StatusCode::PARTIAL_CONTENT, Value::Object(body));
-    if let Some(range) = content_range(&history) {
+    if let Some(range) = content_range(std::slice::from_ref(&history)) {
         response.headers_mut().insert(header::CONTENT_RANGE, range);
+    }
+    Ok(response)
+}
+
+/// `GET /temporal/entities`
+#[tracing::instrument(skip_all)]
+pub async fn query(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
+    let call = read_call(&state, &caller, &headers, false).await?;
+    let params = params(raw.as_deref());
+    let (query, representation) = temporal_request(&state, &call, &params)?;
+    let selection = entity_query(&state, &call, &params)?;
+    let page = state.ngsi_ld.query(&call.rights, selection).await?;
+    let ids = page.entities.into_iter().map(|e| e.id).collect();
+    let (time_property, window) = (query.time_property, query.timerel);
+    let histories = state.ngsi_ld.histories(&call.rights, ids, query).await?;
+    let mut entities = Vec::with_capacity(histories.len());
+    for history in &histories {
+        let body = temporal_entity(
+            history,
+            &call.context,
+            &representation,
+            time_property,
+            window.and_then(|w| w.start()),
+        )?;
+        entities.push(Value::Object(body));
+    }
+    let truncated = histories.iter().any(|h| h.truncated);
+    let status = if truncated {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let mut response = answer(&call, status, Value::Array(entities));
+    let headers = response.headers_mut();
+    if truncated && let Some(range) = content_range(&histories) {
+        headers.insert(header::CONTENT_RANGE, range);
+    }
+    if let Some(count) = page.count
+        && let Ok(value) = HeaderValue::from_str(&count.to_string())
+    {
+        headers.insert("NGSILD-Results-Count", value);
     }
     Ok(response)
 }
@@ -124,10 +172,11 @@ fn temporal_request(
 }
 
 /// `date-time <first>-<last>/*`: the times a cut answer covers (the spec's temporal paging).
-fn content_range(history: &History) -> Option<HeaderValue> {
+fn content_range(histories: &[History]) -> Option<HeaderValue> {
     // Each attribute's instances are in time order.
-    let firsts = history.attributes.values().filter_map(|i| i.first());
-    let lasts = history.attributes.values().filter_map(|i| i.last());
+    let attributes = || histories.iter().flat_map(|h| h.attributes.values());
+    let firsts = attributes().filter_map(|i| i.first());
+    let lasts = attributes().filter_map(|i| i.last());
     let first = firsts
         .map(|i| i.at)
         .reduce(|a, b| if b < a { b } else { a })?;
