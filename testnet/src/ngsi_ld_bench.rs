@@ -22,9 +22,11 @@
 //! on a 2-core machine near 2.0 means the machine, not the code path, is the limit. For new
 //! entities it also prints the CPU per entity until RocksDB finished compacting them, the
 //! node's and oxigraph's alone: what the machine's cores can sustain. The brokers' published
-//! figures are printed beside them.
+//! figures are printed beside them. Last, the temporal phase (`temporal`): a year of
+//! readings asked for through the temporal API beside the same question as SPARQL.
 
 mod anchors;
+mod temporal;
 mod workload;
 
 use anchors::{
@@ -52,6 +54,15 @@ pub struct NgsiLdBenchOptions {
     /// Upsert batches in flight at once (IoT agents sending side by side).
     #[arg(long, default_value_t = 2)]
     pub clients: usize,
+    /// Stations of the temporal phase (a year of hourly readings each); 0 leaves it out.
+    #[arg(long, default_value_t = 100)]
+    pub temporal_stations: usize,
+    /// Hours of readings per station in the temporal phase.
+    #[arg(long, default_value_t = 8760)]
+    pub temporal_hours: usize,
+    /// Only the temporal phase.
+    #[arg(long)]
+    pub only_temporal: bool,
 }
 
 /// Entities re-sent with their next reading in the update phase (at most all stored).
@@ -167,6 +178,17 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
 pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
     if options.runs == 0 || options.sizes.is_empty() || options.clients == 0 {
         bail!("--runs, --sizes and --clients must not be empty or 0");
+    }
+    if options.only_temporal {
+        if options.temporal_stations == 0 || options.temporal_hours == 0 {
+            bail!("--only-temporal needs --temporal-stations and --temporal-hours above 0");
+        }
+        return temporal::run(
+            options.temporal_stations,
+            options.temporal_hours,
+            options.runs,
+        )
+        .await;
     }
     let mut sizes = options.sizes.clone();
     sizes.sort();
@@ -341,5 +363,13 @@ pub async fn run(options: NgsiLdBenchOptions) -> Result<()> {
          Stellio on 8 vCPU 131-241 creates/s, type+q p95 1.4 s at 100k entities"
     );
     node.shutdown().await?;
+    if options.temporal_stations > 0 && options.temporal_hours > 0 {
+        temporal::run(
+            options.temporal_stations,
+            options.temporal_hours,
+            options.runs,
+        )
+        .await?;
+    }
     Ok(())
 }
