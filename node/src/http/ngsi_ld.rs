@@ -71,6 +71,11 @@ pub fn routes() -> Router<AppState> {
     );
     let router = both(
         router,
+        "/temporal/entityOperations/query",
+        post(temporal::query_by_body),
+    );
+    let router = both(
+        router,
         "/temporal/entities/{id}",
         get(temporal::retrieve).fallback(unsupported::fallback),
     );

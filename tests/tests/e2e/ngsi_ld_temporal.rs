@@ -209,6 +209,30 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
         .collect();
     ensure!(ids == [BENCH], "visitor's query: {public}");
 
+    // The same as a body, with the window in temporalQ.
+    let body = json!({"type": "Query", "@context": CORE,
+        "entities": [{"type": "Bench"}, {"type": "Meter"}], "attrs": ["v"],
+        "temporalQ": {"timerel": "after", "timeAt": "2026-11-02T08:30:00Z"}});
+    for (client, expected) in [(&operator, vec![BENCH, METER]), (&visitor, vec![BENCH])] {
+        let response = client
+            .post_request("/ngsi-ld/v1/temporal/entityOperations/query")
+            .header("content-type", LD)
+            .body(body.to_string())
+            .send()
+            .await?;
+        let (status, found) = status_and_body(response).await?;
+        let ids: Vec<&str> = found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["id"].as_str())
+            .collect();
+        ensure!(
+            status == 200 && ids == expected && found[0]["v"][0]["value"] == 20.0,
+            "query by body: {status} {found}"
+        );
+    }
+
     // Bad parameters name themselves; operations not built yet say so.
     for (query, named) in [
         ("timerel=between&timeAt=2026-11-01T00:00:00Z", "endTimeAt"),

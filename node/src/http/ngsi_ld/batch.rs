@@ -2,7 +2,7 @@
 //! `ngsi_ld.max_batch_entities` entities (larger ones are refused, never truncated).
 
 use super::entities::{Answer, body, options, run_query};
-use super::request::{Call, answer, params, write_call};
+use super::request::{Call, params, write_call};
 use crate::http::AppState;
 use crate::ngsi_ld::model::{Shape, parse_entity};
 use crate::ngsi_ld::query::EntityQuery;
@@ -178,6 +178,21 @@ async fn query(
     let Value::Object(body) = value else {
         return Err(NgsiLdError::BadRequestData("the query must be a JSON object".into()).into());
     };
+    let query = query_from_body(&state, &call, &body)?;
+    let mut params = params;
+    if let Some(property) = body.get("geometryProperty").and_then(Value::as_str) {
+        params.insert("geometryProperty".into(), property.to_owned());
+    }
+    let options = options(&call, &params)?;
+    run_query(&state, &call, query, &options).await
+}
+
+/// The entities a query body (`entities`, `attrs`, `q`, `geoQ`) selects.
+pub fn query_from_body(
+    state: &AppState,
+    call: &Call,
+    body: &serde_json::Map<String, Value>,
+) -> Result<EntityQuery, NgsiLdError> {
     let mut query = EntityQuery {
         limit: 20,
         ..EntityQuery::default()
@@ -225,13 +240,9 @@ async fn query(
         )?;
     }
     if !query.has_selector() {
-        return Err(NgsiLdError::BadRequestData("the query selects nothing".into()).into());
+        return Err(NgsiLdError::BadRequestData(
+            "the query selects nothing".into(),
+        ));
     }
-    let mut params = params;
-    if let Some(property) = text("geometryProperty") {
-        params.insert("geometryProperty".into(), property.to_owned());
-    }
-    let options = options(&call, &params)?;
-    let _ = answer;
-    run_query(&state, &call, query, &options).await
+    Ok(query)
 }

@@ -1,17 +1,22 @@
 //! `GET /temporal/entities/{id}` and `GET /temporal/entities`: entities' histories, read
 //! from their SOSA observations through the caller's rights (see
 //! [`crate::ngsi_ld::temporal`]). A temporal query selects its entities as `GET /entities`
-//! does (type, id, idPattern, attrs, q, scopeQ, geo, limit/offset, count).
+//! does (type, id, idPattern, attrs, q, scopeQ, geo, limit/offset, count), or as
+//! `POST /temporal/entityOperations/query` with the selection in its body.
 
-use super::entities::{Answer, entity_query};
-use super::request::{Call, answer, params, read_call};
+use super::batch::query_from_body;
+use super::entities::{Answer, body, entity_query};
+use super::request::{Call, answer, params, read_call, write_call};
 use crate::http::AppState;
 use crate::ngsi_ld::NgsiLdError;
 use crate::ngsi_ld::model::check_name;
+use crate::ngsi_ld::query::EntityQuery;
 use crate::ngsi_ld::temporal::aggregate::{Aggregation, Method};
 use crate::ngsi_ld::temporal::render::{Representation, temporal_entity};
 use crate::ngsi_ld::temporal::{History, TemporalQuery, TimeProperty, TimeRel};
 use crate::trust::caller::Caller;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
@@ -58,8 +63,70 @@ pub async fn query(
 ) -> Answer {
     let call = read_call(&state, &caller, &headers, false).await?;
     let params = params(raw.as_deref());
-    let (query, representation) = temporal_request(&state, &call, &params)?;
     let selection = entity_query(&state, &call, &params)?;
+    histories(&state, &call, &params, selection).await
+}
+
+/// `POST /temporal/entityOperations/query`: the query as a JSON body (`entities`, `attrs`,
+/// `q`, `geoQ`, and `temporalQ` with `timerel`, `timeAt`, `endTimeAt`, `timeproperty`,
+/// `lastN`); paging and the representation stay URL parameters.
+#[tracing::instrument(skip_all)]
+pub async fn query_by_body(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    raw_body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let raw_body = body(raw_body)?;
+    let (call, value) = write_call(&state, &caller, &headers, &raw_body, true).await?;
+    let Value::Object(body) = value else {
+        return Err(NgsiLdError::BadRequestData("the query must be a JSON object".into()).into());
+    };
+    let mut params = params(raw.as_deref());
+    if let Some(attrs) = body.get("attrs").and_then(Value::as_array) {
+        let names: Vec<&str> = attrs.iter().filter_map(Value::as_str).collect();
+        params.insert("attrs".into(), names.join(","));
+    }
+    match body.get("temporalQ") {
+        Some(Value::Object(temporal)) => {
+            for name in ["timerel", "timeAt", "endTimeAt", "timeproperty", "lastN"] {
+                match temporal.get(name) {
+                    Some(Value::String(text)) => {
+                        params.insert(name.into(), text.clone());
+                    }
+                    Some(Value::Number(n)) => {
+                        params.insert(name.into(), n.to_string());
+                    }
+                    Some(other) => {
+                        return Err(NgsiLdError::BadRequestData(format!(
+                            "temporalQ.{name} must be a string, not {other}"
+                        ))
+                        .into());
+                    }
+                    None => {}
+                }
+            }
+        }
+        Some(_) => {
+            return Err(
+                NgsiLdError::BadRequestData("temporalQ must be a JSON object".into()).into(),
+            );
+        }
+        None => {}
+    }
+    let selection = query_from_body(&state, &call, &body)?;
+    histories(&state, &call, &params, selection).await
+}
+
+/// The histories of the entities `selection` finds, as a temporal query's answer.
+async fn histories(
+    state: &AppState,
+    call: &Call,
+    params: &HashMap<String, String>,
+    selection: EntityQuery,
+) -> Answer {
+    let (query, representation) = temporal_request(state, call, params)?;
     let page = state.ngsi_ld.query(&call.rights, selection).await?;
     let ids = page.entities.into_iter().map(|e| e.id).collect();
     let (time_property, window) = (query.time_property, query.timerel);
@@ -81,7 +148,7 @@ pub async fn query(
     } else {
         StatusCode::OK
     };
-    let mut response = answer(&call, status, Value::Array(entities));
+    let mut response = answer(call, status, Value::Array(entities));
     let headers = response.headers_mut();
     if truncated && let Some(range) = content_range(&histories) {
         headers.insert(header::CONTENT_RANGE, range);
