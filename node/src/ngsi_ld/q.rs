@@ -302,6 +302,16 @@ impl Parser<'_> {
             return serde_json::from_str(&text)
                 .map_err(|e| bad(format!("q: bad string {text}: {e}")));
         }
+        // An unquoted value is a number, a boolean, a time or a URI: none holds an operator,
+        // a bracket, a quote or a space (`a>>1` is a typo, not a comparison with ">1").
+        if let Some(c) = text.chars().find(|c| {
+            matches!(c, '<' | '>' | '=' | '!' | '(' | '~' | '"' | '\'') || c.is_whitespace()
+        }) {
+            return Err(bad(format!(
+                "q: `{text}` at position {} is not a value (`{c}` cannot appear unquoted; quote text as \"…\")",
+                self.pos - text.len()
+            )));
+        }
         Ok(match text.as_str() {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
@@ -524,7 +534,9 @@ mod tests {
         ] {
             assert_eq!(q(text).unwrap().matches(&e), expected, "{text}");
         }
-        for wrong in ["", "(a==1", "a==", "a==\"x", "a~=\"(\"", "a)"] {
+        for wrong in [
+            "", "(a==1", "a==", "a==\"x", "a~=\"(\"", "a)", "a>>1", "a==<1", "a==1 2", "a==!x",
+        ] {
             assert!(q(wrong).is_err(), "{wrong}");
         }
         let deep = format!("{}a==1{}", "(".repeat(40), ")".repeat(40));
