@@ -213,7 +213,8 @@ async fn start() -> Result<Gate> {
                "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [4.48, 51.02]}}}),
         json!({"id": "urn:ngsi-ld:Meter:1", "type": "Meter",
                "name": {"type": "Property", "value": SECRET_TEXT},
-               "seats": {"type": "Property", "value": 987_654_321},
+               // observedAt: the reading is also an observation, the temporal API's history.
+               "seats": {"type": "Property", "value": 987_654_321, "observedAt": "2026-11-02T08:00:00Z"},
                "household": {"type": "Relationship", "object": SECRET_IRI},
                "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [4.49, 51.03]}}}),
         json!({"id": "urn:ngsi-ld:Vault:1", "type": "Vault",
@@ -381,6 +382,9 @@ fn sample(row: &RouteAccess, gate: &Gate, who: Who) -> Result<Sample> {
         ("POST", "/ngsi-ld/v1/entityOperations/{op}", "write") => send(Method::POST, "/ngsi-ld/v1/entityOperations/upsert", json, json!([{"id": format!("urn:ngsi-ld:Bench:batch-{me}"), "type": "Bench", "seats": {"type": "Property", "value": 1}}]).to_string()),
         ("GET", "/ngsi-ld/v1/types/{name}", _) => get("/ngsi-ld/v1/types/Meter"),
         ("GET", "/ngsi-ld/v1/attributes/{name}", _) => get("/ngsi-ld/v1/attributes/name"),
+        ("GET", "/ngsi-ld/v1/temporal/entities", _) => get(format!("/ngsi-ld/v1/temporal/entities?type={}", encoded("Bench,Meter,Vault"))),
+        ("GET", "/ngsi-ld/v1/temporal/entities/{id}", _) => get("/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:Meter:1"),
+        ("POST", "/ngsi-ld/v1/temporal/entityOperations/query", _) => send(Method::POST, row.path, json, r#"{"type": "Query", "entities": [{"type": "Meter"}, {"type": "Bench"}, {"type": "Vault"}]}"#),
         ("GET", "/ogc/collections/{id}", _) => get("/ogc/collections/Meter"),
         ("GET", "/ogc/collections/{id}/items", _) => get("/ogc/collections/Meter/items"),
         ("GET", "/ogc/collections/{id}/items/{feature}", _) => get("/ogc/collections/Meter/items/urn:ngsi-ld:Meter:1"),
@@ -489,6 +493,7 @@ async fn every_route_answers_each_caller_what_it_may_have() -> Result<()> {
         "GET /sparql query",
         "GET /store",
         "GET /ngsi-ld/v1/entities/{id}",
+        "GET /ngsi-ld/v1/temporal/entities/{id}",
         "GET /api/console/kpis",
     ] {
         ensure!(
