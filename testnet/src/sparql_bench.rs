@@ -285,18 +285,24 @@ pub async fn run(options: SparqlBenchOptions) -> Result<()> {
 
 /// `GET /sparql?query=` with `client`, the whole body read; the time taken.
 async fn over_http(client: &NodeClient, name_query: &str) -> Result<Duration> {
-    let t = Instant::now();
     // A GET, as a browser or a dashboard asks (`NodeClient::query` POSTs).
-    let response = client
+    let request = client
         .get_request("/sparql")
-        .query(&[("query", name_query)])
+        .query(&[("query", name_query)]);
+    timed("/sparql", request).await
+}
+
+/// Sends `request` asking for SPARQL JSON and reads the whole body; the time taken.
+async fn timed(route: &str, request: reqwest::RequestBuilder) -> Result<Duration> {
+    let t = Instant::now();
+    let response = request
         .header("accept", "application/sparql-results+json")
         .send()
         .await?;
     let status = response.status();
     let body = response.bytes().await?;
     let elapsed = t.elapsed();
-    answered("/sparql", status, &body)?;
+    answered(route, status, &body)?;
     Ok(elapsed)
 }
 
@@ -322,23 +328,12 @@ struct OxigraphEndpoint {
 /// `GET /query?query=` to `oxigraph serve` with the public graph as the dataset, the whole
 /// body read; the time taken.
 async fn over_oxigraph_server(endpoint: &OxigraphEndpoint, query: &str) -> Result<Duration> {
-    let t = Instant::now();
-    let response = endpoint
-        .client
-        .get(&endpoint.url)
-        .query(&[
-            ("query", query),
-            ("default-graph-uri", endpoint.graph),
-            ("named-graph-uri", endpoint.graph),
-        ])
-        .header("accept", "application/sparql-results+json")
-        .send()
-        .await?;
-    let status = response.status();
-    let body = response.bytes().await?;
-    let elapsed = t.elapsed();
-    answered("oxigraph serve /query", status, &body)?;
-    Ok(elapsed)
+    let request = endpoint.client.get(&endpoint.url).query(&[
+        ("query", query),
+        ("default-graph-uri", endpoint.graph),
+        ("named-graph-uri", endpoint.graph),
+    ]);
+    timed("oxigraph serve /query", request).await
 }
 
 /// The visitor's `GET /sparql?query=` handed to the node's router in process (no TCP, no

@@ -13,7 +13,7 @@ use super::entity_store::{Stored, geometry_node, read};
 use super::error::NgsiLdError;
 use super::model::Entity;
 use super::query::{EntityQuery, Page, is_entity};
-use super::temporal::{History, TemporalQuery, history};
+use super::temporal::{History, TemporalQuery, history, observed};
 use crate::access::visibility::Rights;
 use crate::catalog::{CatalogService, DatasetDefinition};
 use crate::config::NgsiLdSection;
@@ -200,26 +200,24 @@ impl NgsiLdService {
         .await
     }
 
-    /// The histories of `ids` (a query's page), in their order; an entity gone since the
-    /// page was read is left out.
-    #[tracing::instrument(skip_all, fields(entities = ids.len()))]
+    /// The histories of `entities` (a query's page, read for this caller), in their order.
+    #[tracing::instrument(skip_all, fields(entities = entities.len()))]
     pub async fn histories(
         &self,
         rights: &Rights,
-        ids: Vec<String>,
+        entities: Vec<Entity>,
         query: TemporalQuery,
     ) -> Result<Vec<History>, NgsiLdError> {
-        let ids = ids
-            .iter()
-            .map(|id| entity_iri(id))
-            .collect::<Result<Vec<_>, _>>()?;
+        let entities = entities
+            .into_iter()
+            .map(|e| Ok((entity_iri(&e.id)?, e.types)))
+            .collect::<Result<Vec<_>, NgsiLdError>>()?;
         let visible = rights.read.clone();
         self.blocking(move |inner, deadline| {
-            let mut found = Vec::with_capacity(ids.len());
-            for id in &ids {
-                found.extend(history(&inner.store, id, &visible, &query, deadline)?);
-            }
-            Ok(found)
+            entities
+                .into_iter()
+                .map(|(id, types)| observed(&inner.store, &id, types, &visible, &query, deadline))
+                .collect()
         })
         .await
     }

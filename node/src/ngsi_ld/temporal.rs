@@ -192,6 +192,19 @@ pub fn history(
     let Some(stored) = read(store, id, visible)?.filter(is_entity) else {
         return Ok(None);
     };
+    observed(store, id, stored.types, visible, query, deadline).map(Some)
+}
+
+/// The history of entity `id` (of `types`), which the caller is known to see: its
+/// observations in the graphs `visible` lets it read.
+pub fn observed(
+    store: &Store,
+    id: &NamedNode,
+    types: Vec<String>,
+    visible: &Visible,
+    query: &TemporalQuery,
+    deadline: Instant,
+) -> Result<History, NgsiLdError> {
     let feature = NamedNodeRef::new_unchecked(sosa::HAS_FEATURE_OF_INTEREST);
     let mut attributes: BTreeMap<String, Vec<TemporalInstance>> = BTreeMap::new();
     let observations = store.quads_for_pattern(None, Some(feature), Some(id.as_ref().into()), None);
@@ -233,12 +246,12 @@ pub fn history(
             truncated |= query.last_n.is_none_or(|n| n > keep);
         }
     }
-    Ok(Some(History {
+    Ok(History {
         id: id.as_str().to_owned(),
-        types: stored.types,
+        types,
         attributes,
         truncated,
-    }))
+    })
 }
 
 /// The attribute and instance observation `iri` in `graph` records, if it is one the query

@@ -831,13 +831,9 @@ async fn bad_payloads_get_problem_details_and_change_nothing() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn restricted_datasets_are_not_served_to_callers_without_rights() -> Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
-    let admin = dir.load_admin_token()?.as_str().to_owned();
-    let api = Api::new(&node, &admin);
-    let visitor = NodeClient::visitor(node.http_url());
+/// Two datasets with an open offer: `open` (public) claims the type `Bench`, `closed`
+/// (restricted) the type `Meter`, so NGSI-LD writes of each type land in its graph.
+pub(super) async fn open_and_restricted_datasets(operator: &NodeClient) -> Result<()> {
     let type_of = |name: &str| format!("https://uri.etsi.org/ngsi-ld/default-context/{name}");
     for (id, access, claimed) in [
         ("open", "public", "Bench"),
@@ -849,8 +845,7 @@ async fn restricted_datasets_are_not_served_to_callers_without_rights() -> Resul
             "access_rights": access, "conforms_to": [type_of(claimed)],
             "policy": OPEN_OFFER,
         });
-        let response = api
-            .http
+        let response = operator
             .post_request("/api/datasets")
             .json(&definition)
             .send()
@@ -861,6 +856,17 @@ async fn restricted_datasets_are_not_served_to_callers_without_rights() -> Resul
             response.text().await?
         );
     }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restricted_datasets_are_not_served_to_callers_without_rights() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
+    let admin = dir.load_admin_token()?.as_str().to_owned();
+    let api = Api::new(&node, &admin);
+    let visitor = NodeClient::visitor(node.http_url());
+    open_and_restricted_datasets(&api.http).await?;
     for (id, kind) in [
         ("urn:ngsi-ld:Bench:1", "Bench"),
         ("urn:ngsi-ld:Meter:1", "Meter"),

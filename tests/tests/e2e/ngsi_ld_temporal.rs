@@ -3,12 +3,11 @@
 //! each representation, by id and by query, through the caller's rights; bad parameters are
 //! a 400 naming them.
 
-use super::ngsi_ld::{CORE, LD};
+use super::ngsi_ld::{CORE, LD, open_and_restricted_datasets};
 use super::support::status_and_body;
 use anyhow::{Result, ensure};
 use hanse_node::Node;
 use hanse_node::client::NodeClient;
-use hanse_node::test_utils::OPEN_OFFER;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -29,24 +28,7 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
     let admin = dir.load_admin_token()?.as_str().to_owned();
     let operator = NodeClient::bearer(node.http_url(), &admin);
     let visitor = NodeClient::visitor(node.http_url());
-    let type_of = |name: &str| format!("https://uri.etsi.org/ngsi-ld/default-context/{name}");
-    for (id, access, claimed) in [
-        ("open", "public", "Bench"),
-        ("closed", "restricted", "Meter"),
-    ] {
-        let definition = json!({
-            "id": id, "title": id, "description": id,
-            "graphs": [format!("https://t.example/g/{id}")],
-            "access_rights": access, "conforms_to": [type_of(claimed)],
-            "policy": OPEN_OFFER,
-        });
-        let response = operator
-            .post_request("/api/datasets")
-            .json(&definition)
-            .send()
-            .await?;
-        ensure!(response.status().is_success(), "dataset {id}");
-    }
+    open_and_restricted_datasets(&operator).await?;
     for (id, kind) in [(BENCH, "Bench"), (METER, "Meter")] {
         let (value, at) = READINGS[0];
         let entity = json!({"id": id, "type": kind, "@context": CORE,
@@ -184,14 +166,9 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
     let response = query(&operator).await?;
     let count = response.headers().get("NGSILD-Results-Count").cloned();
     let (status, both) = status_and_body(response).await?;
-    let ids: Vec<&str> = both
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["id"].as_str())
-        .collect();
+    let found_ids = ids(&both);
     ensure!(
-        status == 200 && ids == [BENCH, METER] && count.is_some_and(|c| c == "2"),
+        status == 200 && found_ids == [BENCH, METER] && count.is_some_and(|c| c == "2"),
         "operator's query: {status} {both}"
     );
     ensure!(
@@ -201,13 +178,7 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
         "lastN=1 per entity: {both}"
     );
     let (_, public) = status_and_body(query(&visitor).await?).await?;
-    let ids: Vec<&str> = public
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["id"].as_str())
-        .collect();
-    ensure!(ids == [BENCH], "visitor's query: {public}");
+    ensure!(ids(&public) == [BENCH], "visitor's query: {public}");
 
     // The same as a body, with the window in temporalQ.
     let body = json!({"type": "Query", "@context": CORE,
@@ -221,14 +192,8 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
             .send()
             .await?;
         let (status, found) = status_and_body(response).await?;
-        let ids: Vec<&str> = found
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e["id"].as_str())
-            .collect();
         ensure!(
-            status == 200 && ids == expected && found[0]["v"][0]["value"] == 20.0,
+            status == 200 && ids(&found) == expected && found[0]["v"][0]["value"] == 20.0,
             "query by body: {status} {found}"
         );
     }
@@ -267,4 +232,14 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
     );
     node.shutdown().await?;
     Ok(())
+}
+
+/// The ids of an answer's entities, in order.
+fn ids(entities: &Value) -> Vec<&str> {
+    entities
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["id"].as_str())
+        .collect()
 }

@@ -19,6 +19,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -34,23 +35,11 @@ pub async fn retrieve(
     let call = read_call(&state, &caller, &headers, false).await?;
     let params = params(raw.as_deref());
     let (query, representation) = temporal_request(&state, &call, &params)?;
-    let (time_property, window) = (query.time_property, query.timerel);
+    let shown = Shown::of(&query, representation);
     let history = state.ngsi_ld.history(&call.rights, &id, query).await?;
-    let body = temporal_entity(
-        &history,
-        &call.context,
-        &representation,
-        time_property,
-        window.and_then(|w| w.start()),
-    )?;
-    if !history.truncated {
-        return Ok(answer(&call, StatusCode::OK, Value::Object(body)));
-    }
-    let mut response = answer(&call, StatusCode::PARTIAL_CONTENT, Value::Object(body));
-    if let Some(range) = content_range(std::slice::from_ref(&history)) {
-        response.headers_mut().insert(header::CONTENT_RANGE, range);
-    }
-    Ok(response)
+    let histories = std::slice::from_ref(&history);
+    let body = shown.render(&call, histories)?.remove(0);
+    Ok(temporal_answer(&call, body, histories))
 }
 
 /// `GET /temporal/entities`
@@ -127,38 +116,66 @@ async fn histories(
     selection: EntityQuery,
 ) -> Answer {
     let (query, representation) = temporal_request(state, call, params)?;
+    let shown = Shown::of(&query, representation);
     let page = state.ngsi_ld.query(&call.rights, selection).await?;
-    let ids = page.entities.into_iter().map(|e| e.id).collect();
-    let (time_property, window) = (query.time_property, query.timerel);
-    let histories = state.ngsi_ld.histories(&call.rights, ids, query).await?;
-    let mut entities = Vec::with_capacity(histories.len());
-    for history in &histories {
-        let body = temporal_entity(
-            history,
-            &call.context,
-            &representation,
-            time_property,
-            window.and_then(|w| w.start()),
-        )?;
-        entities.push(Value::Object(body));
-    }
-    let truncated = histories.iter().any(|h| h.truncated);
-    let status = if truncated {
-        StatusCode::PARTIAL_CONTENT
-    } else {
-        StatusCode::OK
-    };
-    let mut response = answer(call, status, Value::Array(entities));
-    let headers = response.headers_mut();
-    if truncated && let Some(range) = content_range(&histories) {
-        headers.insert(header::CONTENT_RANGE, range);
-    }
+    let histories = state
+        .ngsi_ld
+        .histories(&call.rights, page.entities, query)
+        .await?;
+    let entities = shown.render(call, &histories)?;
+    let mut response = temporal_answer(call, Value::Array(entities), &histories);
     if let Some(count) = page.count
         && let Ok(value) = HeaderValue::from_str(&count.to_string())
     {
-        headers.insert("NGSILD-Results-Count", value);
+        response.headers_mut().insert("NGSILD-Results-Count", value);
     }
     Ok(response)
+}
+
+/// How histories are shown: the representation, and what of the query it needs.
+struct Shown {
+    representation: Representation,
+    time_property: TimeProperty,
+    window_start: Option<oxsdatatypes::DateTime>,
+}
+
+impl Shown {
+    fn of(query: &TemporalQuery, representation: Representation) -> Self {
+        Self {
+            representation,
+            time_property: query.time_property,
+            window_start: query.timerel.and_then(|w| w.start()),
+        }
+    }
+
+    /// Each history as a temporal entity, compacted with the call's context.
+    fn render(&self, call: &Call, histories: &[History]) -> Result<Vec<Value>, NgsiLdError> {
+        histories
+            .iter()
+            .map(|history| {
+                temporal_entity(
+                    history,
+                    &call.context,
+                    &self.representation,
+                    self.time_property,
+                    self.window_start,
+                )
+                .map(Value::Object)
+            })
+            .collect()
+    }
+}
+
+/// `body` as the answer: 200, or 206 with `Content-Range` when a history was cut.
+fn temporal_answer(call: &Call, body: Value, histories: &[History]) -> Response {
+    if !histories.iter().any(|h| h.truncated) {
+        return answer(call, StatusCode::OK, body);
+    }
+    let mut response = answer(call, StatusCode::PARTIAL_CONTENT, body);
+    if let Some(range) = content_range(histories) {
+        response.headers_mut().insert(header::CONTENT_RANGE, range);
+    }
+    response
 }
 
 /// The temporal parameters of a request: what to read and how to show it.
