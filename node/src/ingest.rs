@@ -28,6 +28,7 @@ pub use replay::ReplayOutcome;
 
 use crate::catalog::CatalogService;
 use crate::config::IngestSection;
+use crate::store::observation_index::ObservationIndex;
 use crate::store::state::NodeState;
 use crate::store::subject_filter::SubjectFilter;
 use crate::trust::admin_token::AdminToken;
@@ -127,6 +128,8 @@ pub struct IngestParts {
     pub geo_index: crate::store::geo_index::GeoIndex,
     /// The filter of stored entities, told of what ingest and retention write.
     pub subjects: SubjectFilter,
+    /// The observation index, told of what ingest writes and retention deletes.
+    pub observations: ObservationIndex,
 }
 
 /// The ingest service; cheap to clone.
@@ -146,6 +149,7 @@ struct Inner {
     root: PathBuf,
     store: Store,
     subjects: SubjectFilter,
+    observations: ObservationIndex,
     state: NodeState,
     live: live::LiveSender,
 }
@@ -236,6 +240,7 @@ impl IngestService {
                 catalog: parts.catalog,
                 geo: parts.geo_index,
                 subjects: parts.subjects.clone(),
+                observations: parts.observations.clone(),
             },
             parts.config.max_batch_observations,
             parts.config.queue_capacity,
@@ -254,6 +259,7 @@ impl IngestService {
                 root: parts.root,
                 store: parts.store,
                 subjects: parts.subjects,
+                observations: parts.observations,
                 state: parts.state,
                 live,
             }),
@@ -542,10 +548,12 @@ impl IngestService {
             }
             let (store, state) = (self.inner.store.clone(), self.inner.state.clone());
             let subjects = self.inner.subjects.clone();
+            let observations = self.inner.observations.clone();
             let report = tokio::task::spawn_blocking(move || {
                 retention::run(
                     &store,
                     &subjects,
+                    &observations,
                     &state,
                     &mapper,
                     OffsetDateTime::now_utc(),

@@ -27,6 +27,7 @@ use crate::ingest::IngestService;
 use crate::node_dir::{NodeDir, NodeLock};
 use crate::p2p::NetworkClient;
 use crate::requests;
+use crate::store::observation_index::ObservationIndex;
 use crate::store::state::NodeState;
 use crate::store::subject_filter::SubjectFilter;
 use axum::serve::ListenerExt;
@@ -53,6 +54,7 @@ pub struct NodeHandle {
     subjects: SubjectFilter,
     store_path: PathBuf,
     state: NodeState,
+    observations: ObservationIndex,
     cancel: CancellationToken,
     tasks: NodeTasks,
     network: Option<NetworkClient>,
@@ -94,6 +96,7 @@ impl Node {
             subjects: services.subjects,
             store_path: storage.store_path,
             state: storage.state,
+            observations: storage.observations,
             cancel,
             tasks,
             network: services.network,
@@ -257,6 +260,12 @@ impl NodeHandle {
         &self.subjects
     }
 
+    /// The store's observations in time order (a bulk load behind the node's back
+    /// invalidates them).
+    pub fn observations(&self) -> &ObservationIndex {
+        &self.observations
+    }
+
     /// Stops accepting requests, lets requests in flight finish, then flushes the store and
     /// the state database and releases the directory lock.
     pub async fn shutdown(self) -> Result<(), NodeError> {
@@ -269,8 +278,11 @@ impl NodeHandle {
         // Every acknowledged message is already committed; this lets queued ones finish.
         self.ingest.close(SHUTDOWN_BOUND).await;
         let (store, state, path) = (self.store, self.state, self.store_path);
+        let observations = self.observations;
         let flushed = tokio::task::spawn_blocking(move || {
             NodeDir::flush_store(&store).map_err(|source| NodeError::Store { path, source })?;
+            // After every write: a fresh index is marked so, then flushed with the state.
+            observations.close()?;
             state.flush().map_err(NodeError::from)
         })
         .await

@@ -19,6 +19,7 @@ pub mod geo_index;
 pub mod graph_store;
 pub mod loader;
 pub mod nesting;
+pub mod observation_index;
 pub mod rdf_format;
 pub mod solutions;
 pub mod sparql;

@@ -5,7 +5,9 @@ use crate::client::NodeClient;
 use crate::node_dir::{NodeDir, NodeDirError};
 use crate::store::graph_store::GraphTarget;
 use crate::store::loader::{self, LoadProgress, LoadSource};
+use crate::store::observation_index::ObservationIndex;
 use crate::store::rdf_format::{RDF_FORMAT_NAMES, rdf_format_from_name, rdf_format_from_path};
+use crate::store::state::NodeState;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use oxigraph::model::NamedNode;
@@ -36,6 +38,10 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                     let store = dir.open_store(&config)?;
                     let count = loader::load(&store, &sources, graph.as_ref(), &progress)?;
                     NodeDir::flush_store(&store)?;
+                    // The store changed while the node was down: its observation index is
+                    // rebuilt at the next start.
+                    let state = NodeState::open(&dir.resolve(&config.storage.state))?;
+                    ObservationIndex::forget_clean_shutdown(&state)?;
                     Ok(count)
                 }
             })

@@ -7,6 +7,7 @@
 //! deletes only raw observations from hours already aggregated.
 
 use super::writer::remove_matching;
+use crate::store::observation_index::{ObservationIndex, observations_in};
 use crate::store::state::NodeState;
 use crate::store::subject_filter::SubjectFilter;
 use hanse_sensors::{Mapper, OffsetDateTime, format_time, parse_time_text};
@@ -90,6 +91,7 @@ fn literal_time(time: OffsetDateTime) -> String {
 pub fn run(
     store: &Store,
     subjects: &SubjectFilter,
+    observations: &ObservationIndex,
     state: &NodeState,
     mapper: &Mapper,
     now: OffsetDateTime,
@@ -123,7 +125,7 @@ pub fn run(
     tree.flush()?;
     // Only hours that are aggregated by now may lose their raw observations.
     let cutoff = (now - time::Duration::days(i64::from(retention.raw_days))).min(until);
-    let raw_deleted = delete_raw(store, graph, cutoff)?;
+    let raw_deleted = delete_raw(store, observations, graph, cutoff)?;
     let report = RetentionReport {
         source: config.name.clone(),
         aggregates,
@@ -235,6 +237,7 @@ fn aggregate(
 
 fn delete_raw(
     store: &Store,
+    observations: &ObservationIndex,
     graph: &NamedNode,
     cutoff: OffsetDateTime,
 ) -> Result<usize, RetentionError> {
@@ -256,6 +259,18 @@ fn delete_raw(
         .collect();
     let graph_name = GraphName::NamedNode(graph.clone());
     for chunk in subjects.chunks(10_000) {
+        // What the index forgets once the chunk is gone.
+        let mut removed: Vec<Quad> = Vec::new();
+        for subject in chunk {
+            for quad in store.quads_for_pattern(
+                Some(subject.as_ref()),
+                None,
+                None,
+                Some(graph_name.as_ref()),
+            ) {
+                removed.push(quad.map_err(store_error)?);
+            }
+        }
         let mut transaction = store.start_transaction().map_err(store_error)?;
         for subject in chunk {
             remove_matching(
@@ -267,6 +282,10 @@ fn delete_raw(
             .map_err(store_error)?;
         }
         transaction.commit().map_err(store_error)?;
+        if let Err(e) = observations.forget(observations_in(removed.iter().map(Into::into))) {
+            tracing::error!("{e}");
+            observations.invalidate();
+        }
     }
     Ok(subjects.len())
 }

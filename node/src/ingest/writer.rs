@@ -10,6 +10,7 @@ use super::live::{self, LiveSender};
 use super::status::SourceCounters;
 use crate::catalog::CatalogService;
 use crate::store::geo_index::{GeoEntry, GeoIndex};
+use crate::store::observation_index::{ObservationIndex, observations_in};
 use crate::store::subject_filter::{SubjectFilter, typed_subjects};
 use hanse_sensors::{Mapper, Observation, parse_time_text};
 use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, Quad, QuadRef, Term};
@@ -74,6 +75,8 @@ pub struct Followers {
     pub geo: GeoIndex,
     /// The filter of stored entities, told of new devices and observations.
     pub subjects: SubjectFilter,
+    /// The observation index, told of every observation committed.
+    pub observations: ObservationIndex,
 }
 
 /// Starts the writer thread; it stops when every sender is dropped.
@@ -106,6 +109,7 @@ struct Writer {
     catalog: CatalogService,
     geo: GeoIndex,
     subjects: SubjectFilter,
+    observations: ObservationIndex,
     max_batch: usize,
     /// Entities described since start, with the location written.
     described: HashMap<NamedNode, Option<(f64, f64)>>,
@@ -125,6 +129,7 @@ impl Writer {
             catalog,
             geo,
             subjects,
+            observations,
         } = followers;
         Self {
             store,
@@ -132,6 +137,7 @@ impl Writer {
             catalog,
             geo,
             subjects,
+            observations,
             max_batch,
             described: HashMap::new(),
             live,
@@ -272,6 +278,8 @@ impl Writer {
             }
         }
         let _announced = self.subjects.announce(typed_subjects(&quads));
+        // Told to the index once committed.
+        let indexed = observations_in(quads.iter().map(Into::into));
         if quads.len() >= BULK_THRESHOLD {
             // Large batches go in as SST files: RocksDB's transactional write path (a write
             // batch with index, then the memtable) costs ~30x more per quad. Ingestion is
@@ -289,6 +297,8 @@ impl Writer {
         for entry in located {
             self.geo.put(entry);
         }
+        // Indexed on the index's own thread, overlapping the next commit.
+        self.observations.record_later(indexed);
         Ok(())
     }
 }

@@ -18,6 +18,7 @@ use crate::access::visibility::Rights;
 use crate::catalog::{CatalogService, DatasetDefinition};
 use crate::config::NgsiLdSection;
 use crate::store::geo_index::{GeoEntry, GeoIndex};
+use crate::store::observation_index::{ObservationIndex, observations_in};
 use crate::store::subject_filter::{SubjectFilter, typed_subjects};
 use oxigraph::model::{NamedNode, Quad};
 use oxigraph::store::Store;
@@ -37,6 +38,8 @@ pub struct NgsiLdService {
 
 pub(super) struct Inner {
     pub(super) store: Store,
+    /// The store's observations in time order (histories are read from it).
+    pub(super) observations: ObservationIndex,
     pub(super) contexts: ContextLoader,
     pub(super) geo: GeoIndex,
     /// Which ids may be stored entities (a new one is not read).
@@ -54,6 +57,8 @@ pub(super) struct Inner {
 pub struct NgsiLdParts {
     /// The RDF store.
     pub store: Store,
+    /// The store's observations in time order (shared with every writer of observations).
+    pub observations: ObservationIndex,
     /// The spatial index (shared with sensor ingest).
     pub geo: GeoIndex,
     /// Which IRIs may be stored entities (shared with every writer of the store).
@@ -101,6 +106,7 @@ impl NgsiLdService {
         Ok(Self {
             inner: Arc::new(Inner {
                 store: parts.store,
+                observations: parts.observations,
                 contexts,
                 geo: parts.geo,
                 subjects: parts.subjects,
@@ -135,9 +141,10 @@ impl NgsiLdService {
     }
 
     /// Data changed behind the service's back (SPARQL Update, Graph Store): the spatial
-    /// index is rebuilt on its next use.
+    /// index is rebuilt on its next use, the observation index in the background.
     pub fn data_changed(&self) {
         self.inner.geo.invalidate();
+        self.inner.observations.invalidate();
     }
 
     /// Runs `work` on a blocking thread under a permit and the time limit.
@@ -194,8 +201,15 @@ impl NgsiLdService {
         let id = entity_iri(id)?;
         let visible = rights.read.clone();
         self.blocking(move |inner, deadline| {
-            history(&inner.store, &id, &visible, &query, deadline)?
-                .ok_or_else(|| not_found(id.as_str()))
+            history(
+                &inner.store,
+                Some(&inner.observations),
+                &id,
+                &visible,
+                &query,
+                deadline,
+            )?
+            .ok_or_else(|| not_found(id.as_str()))
         })
         .await
     }
@@ -216,7 +230,17 @@ impl NgsiLdService {
         self.blocking(move |inner, deadline| {
             entities
                 .into_iter()
-                .map(|(id, types)| observed(&inner.store, &id, types, &visible, &query, deadline))
+                .map(|(id, types)| {
+                    observed(
+                        &inner.store,
+                        Some(&inner.observations),
+                        &id,
+                        types,
+                        &visible,
+                        &query,
+                        deadline,
+                    )
+                })
                 .collect()
         })
         .await
@@ -332,6 +356,8 @@ impl Inner {
         let _announced = self
             .subjects
             .announce(typed_subjects(stated.iter().flatten()));
+        // The observations `observedAt` values make, told to the index once committed.
+        let observed = observations_in(stated.iter().flatten().map(Into::into));
         let fresh: Vec<Quad> = writes
             .iter()
             .zip(stated.iter_mut())
@@ -358,6 +384,11 @@ impl Inner {
             }
         }
         tx.commit()?;
+        if let Err(e) = self.observations.record(observed) {
+            // Committed either way: readers ask the store until a rebuild caught up.
+            tracing::error!("{e}");
+            self.observations.invalidate();
+        }
         for change in writes {
             if let Ok(id) = NamedNode::new(&change.entity.id) {
                 let entries = if matches!(change.scope, Scope::Delete) {

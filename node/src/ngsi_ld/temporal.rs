@@ -1,18 +1,24 @@
 //! The temporal API's reads (`/temporal/entities/{id}`): an entity's history *is* the SOSA
 //! observations whose feature of interest it is. NGSI-LD writes with `observedAt` and sensor
-//! ingest both record one observation per value, so the history is read from the same
-//! triples SPARQL users query, in the graphs the caller may see; there is no second copy.
+//! ingest both record one observation per value, so the history is what SPARQL users query,
+//! in the graphs the caller may see.
 //!
-//! [`aggregate`] folds a history into periods (`aggrMethods`, `aggrPeriodDuration`) and
-//! [`render`] writes the three temporal representations.
+//! A history is read from the [`ObservationIndex`] (the same observations in time order)
+//! when it is fresh and the query orders by `observedAt`, else from the store's triples.
+//! [`aggregate`] folds a history into periods (`aggrMethods`, `aggrPeriodDuration`);
+//! [`daily`] answers the same from the index's daily statistics where the periods are
+//! whole UTC days; [`render`] writes the three temporal representations.
 
 pub mod aggregate;
+pub mod daily;
 pub mod render;
 
 use super::entity_store::read;
 use super::error::NgsiLdError;
 use super::query::is_entity;
+use crate::store::observation_index::{ObservationIndex, TimeRange};
 use crate::store::visible::Visible;
+use aggregate::{Aggregated, Aggregation};
 use hanse_vocab::{qudt, sosa};
 use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term};
 use oxigraph::store::Store;
@@ -120,6 +126,27 @@ impl TimeRel {
             Self::After(at) | Self::Between(at, _) => Some(at),
         }
     }
+
+    /// The window as the index's time range.
+    fn range(window: Option<Self>) -> TimeRange {
+        match window {
+            None => TimeRange::default(),
+            Some(Self::Before(at)) => TimeRange {
+                until: Some(at),
+                ..TimeRange::default()
+            },
+            Some(Self::After(at)) => TimeRange {
+                from: Some(at),
+                from_excluded: true,
+                until: None,
+            },
+            Some(Self::Between(start, end)) => TimeRange {
+                from: Some(start),
+                from_excluded: false,
+                until: Some(end),
+            },
+        }
+    }
 }
 
 fn bad(message: &str) -> NgsiLdError {
@@ -151,6 +178,8 @@ pub struct TemporalQuery {
     pub last_n: Option<usize>,
     /// Most instances of one attribute in an answer; past it the answer is cut (206).
     pub max_instances: usize,
+    /// `aggrMethods` and `aggrPeriodDuration`, when the answer is aggregated.
+    pub aggregation: Option<Aggregation>,
 }
 
 /// One recorded value of an attribute: one SOSA observation.
@@ -178,12 +207,15 @@ pub struct History {
     /// Whether an attribute had more instances than `max_instances` (the oldest were kept,
     /// or with `lastN` the latest).
     pub truncated: bool,
+    /// Attribute IRI -> its aggregated values, when the query aggregates.
+    pub aggregated: BTreeMap<String, Aggregated>,
 }
 
 /// The history of entity `id` in the graphs `visible` lets the caller read; `None` when the
 /// caller sees no such entity.
 pub fn history(
     store: &Store,
+    index: Option<&ObservationIndex>,
     id: &NamedNode,
     visible: &Visible,
     query: &TemporalQuery,
@@ -192,28 +224,156 @@ pub fn history(
     let Some(stored) = read(store, id, visible)?.filter(is_entity) else {
         return Ok(None);
     };
-    observed(store, id, stored.types, visible, query, deadline).map(Some)
+    observed(store, index, id, stored.types, visible, query, deadline).map(Some)
 }
 
 /// The history of entity `id` (of `types`), which the caller is known to see: its
-/// observations in the graphs `visible` lets it read.
+/// observations in the graphs `visible` lets it read, aggregated if the query asks.
 pub fn observed(
     store: &Store,
+    index: Option<&ObservationIndex>,
     id: &NamedNode,
     types: Vec<String>,
     visible: &Visible,
     query: &TemporalQuery,
     deadline: Instant,
 ) -> Result<History, NgsiLdError> {
+    // The index orders by observedAt; createdAt histories are read from the store.
+    let index = index.filter(|i| query.time_property == TimeProperty::ObservedAt && i.readable());
+    if let (Some(index), Some(aggregation)) = (index, &query.aggregation)
+        && let Some(history) = daily::aggregated(index, id, &types, visible, query, aggregation)?
+    {
+        return Ok(history);
+    }
+    let asked = Asked {
+        visible,
+        query,
+        deadline,
+    };
+    let mut history = match index {
+        Some(index) => indexed(index, id, types, &asked)?,
+        None => scanned(store, id, types, &asked)?,
+    };
+    if let Some(aggregation) = &query.aggregation {
+        let window_start = query.timerel.and_then(|w| w.start());
+        for (attribute, instances) in &history.attributes {
+            let rows = aggregate::aggregate(instances, aggregation, window_start)?;
+            history
+                .aggregated
+                .insert(attribute.clone(), Aggregated::of(instances, rows));
+        }
+    }
+    Ok(history)
+}
+
+/// Who asks what, until when: what every way of reading a history needs.
+#[derive(Clone, Copy)]
+struct Asked<'a> {
+    visible: &'a Visible,
+    query: &'a TemporalQuery,
+    deadline: Instant,
+}
+
+/// How many instances of one attribute to keep, and whether more than that means a cut.
+fn keep(query: &TemporalQuery) -> usize {
+    query.last_n.unwrap_or(usize::MAX).min(query.max_instances)
+}
+
+/// Whether an attribute with more than [`keep`] instances makes the answer a cut one.
+fn cut(query: &TemporalQuery) -> bool {
+    query.last_n.is_none_or(|n| n > keep(query))
+}
+
+/// The history read from the index: per attribute one range scan, newest first for `lastN`.
+fn indexed(
+    index: &ObservationIndex,
+    id: &NamedNode,
+    types: Vec<String>,
+    asked: &Asked<'_>,
+) -> Result<History, NgsiLdError> {
+    let (visible, query, deadline) = (asked.visible, asked.query, asked.deadline);
+    let attributes = asked_attributes(index, id, query)?;
+    let range = TimeRel::range(query.timerel);
+    let keep = keep(query);
+    let mut history = History {
+        id: id.as_str().to_owned(),
+        types,
+        ..History::default()
+    };
+    for attribute in attributes {
+        let newest_first = query.last_n.is_some();
+        let mut instances = Vec::new();
+        // One more than kept tells whether there were more.
+        for (seen, read) in index
+            .instances(id.as_str(), &attribute, range, newest_first, visible)
+            .take(keep.saturating_add(1))
+            .enumerate()
+        {
+            if seen % 1024 == 1023 && Instant::now() > deadline {
+                return Err(timeout());
+            }
+            let read = read.map_err(index_error)?;
+            instances.push(TemporalInstance {
+                value: read.value,
+                at: read.at,
+                instance_id: read.observation,
+                unit: read.unit,
+            });
+        }
+        if instances.len() > keep {
+            instances.truncate(keep);
+            history.truncated |= cut(query);
+        }
+        if newest_first {
+            instances.reverse();
+        }
+        if !instances.is_empty() {
+            history.attributes.insert(attribute, instances);
+        }
+    }
+    Ok(history)
+}
+
+/// The attributes a query asks for: `attrs`, or every one the entity has instances of.
+fn asked_attributes(
+    index: &ObservationIndex,
+    id: &NamedNode,
+    query: &TemporalQuery,
+) -> Result<Vec<String>, NgsiLdError> {
+    if query.attrs.is_empty() {
+        index.attributes(id.as_str()).map_err(index_error)
+    } else {
+        Ok(query.attrs.clone())
+    }
+}
+
+fn index_error(e: crate::store::observation_index::IndexError) -> NgsiLdError {
+    NgsiLdError::Internal(e.to_string())
+}
+
+fn timeout() -> NgsiLdError {
+    NgsiLdError::Timeout(
+        "the history took longer than sparql.query_timeout_secs; narrow it (timerel, attrs, lastN)"
+            .into(),
+    )
+}
+
+/// The history read from the store's triples: every observation of the entity, each
+/// gathered from its own triples.
+fn scanned(
+    store: &Store,
+    id: &NamedNode,
+    types: Vec<String>,
+    asked: &Asked<'_>,
+) -> Result<History, NgsiLdError> {
+    let (visible, query, deadline) = (asked.visible, asked.query, asked.deadline);
     let feature = NamedNodeRef::new_unchecked(sosa::HAS_FEATURE_OF_INTEREST);
     let mut attributes: BTreeMap<String, Vec<TemporalInstance>> = BTreeMap::new();
     let observations = store.quads_for_pattern(None, Some(feature), Some(id.as_ref().into()), None);
     for (seen, quad) in observations.enumerate() {
         let quad = quad?;
         if seen % 1024 == 0 && Instant::now() > deadline {
-            return Err(NgsiLdError::Timeout(
-                "the history took longer than sparql.query_timeout_secs; narrow it (timerel, attrs, lastN)".into(),
-            ));
+            return Err(timeout());
         }
         if !visible.sees(quad.graph_name.as_ref()) {
             continue;
@@ -234,7 +394,7 @@ pub fn observed(
                 .unwrap_or(Ordering::Equal)
                 .then(a.instance_id.cmp(&b.instance_id))
         });
-        let keep = query.last_n.unwrap_or(usize::MAX).min(query.max_instances);
+        let keep = keep(query);
         if instances.len() > keep {
             // lastN keeps the latest; a cut without it keeps the oldest (the next page's
             // timeAt is then the last one shown).
@@ -243,7 +403,7 @@ pub fn observed(
             } else {
                 instances.truncate(keep);
             }
-            truncated |= query.last_n.is_none_or(|n| n > keep);
+            truncated |= cut(query);
         }
     }
     Ok(History {
@@ -251,6 +411,7 @@ pub fn observed(
         types,
         attributes,
         truncated,
+        aggregated: BTreeMap::new(),
     })
 }
 

@@ -31,6 +31,9 @@ pub enum NodeError {
     /// The sled state database failed.
     #[error(transparent)]
     State(#[from] StateError),
+    /// The observation index could not be opened or closed.
+    #[error(transparent)]
+    Observations(#[from] crate::store::observation_index::IndexError),
     /// The HTTP address could not be bound.
     #[error("cannot listen on {addr} (http.listen): {source}")]
     Bind {

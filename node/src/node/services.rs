@@ -166,9 +166,11 @@ fn open_data_services(
         catalog: catalog.clone(),
         geo_index: geo_index.clone(),
         subjects: subjects.clone(),
+        observations: storage.observations.clone(),
     })?;
     let ngsi_ld = NgsiLdService::new(NgsiLdParts {
         store: storage.store.clone(),
+        observations: storage.observations.clone(),
         geo: geo_index,
         subjects: subjects.clone(),
         catalog: catalog.clone(),

@@ -4,6 +4,7 @@
 use super::error::NodeError;
 use crate::config::Config;
 use crate::node_dir::{NodeDir, NodeLock};
+use crate::store::observation_index::ObservationIndex;
 use crate::store::state::NodeState;
 use crate::trust::admin_token::AdminToken;
 use crate::trust::identity::NodeIdentity;
@@ -24,6 +25,8 @@ pub struct Storage {
     pub store_path: PathBuf,
     /// The sled state database.
     pub state: NodeState,
+    /// The store's observations in time order (kept in `state`).
+    pub observations: ObservationIndex,
 }
 
 impl Storage {
@@ -43,6 +46,12 @@ impl Storage {
         let state = tokio::task::spawn_blocking(move || NodeState::open(&state_path))
             .await
             .map_err(|e| NodeError::Server(e.to_string()))??;
+        let observations = {
+            let (state, store) = (state.clone(), store.clone());
+            tokio::task::spawn_blocking(move || ObservationIndex::open(&state, store))
+                .await
+                .map_err(|e| NodeError::Server(e.to_string()))??
+        };
         Ok(Storage {
             lock,
             identity,
@@ -50,6 +59,7 @@ impl Storage {
             store,
             store_path,
             state,
+            observations,
         })
     }
 }

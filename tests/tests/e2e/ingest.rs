@@ -4,7 +4,7 @@
 //! dead letters with its reason, and replayed after the mapping is fixed; latest state,
 //! idempotent duplicates and retention.
 
-use super::support::{air_quality_source, eventually, status_and_body};
+use super::support::{air_quality_source, eventually, observation_index_fresh, status_and_body};
 use anyhow::{Context, Result, bail};
 use hanse_node::client::NodeClient;
 use hanse_node::demo::mqtt_broker::EmbeddedBroker;
@@ -492,6 +492,35 @@ async fn http_push_dead_letters_replay_latest_state_and_retention() -> Result<()
     assert_eq!(latest.len(), 1, "{latest:?}");
     assert_eq!(latest[0]["v"]["value"], "0.5");
     assert_eq!(latest[0]["t"]["value"], "2026-11-21T10:00:00Z");
+    // The temporal API answers the same readings, oldest first, from the observation index
+    // the ingest writer told (waited for: it is built from the store at start).
+    observation_index_fresh(&node).await?;
+    let history: serde_json::Value = api
+        .http
+        .get_request("/ngsi-ld/v1/temporal/entities/https%3A%2F%2Ft.example%2Fentity%2Flot-1?options=temporalValues")
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let occupancy: Vec<(String, String)> =
+        history["https://smartdatamodels.org/dataModel.Parking/occupancy"]["values"]
+            .as_array()
+            .context("no occupancy history")?
+            .iter()
+            .map(|pair| {
+                let value = pair[0].to_string().trim_matches('"').to_owned();
+                (value, pair[1].as_str().unwrap_or_default().to_owned())
+            })
+            .collect();
+    assert_eq!(
+        occupancy,
+        [
+            ("0.9".to_owned(), "2026-11-21T09:00:00Z".to_owned()),
+            ("0.5".to_owned(), "2026-11-21T10:00:00Z".to_owned())
+        ],
+        "{history}"
+    );
 
     // Every kind of bad payload: its own reason, kept as a dead letter, 422.
     let bad = [

@@ -4,7 +4,7 @@
 //! a 400 naming them.
 
 use super::ngsi_ld::{CORE, LD, open_and_restricted_datasets};
-use super::support::status_and_body;
+use super::support::{observation_index_fresh, status_and_body};
 use anyhow::{Result, ensure};
 use hanse_node::Node;
 use hanse_node::client::NodeClient;
@@ -25,6 +25,9 @@ const READINGS: [(f64, &str); 4] = [
 async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let (node, dir) = Node::spawn_for_tests(tmp.path(), |_| {}).await?;
+    // Histories are then read from the observation index (built from the empty store at
+    // start and told of every write), not from the store's triples.
+    observation_index_fresh(&node).await?;
     let admin = dir.load_admin_token()?.as_str().to_owned();
     let operator = NodeClient::bearer(node.http_url(), &admin);
     let visitor = NodeClient::visitor(node.http_url());

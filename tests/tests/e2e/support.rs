@@ -64,6 +64,18 @@ pub async fn start(node: &PreparedNode, bootstrap: &[String]) -> Result<Running>
     })
 }
 
+/// Waits until `node`'s observation index is fresh (it is built from the store at start),
+/// so that histories are read from it rather than from the store's triples.
+pub async fn observation_index_fresh(node: &NodeHandle) -> Result<()> {
+    let index = node.observations().clone();
+    let fresh =
+        tokio::task::spawn_blocking(move || index.wait_until_fresh(Duration::from_secs(30)));
+    if !fresh.await? {
+        bail!("the observation index is not fresh 30 s after start");
+    }
+    Ok(())
+}
+
 /// Polls `check` every 200 ms until it holds or `limit` passes.
 pub async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F) -> Result<()>
 where

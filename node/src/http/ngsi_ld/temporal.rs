@@ -38,7 +38,7 @@ pub async fn retrieve(
     let shown = Shown::of(&query, representation);
     let history = state.ngsi_ld.history(&call.rights, &id, query).await?;
     let histories = std::slice::from_ref(&history);
-    let body = shown.render(&call, histories)?.remove(0);
+    let body = shown.render(&call, histories).remove(0);
     Ok(temporal_answer(&call, body, histories))
 }
 
@@ -122,7 +122,7 @@ async fn histories(
         .ngsi_ld
         .histories(&call.rights, page.entities, query)
         .await?;
-    let entities = shown.render(call, &histories)?;
+    let entities = shown.render(call, &histories);
     let mut response = temporal_answer(call, Value::Array(entities), &histories);
     if let Some(count) = page.count
         && let Ok(value) = HeaderValue::from_str(&count.to_string())
@@ -136,7 +136,6 @@ async fn histories(
 struct Shown {
     representation: Representation,
     time_property: TimeProperty,
-    window_start: Option<oxsdatatypes::DateTime>,
 }
 
 impl Shown {
@@ -144,23 +143,20 @@ impl Shown {
         Self {
             representation,
             time_property: query.time_property,
-            window_start: query.timerel.and_then(|w| w.start()),
         }
     }
 
     /// Each history as a temporal entity, compacted with the call's context.
-    fn render(&self, call: &Call, histories: &[History]) -> Result<Vec<Value>, NgsiLdError> {
+    fn render(&self, call: &Call, histories: &[History]) -> Vec<Value> {
         histories
             .iter()
             .map(|history| {
-                temporal_entity(
+                Value::Object(temporal_entity(
                     history,
                     &call.context,
                     &self.representation,
                     self.time_property,
-                    self.window_start,
-                )
-                .map(Value::Object)
+                ))
             })
             .collect()
     }
@@ -240,13 +236,14 @@ fn temporal_request(
         let methods = methods.ok_or_else(|| {
             NgsiLdError::BadRequestData("aggregatedValues needs aggrMethods".into())
         })?;
-        Representation::Aggregated(Aggregation {
+        query.aggregation = Some(Aggregation {
             methods: Method::parse_list(methods)?,
             period: params
                 .get("aggrPeriodDuration")
                 .map(|p| Aggregation::parse_period(p))
                 .transpose()?,
-        })
+        });
+        Representation::Aggregated
     } else if values {
         Representation::TemporalValues
     } else {

@@ -5,6 +5,7 @@
 
 use super::TemporalInstance;
 use crate::ngsi_ld::error::NgsiLdError;
+use crate::store::observation_index::number;
 use oxigraph::model::Term;
 use oxsdatatypes::{DateTime, DayTimeDuration, Decimal, Double, Duration};
 use serde_json::{Value, json};
@@ -106,6 +107,37 @@ impl Aggregation {
     }
 }
 
+/// One attribute's aggregated values: what it is and its rows per method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregated {
+    /// `Property`, or `Relationship` when every instance names an object.
+    pub kind: &'static str,
+    /// `[value, start, end]` rows per method.
+    pub rows: BTreeMap<Method, Vec<Value>>,
+}
+
+impl Aggregated {
+    /// The rows of `instances`.
+    pub fn of(instances: &[TemporalInstance], rows: BTreeMap<Method, Vec<Value>>) -> Self {
+        let objects = instances
+            .iter()
+            .all(|i| matches!(i.value, Term::NamedNode(_)));
+        Self {
+            kind: kind(!instances.is_empty() && objects),
+            rows,
+        }
+    }
+}
+
+/// The type member of an attribute whose instances all name objects (or not).
+pub fn kind(all_objects: bool) -> &'static str {
+    if all_objects {
+        "Relationship"
+    } else {
+        "Property"
+    }
+}
+
 /// `[value, start, end]` rows per method for one attribute's `instances` (oldest first).
 pub fn aggregate(
     instances: &[TemporalInstance],
@@ -165,13 +197,17 @@ pub fn aggregate(
     Ok(rows)
 }
 
-fn too_far() -> NgsiLdError {
+pub(super) fn too_far() -> NgsiLdError {
     NgsiLdError::BadRequestData("an aggregation period ends past the representable time".into())
 }
 
 /// The start of the period holding `t`, stepping from `start` (a period boundary) by
 /// `period` without visiting empty periods one by one where the period has a fixed length.
-fn skip_to(start: DateTime, period: Duration, t: DateTime) -> Result<DateTime, NgsiLdError> {
+pub(super) fn skip_to(
+    start: DateTime,
+    period: Duration,
+    t: DateTime,
+) -> Result<DateTime, NgsiLdError> {
     if t < start {
         return Ok(start);
     }
@@ -244,24 +280,4 @@ fn fold(method: Method, instances: &[TemporalInstance]) -> Option<Value> {
             Some(json!(variance.sqrt()))
         }
     }
-}
-
-/// A numeric literal's value.
-fn number(term: &Term) -> Option<f64> {
-    let Term::Literal(literal) = term else {
-        return None;
-    };
-    let numeric = matches!(
-        literal.datatype().as_str(),
-        "http://www.w3.org/2001/XMLSchema#double"
-            | "http://www.w3.org/2001/XMLSchema#float"
-            | "http://www.w3.org/2001/XMLSchema#decimal"
-            | "http://www.w3.org/2001/XMLSchema#integer"
-            | "http://www.w3.org/2001/XMLSchema#int"
-            | "http://www.w3.org/2001/XMLSchema#long"
-    );
-    numeric
-        .then(|| literal.value().parse::<f64>().ok())
-        .flatten()
-        .filter(|v| v.is_finite())
 }

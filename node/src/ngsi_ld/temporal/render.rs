@@ -3,13 +3,11 @@
 //! `temporalValues` (`values: [[value, time], …]`) or aggregated (`avg: [[value, start,
 //! end], …]` per method).
 
-use super::aggregate::{Aggregation, aggregate};
+use super::aggregate::kind;
 use super::{History, TemporalInstance, TimeProperty};
 use crate::ngsi_ld::context::ActiveContext;
-use crate::ngsi_ld::error::NgsiLdError;
 use crate::ngsi_ld::terms::term_to_json;
 use oxigraph::model::Term;
-use oxsdatatypes::DateTime;
 use serde_json::{Map, Value, json};
 
 /// How a temporal entity is shown.
@@ -20,8 +18,8 @@ pub enum Representation {
     Normalized,
     /// `options=temporalValues`: value and time pairs.
     TemporalValues,
-    /// `aggrMethods`: values per period.
-    Aggregated(Aggregation),
+    /// `aggrMethods`: values per period (the query's aggregation).
+    Aggregated,
 }
 
 /// `history` as a temporal entity (without `@context`).
@@ -30,8 +28,7 @@ pub fn temporal_entity(
     context: &ActiveContext,
     representation: &Representation,
     time_property: TimeProperty,
-    window_start: Option<DateTime>,
-) -> Result<Map<String, Value>, NgsiLdError> {
+) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("id".into(), Value::String(history.id.clone()));
     let mut types: Vec<Value> = history
@@ -47,34 +44,37 @@ pub fn temporal_entity(
             Value::Array(types)
         },
     );
+    if *representation == Representation::Aggregated {
+        for (attribute, aggregated) in &history.aggregated {
+            let mut member = Map::new();
+            member.insert("type".into(), Value::String(aggregated.kind.into()));
+            for (method, rows) in &aggregated.rows {
+                member.insert(method.name().into(), Value::Array(rows.clone()));
+            }
+            out.insert(context.compact(attribute), Value::Object(member));
+        }
+        return out;
+    }
     for (attribute, instances) in &history.attributes {
         let name = context.compact(attribute);
         let value = match representation {
-            Representation::Normalized => Value::Array(
-                instances
-                    .iter()
-                    .map(|i| normalized(i, time_property))
-                    .collect(),
-            ),
             Representation::TemporalValues => {
                 let values: Vec<Value> = instances
                     .iter()
                     .map(|i| json!([value_of(&i.value), i.at.to_string()]))
                     .collect();
-                json!({"type": kind(instances), "values": values})
+                json!({"type": kind_of(instances), "values": values})
             }
-            Representation::Aggregated(aggregation) => {
-                let mut member = Map::new();
-                member.insert("type".into(), Value::String(kind(instances).into()));
-                for (method, rows) in aggregate(instances, aggregation, window_start)? {
-                    member.insert(method.name().into(), Value::Array(rows));
-                }
-                Value::Object(member)
-            }
+            _ => Value::Array(
+                instances
+                    .iter()
+                    .map(|i| normalized(i, time_property))
+                    .collect(),
+            ),
         };
         out.insert(name, value);
     }
-    Ok(out)
+    out
 }
 
 /// One instance in full: its value (or object), time and `instanceId`.
@@ -112,14 +112,11 @@ fn value_of(term: &Term) -> Value {
 }
 
 /// `Relationship` when every instance names an object, else `Property`.
-fn kind(instances: &[TemporalInstance]) -> &'static str {
-    if !instances.is_empty()
-        && instances
-            .iter()
-            .all(|i| matches!(i.value, Term::NamedNode(_)))
-    {
-        "Relationship"
-    } else {
-        "Property"
-    }
+fn kind_of(instances: &[TemporalInstance]) -> &'static str {
+    kind(
+        !instances.is_empty()
+            && instances
+                .iter()
+                .all(|i| matches!(i.value, Term::NamedNode(_))),
+    )
 }

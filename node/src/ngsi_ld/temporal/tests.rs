@@ -1,8 +1,11 @@
-//! Histories read from observations, windows, `lastN`, cuts and aggregation.
+//! Histories read from observations, windows, `lastN`, cuts and aggregation; each read
+//! both from the store's triples and from the observation index, which must agree.
 
 use super::aggregate::{Aggregation, Method, aggregate};
 use super::*;
+use crate::store::state::NodeState;
 use oxigraph::model::{GraphName, Literal, Quad};
+use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -74,10 +77,62 @@ fn open_only() -> Visible {
 }
 
 fn read(store: &Store, query: &TemporalQuery) -> History {
+    read_as(store, query, &open_only()).expect("the entity is visible")
+}
+
+/// The history as the store's triples give it, checked against the observation index
+/// (rebuilt from the same store).
+fn read_as(store: &Store, query: &TemporalQuery, visible: &Visible) -> Option<History> {
     let deadline = Instant::now() + Duration::from_secs(30);
-    history(store, &n(ENTITY), &open_only(), query, deadline)
-        .unwrap()
-        .expect("the entity is visible")
+    let scanned = history(store, None, &n(ENTITY), visible, query, deadline).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = NodeState::open(dir.path()).unwrap();
+    let index = ObservationIndex::open(&state, store.clone()).unwrap();
+    assert!(index.wait_until_fresh(Duration::from_secs(30)));
+    let indexed = history(store, Some(&index), &n(ENTITY), visible, query, deadline).unwrap();
+    match (&scanned, &indexed) {
+        (Some(scanned), Some(indexed)) => same(scanned, indexed),
+        (scanned, indexed) => assert_eq!(scanned.is_some(), indexed.is_some()),
+    }
+    scanned
+}
+
+/// Equal histories; aggregated numbers may differ in the last bits (days are summed first).
+fn same(scanned: &History, indexed: &History) {
+    // An answer from daily statistics has no instances to compare.
+    if indexed.aggregated.is_empty() || !indexed.attributes.is_empty() {
+        assert_eq!(scanned.attributes, indexed.attributes);
+    }
+    assert_eq!(scanned.truncated, indexed.truncated);
+    assert_eq!(
+        scanned.aggregated.keys().collect::<Vec<_>>(),
+        indexed.aggregated.keys().collect::<Vec<_>>()
+    );
+    for (attribute, a) in &scanned.aggregated {
+        let b = &indexed.aggregated[attribute];
+        assert_eq!(a.kind, b.kind);
+        assert_eq!(a.rows.len(), b.rows.len());
+        for (method, rows) in &a.rows {
+            close(
+                &Value::Array(rows.clone()),
+                &Value::Array(b.rows[method].clone()),
+            );
+        }
+    }
+}
+
+fn close(a: &Value, b: &Value) {
+    match (a, b) {
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "{a:?} {b:?}");
+            a.iter().zip(b).for_each(|(a, b)| close(a, b));
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{x} != {y}");
+        }
+        (a, b) => assert_eq!(a, b),
+    }
 }
 
 fn query() -> TemporalQuery {
@@ -110,12 +165,7 @@ fn a_history_is_the_visible_observations_in_time_order() {
     assert_eq!(all.attributes[NO2][0].instance_id.as_str(), "urn:obs:no2:0");
     // Nobody sees an entity in a graph it may not read.
     let none = Visible::Graphs(HashSet::from([n(SECRET)]));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    assert!(
-        history(&store, &n(ENTITY), &none, &query(), deadline)
-            .unwrap()
-            .is_none()
-    );
+    assert!(read_as(&store, &query(), &none).is_none());
 }
 
 #[test]
@@ -267,4 +317,118 @@ fn values_of(instance: &TemporalInstance) -> f64 {
         Term::Literal(l) => l.value().parse().unwrap(),
         other => panic!("{other}"),
     }
+}
+
+/// Aggregated answers as the query asks them: from daily statistics where the periods are
+/// whole days from a midnight, from the instances otherwise, the same rows either way.
+#[test]
+fn aggregated_answers_agree_from_days_and_from_instances() {
+    let store = store(72);
+    let at = |text| date_time("timeAt", text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = NodeState::open(dir.path()).unwrap();
+    let index = ObservationIndex::open(&state, store.clone()).unwrap();
+    assert!(index.wait_until_fresh(Duration::from_secs(30)));
+    let every = "avg,min,max,sum,totalCount,sumsq,stddev";
+    for (methods, period, timerel, from_days) in [
+        (every, Some("P1D"), None, true),
+        (every, Some("P2D"), None, true),
+        (every, Some("P1M"), None, true),
+        (every, None, None, true),
+        (
+            every,
+            Some("P1D"),
+            Some(TimeRel::Between(
+                at("2026-11-02T00:00:00Z"),
+                at("2026-11-03T00:00:00Z"),
+            )),
+            true,
+        ),
+        (
+            every,
+            Some("P1D"),
+            Some(TimeRel::Before(at("2026-11-03T00:00:00Z"))),
+            true,
+        ),
+        // Not on day boundaries, or not kept per day: from the instances.
+        (every, Some("PT6H"), None, false),
+        (
+            every,
+            Some("P1D"),
+            Some(TimeRel::Between(
+                at("2026-11-01T06:00:00Z"),
+                at("2026-11-03T00:00:00Z"),
+            )),
+            false,
+        ),
+        (
+            every,
+            Some("P1D"),
+            Some(TimeRel::After(at("2026-11-01T00:00:00Z"))),
+            false,
+        ),
+        ("distinctCount,avg", Some("P1D"), None, false),
+    ] {
+        let query = TemporalQuery {
+            attrs: vec![NO2.into()],
+            timerel,
+            aggregation: Some(Aggregation {
+                methods: Method::parse_list(methods).unwrap(),
+                period: period.map(|p| Aggregation::parse_period(p).unwrap()),
+            }),
+            ..query()
+        };
+        let answer = read(&store, &query);
+        assert!(!answer.aggregated.is_empty(), "{period:?} {timerel:?}");
+        let aggregation = query.aggregation.as_ref().unwrap();
+        let daily =
+            daily::aggregated(&index, &n(ENTITY), &[], &open_only(), &query, aggregation).unwrap();
+        assert_eq!(daily.is_some(), from_days, "{period:?} {timerel:?}");
+    }
+    // PM10's one reading is at 00:30, so its periods start there: from the instances.
+    let both = TemporalQuery {
+        aggregation: Some(Aggregation {
+            methods: vec![Method::Avg],
+            period: Some(Aggregation::parse_period("P1D").unwrap()),
+        }),
+        ..query()
+    };
+    assert_eq!(read(&store, &both).aggregated.len(), 2);
+    let aggregation = both.aggregation.as_ref().unwrap();
+    let daily = daily::aggregated(&index, &n(ENTITY), &[], &open_only(), &both, aggregation);
+    assert!(daily.unwrap().is_none());
+    // The daily rows are the instances' rows: the secret graph's reading is left out.
+    let query = TemporalQuery {
+        attrs: vec![NO2.into()],
+        aggregation: Some(Aggregation {
+            methods: vec![Method::Avg, Method::TotalCount],
+            period: Some(Aggregation::parse_period("P1D").unwrap()),
+        }),
+        ..query()
+    };
+    let answer = read(&store, &query);
+    let rows = &answer.aggregated[NO2].rows;
+    assert_eq!(
+        rows[&Method::Avg][0],
+        serde_json::json!([11.5, "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"])
+    );
+    assert_eq!(rows[&Method::TotalCount][2][0], 24);
+}
+
+/// An answer past `max_instances` is cut from the instances (206), not summed from days.
+#[test]
+fn an_aggregation_past_the_cut_is_answered_from_the_instances() {
+    let store = store(48);
+    let query = TemporalQuery {
+        attrs: vec![NO2.into()],
+        max_instances: 10,
+        aggregation: Some(Aggregation {
+            methods: vec![Method::TotalCount],
+            period: Some(Aggregation::parse_period("P1D").unwrap()),
+        }),
+        ..query()
+    };
+    let answer = read(&store, &query);
+    assert!(answer.truncated);
+    assert_eq!(answer.aggregated[NO2].rows[&Method::TotalCount][0][0], 10);
 }
