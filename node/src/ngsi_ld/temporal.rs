@@ -11,7 +11,10 @@
 
 pub mod aggregate;
 pub mod daily;
+mod instance;
 pub mod render;
+
+pub use instance::TemporalInstance;
 
 use super::entity_store::read;
 use super::error::NgsiLdError;
@@ -180,19 +183,6 @@ pub struct TemporalQuery {
     pub max_instances: usize,
     /// `aggrMethods` and `aggrPeriodDuration`, when the answer is aggregated.
     pub aggregation: Option<Aggregation>,
-}
-
-/// One recorded value of an attribute: one SOSA observation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TemporalInstance {
-    /// `sosa:hasSimpleResult`.
-    pub value: Term,
-    /// Its time (the query's time property).
-    pub at: DateTime,
-    /// The observation's IRI: the instance's `instanceId`.
-    pub instance_id: NamedNode,
-    /// `qudt:unit`, if any.
-    pub unit: Option<NamedNode>,
 }
 
 /// An entity's history as a caller may see it.

@@ -3,7 +3,7 @@
 //! method. Periods start at the window's start (`timeAt`) or else at the first instance;
 //! periods without instances are left out.
 
-use super::TemporalInstance;
+use super::instance::TemporalInstance;
 use crate::ngsi_ld::error::NgsiLdError;
 use crate::store::observation_index::number;
 use oxigraph::model::Term;
