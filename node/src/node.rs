@@ -76,6 +76,24 @@ impl Node {
     #[tracing::instrument(skip_all, fields(dir = %dir.root().display()))]
     pub async fn spawn(dir: &NodeDir, config: Config) -> Result<NodeHandle, NodeError> {
         let storage = Storage::open(dir, &config).await?;
+        let observations = storage.observations.clone();
+        let started = Self::serve(dir, config, storage).await;
+        if started.is_err() {
+            // The index's rebuild holds the store open: stopped, a retry can open it again.
+            let closed = tokio::task::spawn_blocking(move || observations.close()).await;
+            if let Ok(Err(e)) = closed {
+                tracing::warn!("{e}");
+            }
+        }
+        started
+    }
+
+    /// Serves the node over its opened `storage`.
+    async fn serve(
+        dir: &NodeDir,
+        config: Config,
+        storage: Storage,
+    ) -> Result<NodeHandle, NodeError> {
         let (listener, http_addr) = bind_http(&config).await?;
         let cancel = CancellationToken::new();
         let consortium = Consortium::join(dir, &storage, &config, &cancel).await?;

@@ -112,6 +112,8 @@ struct Status {
     fresh: bool,
     rebuilding: bool,
     closed: bool,
+    /// The rebuild's thread, joined at close (it holds the store open while it runs).
+    rebuild: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Batches handed to the index's thread, and batches it has indexed.
@@ -182,10 +184,11 @@ impl ObservationIndex {
                 writer: Mutex::new(()),
             }),
         };
-        let worker = index.clone();
+        // The thread holds the index weakly: dropping the last handle ends it.
+        let worker = Arc::downgrade(&index.inner);
         let spawned = std::thread::Builder::new()
             .name("observation-index".into())
-            .spawn(move || worker.index_handed_over(receiver));
+            .spawn(move || index_handed_over(&worker, &receiver));
         if let Err(e) = spawned {
             tracing::error!("cannot start the observation index's thread: {e}");
             lock(&index.inner.queue).take();
@@ -195,18 +198,6 @@ impl ObservationIndex {
             index.invalidate();
         }
         Ok(index)
-    }
-
-    /// The index's thread: indexes handed-over batches until the index is closed.
-    fn index_handed_over(&self, receiver: std::sync::mpsc::Receiver<Vec<IndexedObservation>>) {
-        while let Ok(observations) = receiver.recv() {
-            if let Err(e) = self.record(observations) {
-                tracing::error!("{e}");
-                self.invalidate();
-            }
-            lock(&self.inner.progress).applied += 1;
-            self.inner.indexed.notify_all();
-        }
     }
 
     /// Hands `observations`, already committed to the store, to the index's thread.
@@ -265,6 +256,18 @@ impl ObservationIndex {
     pub fn close(&self) -> Result<(), IndexError> {
         lock(&self.inner.queue).take();
         let drained = self.catch_up(Duration::from_secs(30));
+        let rebuild = {
+            let mut status = lock(&self.inner.status);
+            status.closed = true;
+            status.rebuild.take()
+        };
+        // A rebuild stops at its next chunk; once it has, nothing but the handles holds the
+        // store (so a node that failed to start can be started again).
+        if let Some(rebuild) = rebuild
+            && rebuild.join().is_err()
+        {
+            tracing::error!("the observation index's rebuild panicked");
+        }
         let _writer = lock(&self.inner.writer);
         let mut status = lock(&self.inner.status);
         status.closed = true;
@@ -301,14 +304,18 @@ impl ObservationIndex {
             return;
         }
         status.rebuilding = true;
-        drop(status);
+        // Spawned under the lock, so the handle kept is this rebuild's (its first step waits
+        // for the lock).
         let inner = Arc::clone(&self.inner);
         let spawned = std::thread::Builder::new()
             .name("observation-index-rebuild".into())
             .spawn(move || rebuild_until_current(&inner));
-        if let Err(e) = spawned {
-            tracing::error!("cannot start the observation index's rebuild: {e}");
-            lock(&self.inner.status).rebuilding = false;
+        match spawned {
+            Ok(thread) => status.rebuild = Some(thread),
+            Err(e) => {
+                tracing::error!("cannot start the observation index's rebuild: {e}");
+                status.rebuilding = false;
+            }
         }
     }
 
@@ -551,6 +558,25 @@ impl Inner {
         let _writer = lock(&self.writer);
         self.record(observations)?;
         Ok(true)
+    }
+}
+
+/// The index's thread: indexes handed-over batches while the index has handles.
+fn index_handed_over(
+    inner: &std::sync::Weak<Inner>,
+    receiver: &std::sync::mpsc::Receiver<Vec<IndexedObservation>>,
+) {
+    while let Ok(observations) = receiver.recv() {
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let index = ObservationIndex { inner };
+        if let Err(e) = index.record(observations) {
+            tracing::error!("{e}");
+            index.invalidate();
+        }
+        lock(&index.inner.progress).applied += 1;
+        index.inner.indexed.notify_all();
     }
 }
 
