@@ -259,27 +259,19 @@ fn delete_raw(
         .collect();
     let graph_name = GraphName::NamedNode(graph.clone());
     for chunk in subjects.chunks(10_000) {
+        let mut transaction = store.start_transaction().map_err(store_error)?;
         // What the index forgets once the chunk is gone.
         let mut removed: Vec<Quad> = Vec::new();
         for subject in chunk {
-            for quad in store.quads_for_pattern(
-                Some(subject.as_ref()),
-                None,
-                None,
-                Some(graph_name.as_ref()),
-            ) {
-                removed.push(quad.map_err(store_error)?);
-            }
-        }
-        let mut transaction = store.start_transaction().map_err(store_error)?;
-        for subject in chunk {
-            remove_matching(
-                &mut transaction,
-                subject.as_ref(),
-                None,
-                graph_name.as_ref(),
-            )
-            .map_err(store_error)?;
+            removed.extend(
+                remove_matching(
+                    &mut transaction,
+                    subject.as_ref(),
+                    None,
+                    graph_name.as_ref(),
+                )
+                .map_err(store_error)?,
+            );
         }
         transaction.commit().map_err(store_error)?;
         if let Err(e) = observations.forget(observations_in(removed.iter().map(Into::into))) {

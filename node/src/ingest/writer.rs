@@ -10,12 +10,13 @@ use super::live::{self, LiveSender};
 use super::status::SourceCounters;
 use crate::catalog::CatalogService;
 use crate::store::geo_index::{GeoEntry, GeoIndex};
-use crate::store::observation_index::{ObservationIndex, observations_in};
+use crate::store::observation_index::{IndexedObservation, ObservationIndex};
 use crate::store::subject_filter::{SubjectFilter, typed_subjects};
 use hanse_sensors::{Mapper, Observation, parse_time_text};
 use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, Quad, QuadRef, Term};
 use oxigraph::store::{StorageError, Store};
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
@@ -231,10 +232,13 @@ impl Writer {
         // The newest observation of each (entity, property) updates the entity's latest state.
         let mut latest: HashMap<(&NamedNode, &NamedNode), (&Observation, &Mapper)> = HashMap::new();
         let mut located: Vec<GeoEntry> = Vec::new();
+        // Told to the index once committed.
+        let mut indexed = Vec::new();
         for job in jobs {
             let graph = job.mapper.graph();
             for observation in &job.observations {
                 observation.quads(graph, &mut quads);
+                indexed.extend(index_entry(observation, graph));
                 let known = self.described.get(&observation.feature);
                 if known.is_none()
                     || (observation.location.is_some() && known != Some(&observation.location))
@@ -278,8 +282,6 @@ impl Writer {
             }
         }
         let _announced = self.subjects.announce(typed_subjects(&quads));
-        // Told to the index once committed.
-        let indexed = observations_in(quads.iter().map(Into::into));
         if quads.len() >= BULK_THRESHOLD {
             // Large batches go in as SST files: RocksDB's transactional write path (a write
             // batch with index, then the memtable) costs ~30x more per quad. Ingestion is
@@ -301,6 +303,23 @@ impl Writer {
         self.observations.record_later(indexed);
         Ok(())
     }
+}
+
+/// `observation` in `graph` as the observation index keeps it.
+fn index_entry(observation: &Observation, graph: &GraphName) -> Option<IndexedObservation> {
+    let at = hanse_sensors::format_time(observation.phenomenon_time);
+    Some(IndexedObservation {
+        entity: observation.feature.as_str().to_owned(),
+        attribute: observation.property.as_str().to_owned(),
+        observation: observation.iri.as_str().to_owned(),
+        graph: match graph {
+            GraphName::NamedNode(g) => g.as_str().to_owned(),
+            _ => String::new(),
+        },
+        at: oxsdatatypes::DateTime::from_str(&at).ok()?,
+        value: observation.value.clone().into(),
+        unit: observation.unit.clone(),
+    })
 }
 
 /// Sets the entity's attribute to the observation's value if it is at least as new as the
@@ -352,18 +371,18 @@ fn update_latest_state(
 }
 
 /// Removes the quads of `graph` with this subject (and predicate, if given) in a
-/// transaction; returns how many there were.
+/// transaction; returns them.
 pub(crate) fn remove_matching(
     transaction: &mut oxigraph::store::Transaction<'_>,
     subject: oxigraph::model::NamedOrBlankNodeRef<'_>,
     predicate: Option<oxigraph::model::NamedNodeRef<'_>>,
     graph: oxigraph::model::GraphNameRef<'_>,
-) -> Result<usize, oxigraph::store::StorageError> {
-    let old: Vec<oxigraph::model::Quad> = transaction
+) -> Result<Vec<Quad>, oxigraph::store::StorageError> {
+    let old: Vec<Quad> = transaction
         .quads_for_pattern(Some(subject), predicate, None, Some(graph))
         .collect::<Result<_, _>>()?;
     for quad in &old {
         transaction.remove(quad);
     }
-    Ok(old.len())
+    Ok(old)
 }

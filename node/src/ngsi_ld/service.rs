@@ -203,7 +203,7 @@ impl NgsiLdService {
         self.blocking(move |inner, deadline| {
             history(
                 &inner.store,
-                Some(&inner.observations),
+                inner.readable_observations(),
                 &id,
                 &visible,
                 &query,
@@ -228,18 +228,12 @@ impl NgsiLdService {
             .collect::<Result<Vec<_>, NgsiLdError>>()?;
         let visible = rights.read.clone();
         self.blocking(move |inner, deadline| {
+            // Asked once: every history of the answer is read the same way.
+            let index = inner.readable_observations();
             entities
                 .into_iter()
                 .map(|(id, types)| {
-                    observed(
-                        &inner.store,
-                        Some(&inner.observations),
-                        &id,
-                        types,
-                        &visible,
-                        &query,
-                        deadline,
-                    )
+                    observed(&inner.store, index, &id, types, &visible, &query, deadline)
                 })
                 .collect()
         })
@@ -343,6 +337,11 @@ pub(super) fn geo_entries(graph: &NamedNode, entity: &Entity) -> Vec<GeoEntry> {
 }
 
 impl Inner {
+    /// The observation index, if histories may be read from it now.
+    fn readable_observations(&self) -> Option<&ObservationIndex> {
+        self.observations.readable().then_some(&self.observations)
+    }
+
     /// Commits a set of entity writes in one transaction, then updates the spatial index.
     pub(super) fn commit(&self, writes: &[EntityWrite]) -> Result<(), NgsiLdError> {
         if writes.is_empty() {

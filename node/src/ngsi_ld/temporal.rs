@@ -218,7 +218,8 @@ pub fn history(
 }
 
 /// The history of entity `id` (of `types`), which the caller is known to see: its
-/// observations in the graphs `visible` lets it read, aggregated if the query asks.
+/// observations in the graphs `visible` lets it read, aggregated if the query asks. `index`
+/// is given when it is [readable](ObservationIndex::readable).
 pub fn observed(
     store: &Store,
     index: Option<&ObservationIndex>,
@@ -229,7 +230,7 @@ pub fn observed(
     deadline: Instant,
 ) -> Result<History, NgsiLdError> {
     // The index orders by observedAt; createdAt histories are read from the store.
-    let index = index.filter(|i| query.time_property == TimeProperty::ObservedAt && i.readable());
+    let index = index.filter(|_| query.time_property == TimeProperty::ObservedAt);
     if let (Some(index), Some(aggregation)) = (index, &query.aggregation)
         && let Some(history) = daily::aggregated(index, id, &types, visible, query, aggregation)?
     {

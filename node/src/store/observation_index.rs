@@ -15,22 +15,21 @@
 //! cleanly (sled may have lost its last writes while RocksDB kept them). Until the index is
 //! fresh again, readers ask the store.
 
+mod extract;
 mod keys;
+mod read;
 #[cfg(test)]
 mod tests;
 
-pub use keys::{DayStats, day_of, is_midnight, midnight, number};
+pub use extract::{IndexedObservation, observations_in};
+pub use keys::{DayStats, TimeRange, day_of, is_midnight, midnight, number};
+pub use read::Instance;
 
 use crate::store::state::NodeState;
-use crate::store::visible::Visible;
-use hanse_vocab::{qudt, sosa};
-use oxigraph::model::{
-    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, QuadRef, Term, TermRef,
-};
+use hanse_vocab::sosa;
+use oxigraph::model::NamedNodeRef;
 use oxigraph::store::{StorageError, Store};
-use oxsdatatypes::DateTime;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::str::FromStr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -58,50 +57,6 @@ pub enum IndexError {
     /// The RDF store failed while the index was rebuilt.
     #[error("the RDF store failed while the observation index was rebuilt: {0}")]
     Store(#[from] StorageError),
-}
-
-/// One observation as the index keeps it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexedObservation {
-    /// The feature of interest (the NGSI-LD entity).
-    pub entity: String,
-    /// The observed property (the attribute).
-    pub attribute: String,
-    /// The observation's IRI.
-    pub observation: String,
-    /// Its graph's IRI, empty for the default graph.
-    pub graph: String,
-    /// `sosa:phenomenonTime`.
-    pub at: DateTime,
-    /// `sosa:hasSimpleResult`.
-    pub value: Term,
-    /// `qudt:unit`.
-    pub unit: Option<NamedNode>,
-}
-
-/// One instance read back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Instance {
-    /// When it was observed.
-    pub at: DateTime,
-    /// The observation's IRI.
-    pub observation: NamedNode,
-    /// The value.
-    pub value: Term,
-    /// Its unit.
-    pub unit: Option<NamedNode>,
-}
-
-/// The times a read covers: from `from` (excluded when `from_excluded`) until `until`
-/// (excluded).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TimeRange {
-    /// The earliest time, if any.
-    pub from: Option<DateTime>,
-    /// Whether an instance exactly at `from` is left out.
-    pub from_excluded: bool,
-    /// The first time past the range, if any.
-    pub until: Option<DateTime>,
 }
 
 /// Whether the index may be read, and what the rebuild is doing.
@@ -359,7 +314,7 @@ impl ObservationIndex {
                 from_excluded: false,
                 until: Some(midnight(day + 1)),
             };
-            for entry in self.inner.instances.range(bounds(&series, range)) {
+            for entry in self.inner.instances.range(keys::bounds(&series, range)) {
                 let (key, value) = entry?;
                 let Some(key) = keys::InstanceKey::parse(&key[series.len()..]) else {
                     continue;
@@ -378,104 +333,6 @@ impl ObservationIndex {
             }
         }
         Ok(())
-    }
-
-    /// The attributes entity `entity` has instances of.
-    pub fn attributes(&self, entity: &str) -> Result<Vec<String>, IndexError> {
-        let mut prefix = entity.as_bytes().to_vec();
-        prefix.push(0);
-        let mut from = prefix.clone();
-        let mut attributes = Vec::new();
-        while let Some(entry) = self.inner.instances.range(from.as_slice()..).next() {
-            let (key, _) = entry?;
-            let Some(rest) = key.strip_prefix(prefix.as_slice()) else {
-                break;
-            };
-            let Some(end) = rest.iter().position(|b| *b == 0) else {
-                break;
-            };
-            attributes.push(String::from_utf8_lossy(&rest[..end]).into_owned());
-            // Past every key of this attribute: `attribute 0 …` < `attribute 1`.
-            from.truncate(prefix.len());
-            from.extend_from_slice(&rest[..end]);
-            from.push(1);
-        }
-        Ok(attributes)
-    }
-
-    /// The instances of (`entity`, `attribute`) in `range` that `visible` lets the caller
-    /// see, oldest first (or newest first).
-    pub fn instances<'a>(
-        &self,
-        entity: &str,
-        attribute: &str,
-        range: TimeRange,
-        newest_first: bool,
-        visible: &'a Visible,
-    ) -> impl Iterator<Item = Result<Instance, IndexError>> + 'a {
-        let series = keys::series(entity, attribute);
-        let scan = self.inner.instances.range(bounds(&series, range));
-        let scan: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = if newest_first
-        {
-            Box::new(scan.rev())
-        } else {
-            Box::new(scan)
-        };
-        let mut graphs = GraphFilter::new(visible);
-        scan.filter_map(move |entry| {
-            let (key, value) = match entry {
-                Ok(entry) => entry,
-                Err(e) => return Some(Err(e.into())),
-            };
-            let key = keys::InstanceKey::parse(key.get(series.len()..)?)?;
-            if !graphs.sees(key.graph) {
-                return None;
-            }
-            let (value, unit) = keys::parse_instance_value(&value)?;
-            Some(Ok(Instance {
-                at: key.at,
-                observation: NamedNode::new(key.observation).ok()?,
-                value,
-                unit,
-            }))
-        })
-    }
-
-    /// The daily statistics of (`entity`, `attribute`) from day `from` until day `until`
-    /// (excluded), each day's graphs that `visible` lets the caller see merged, in day order.
-    pub fn days(
-        &self,
-        entity: &str,
-        attribute: &str,
-        from: Option<i64>,
-        until: Option<i64>,
-        visible: &Visible,
-    ) -> Result<Vec<(i64, DayStats)>, IndexError> {
-        let series = keys::series(entity, attribute);
-        let start = keys::day_key(&series, from.unwrap_or(i64::MIN), "");
-        let end = match until {
-            Some(day) => keys::day_key(&series, day, ""),
-            None => successor(&series),
-        };
-        let mut graphs = GraphFilter::new(visible);
-        let mut days: Vec<(i64, DayStats)> = Vec::new();
-        for entry in self.inner.days.range(start..end) {
-            let (key, value) = entry?;
-            let Some((day, graph)) = keys::parse_day_key(&key[series.len()..]) else {
-                continue;
-            };
-            let Some(stats) = DayStats::from_bytes(&value) else {
-                continue;
-            };
-            if !graphs.sees(graph) {
-                continue;
-            }
-            match days.last_mut() {
-                Some((last, merged)) if *last == day => merged.merge(&stats),
-                _ => days.push((day, stats)),
-            }
-        }
-        Ok(days)
     }
 }
 
@@ -611,123 +468,4 @@ fn rebuild_until_current(inner: &Inner) {
             Ok(_) => {}
         }
     }
-}
-
-/// The sled range of a series' instances in `range`.
-fn bounds(series: &[u8], range: TimeRange) -> std::ops::Range<Vec<u8>> {
-    let start = match range.from {
-        Some(from) if range.from_excluded => keys::after_bound(series, from),
-        Some(from) => keys::time_bound(series, from),
-        None => series.to_vec(),
-    };
-    let end = match range.until {
-        Some(until) => keys::time_bound(series, until),
-        None => successor(series),
-    };
-    let end = end.max(start.clone());
-    start..end
-}
-
-/// The first key past every key starting with `prefix` (which ends with a 0 byte).
-fn successor(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    if let Some(last) = end.last_mut() {
-        *last = 1;
-    }
-    end
-}
-
-/// Which graphs a reader sees, remembered per graph IRI (a history has few graphs and many
-/// entries).
-struct GraphFilter<'a> {
-    visible: &'a Visible,
-    seen: Vec<(String, bool)>,
-}
-
-impl<'a> GraphFilter<'a> {
-    fn new(visible: &'a Visible) -> Self {
-        Self {
-            visible,
-            seen: Vec::new(),
-        }
-    }
-
-    fn sees(&mut self, graph: &str) -> bool {
-        if let Some((_, sees)) = self.seen.iter().find(|(g, _)| g == graph) {
-            return *sees;
-        }
-        let sees = if graph.is_empty() {
-            self.visible.sees(GraphNameRef::DefaultGraph)
-        } else {
-            self.visible
-                .sees(GraphNameRef::NamedNode(NamedNodeRef::new_unchecked(graph)))
-        };
-        self.seen.push((graph.to_owned(), sees));
-        sees
-    }
-}
-
-/// The observations `quads` make whole: a named subject with a feature of interest, an
-/// observed property, a simple result and a phenomenon time with a zone (the ones the
-/// temporal API shows). Others, hourly aggregates among them, are not indexed.
-pub fn observations_in<'a>(
-    quads: impl IntoIterator<Item = QuadRef<'a>>,
-) -> Vec<IndexedObservation> {
-    #[derive(Default)]
-    struct Parts<'a> {
-        entity: Option<&'a str>,
-        attribute: Option<&'a str>,
-        value: Option<TermRef<'a>>,
-        at: Option<DateTime>,
-        unit: Option<&'a str>,
-    }
-    let mut parts: HashMap<(&str, GraphNameRef<'a>), Parts<'a>> = HashMap::new();
-    for quad in quads {
-        let NamedOrBlankNodeRef::NamedNode(subject) = quad.subject else {
-            continue;
-        };
-        let slot = || (subject.as_str(), quad.graph_name);
-        match (quad.predicate.as_str(), quad.object) {
-            (sosa::HAS_FEATURE_OF_INTEREST, TermRef::NamedNode(entity)) => {
-                parts.entry(slot()).or_default().entity = Some(entity.as_str());
-            }
-            (sosa::OBSERVED_PROPERTY, TermRef::NamedNode(attribute)) => {
-                parts.entry(slot()).or_default().attribute = Some(attribute.as_str());
-            }
-            (sosa::HAS_SIMPLE_RESULT, value) => {
-                parts.entry(slot()).or_default().value = Some(value);
-            }
-            (sosa::PHENOMENON_TIME, TermRef::Literal(time)) => {
-                parts.entry(slot()).or_default().at = DateTime::from_str(time.value())
-                    .ok()
-                    .filter(|t| t.timezone_offset().is_some());
-            }
-            (qudt::UNIT, TermRef::NamedNode(unit)) => {
-                parts.entry(slot()).or_default().unit = Some(unit.as_str());
-            }
-            _ => {}
-        }
-    }
-    let mut observations: Vec<IndexedObservation> = parts
-        .into_iter()
-        .filter_map(|((observation, graph), p)| {
-            Some(IndexedObservation {
-                entity: p.entity?.to_owned(),
-                attribute: p.attribute?.to_owned(),
-                observation: observation.to_owned(),
-                graph: match graph {
-                    GraphNameRef::NamedNode(g) => g.as_str().to_owned(),
-                    _ => String::new(),
-                },
-                at: p.at?,
-                value: p.value?.into_owned(),
-                unit: p.unit.map(NamedNode::new_unchecked),
-            })
-        })
-        .collect();
-    // A stable order, so a batch's day statistics add up the same way each time.
-    observations.sort_by(|a, b| {
-        (&a.entity, &a.attribute, &a.observation).cmp(&(&b.entity, &b.attribute, &b.observation))
-    });
-    observations
 }

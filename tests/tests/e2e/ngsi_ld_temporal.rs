@@ -36,12 +36,7 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
         let (value, at) = READINGS[0];
         let entity = json!({"id": id, "type": kind, "@context": CORE,
             "v": {"type": "Property", "value": value, "observedAt": at}});
-        let response = operator
-            .post_request("/ngsi-ld/v1/entities")
-            .header("content-type", LD)
-            .body(entity.to_string())
-            .send()
-            .await?;
+        let response = send_ld(&operator, Method::POST, "/ngsi-ld/v1/entities", &entity).await?;
         ensure!(
             response.status() == 201,
             "create {id}: {}",
@@ -50,12 +45,13 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
         for (value, at) in &READINGS[1..] {
             let patch = json!({"@context": CORE,
                 "v": {"type": "Property", "value": value, "observedAt": at}});
-            let response = operator
-                .request(Method::PATCH, &format!("/ngsi-ld/v1/entities/{id}/attrs"))
-                .header("content-type", LD)
-                .body(patch.to_string())
-                .send()
-                .await?;
+            let response = send_ld(
+                &operator,
+                Method::PATCH,
+                &format!("/ngsi-ld/v1/entities/{id}/attrs"),
+                &patch,
+            )
+            .await?;
             ensure!(
                 response.status().is_success(),
                 "patch {id}: {}",
@@ -188,12 +184,13 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
         "entities": [{"type": "Bench"}, {"type": "Meter"}], "attrs": ["v"],
         "temporalQ": {"timerel": "after", "timeAt": "2026-11-02T08:30:00Z"}});
     for (client, expected) in [(&operator, vec![BENCH, METER]), (&visitor, vec![BENCH])] {
-        let response = client
-            .post_request("/ngsi-ld/v1/temporal/entityOperations/query")
-            .header("content-type", LD)
-            .body(body.to_string())
-            .send()
-            .await?;
+        let response = send_ld(
+            client,
+            Method::POST,
+            "/ngsi-ld/v1/temporal/entityOperations/query",
+            &body,
+        )
+        .await?;
         let (status, found) = status_and_body(response).await?;
         ensure!(
             status == 200 && ids(&found) == expected && found[0]["v"][0]["value"] == 20.0,
@@ -222,12 +219,13 @@ async fn an_entitys_history_is_its_observations_through_the_gate() -> Result<()>
             "{query}: {status} {problem}"
         );
     }
-    let response = operator
-        .post_request("/ngsi-ld/v1/temporal/entities")
-        .header("content-type", LD)
-        .body(json!({"id": "urn:x:1", "type": "T", "@context": CORE}).to_string())
-        .send()
-        .await?;
+    let response = send_ld(
+        &operator,
+        Method::POST,
+        "/ngsi-ld/v1/temporal/entities",
+        &json!({"id": "urn:x:1", "type": "T", "@context": CORE}),
+    )
+    .await?;
     ensure!(
         response.status() == 501,
         "temporal writes: {}",
@@ -245,4 +243,19 @@ fn ids(entities: &Value) -> Vec<&str> {
         .flatten()
         .filter_map(|e| e["id"].as_str())
         .collect()
+}
+
+/// Sends `body` as JSON-LD to `path`.
+async fn send_ld(
+    client: &NodeClient,
+    method: Method,
+    path: &str,
+    body: &Value,
+) -> Result<reqwest::Response> {
+    Ok(client
+        .request(method, path)
+        .header("content-type", LD)
+        .body(body.to_string())
+        .send()
+        .await?)
 }

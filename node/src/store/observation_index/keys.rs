@@ -295,3 +295,39 @@ impl DayStats {
         })
     }
 }
+
+/// The times a read covers: from `from` (excluded when `from_excluded`) until `until`
+/// (excluded).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TimeRange {
+    /// The earliest time, if any.
+    pub from: Option<DateTime>,
+    /// Whether an instance exactly at `from` is left out.
+    pub from_excluded: bool,
+    /// The first time past the range, if any.
+    pub until: Option<DateTime>,
+}
+
+/// The sled range of a series' instances in `range`.
+pub fn bounds(series: &[u8], range: TimeRange) -> std::ops::Range<Vec<u8>> {
+    let start = match range.from {
+        Some(from) if range.from_excluded => after_bound(series, from),
+        Some(from) => time_bound(series, from),
+        None => series.to_vec(),
+    };
+    let end = match range.until {
+        Some(until) => time_bound(series, until),
+        None => successor(series),
+    };
+    let end = end.max(start.clone());
+    start..end
+}
+
+/// The first key past every key starting with `prefix` (which ends with a 0 byte).
+pub fn successor(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    if let Some(last) = end.last_mut() {
+        *last = 1;
+    }
+    end
+}

@@ -2,8 +2,12 @@
 //! caller's graphs, daily statistics, forgetting, rebuilding and the clean-shutdown mark.
 
 use super::*;
-use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
+use crate::store::visible::Visible;
+use hanse_vocab::qudt;
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
+use oxsdatatypes::DateTime;
 use std::collections::HashSet;
+use std::str::FromStr;
 
 const ENTITY: &str = "urn:ngsi-ld:Meter:1";
 const FLOW: &str = "https://example.org/flow";

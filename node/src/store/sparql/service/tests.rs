@@ -92,24 +92,24 @@ async fn a_function_called_with_the_wrong_arity_is_a_client_error() {
 /// A store with an open graph and a secret one; only the open graph is permitted.
 fn restricted_fixture() -> (SparqlService, Vec<NamedNode>) {
     let store = Store::new().unwrap();
-    let turtle =
-        "<http://e/open> <http://e/p> \"open\" ; <http://e/link> <http://e/secret-subject> .";
-    store
-        .load_from_slice(
-            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
-                .with_default_graph(NamedNode::new("http://e/graph/open").unwrap()),
-            turtle,
-        )
-        .unwrap();
-    let secret = "<http://e/secret-subject> <http://e/p> \"SECRET\" ; <http://e/q> \"SECRET\" .\n\
-                  <http://e/open> <http://e/p> \"SECRET\" .";
-    store
-        .load_from_slice(
-            oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
-                .with_default_graph(NamedNode::new("http://e/graph/secret").unwrap()),
-            secret,
-        )
-        .unwrap();
+    let load = |graph: &str, turtle: &str| {
+        store
+            .load_from_slice(
+                oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle)
+                    .with_default_graph(NamedNode::new(graph).unwrap()),
+                turtle,
+            )
+            .unwrap();
+    };
+    load(
+        "http://e/graph/open",
+        "<http://e/open> <http://e/p> \"open\" ; <http://e/link> <http://e/secret-subject> .",
+    );
+    load(
+        "http://e/graph/secret",
+        "<http://e/secret-subject> <http://e/p> \"SECRET\" ; <http://e/q> \"SECRET\" .\n\
+         <http://e/open> <http://e/p> \"SECRET\" .",
+    );
     store
         .insert(QuadRef::new(
             NamedNode::new("http://e/default").unwrap().as_ref(),
